@@ -1,0 +1,243 @@
+// The deployed broker, built from the app model (shared/app-model.ts): one table, the functions, the HTTP API and
+// its routes, the state machine(s) from statemachines/*.asl.json, and the schedules.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import {
+  defaultRoute,
+  type FunctionSpec,
+  functionIdFromResource,
+  functions,
+  routes,
+  schedules,
+  stateMachines,
+  table as tableSpec,
+} from '../shared/app-model.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/powertools.ts';
+import { PROJECT_ROOT, ServiceFunction } from './constructs/service-function.ts';
+import { acknowledge, acknowledgeWildcard, arnRef } from './nag.ts';
+import { readSettings, type StackSettings } from './settings.ts';
+
+export class GpuShopperStack extends Stack {
+  readonly settings: StackSettings;
+  readonly table: dynamodb.Table;
+  readonly functions = new Map<string, ServiceFunction>();
+  readonly stateMachines = new Map<string, sfn.StateMachine>();
+  readonly api: apigw.HttpApi;
+  readonly sshKeyCipher: kms.Key;
+  readonly providerCredentials: secrets.Secret;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const settings = readSettings(this.node, this.stackName);
+    this.settings = settings;
+    const logRetention = retentionOf(settings.logRetentionDays);
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: tableSpec.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableSpec.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: tableSpec.ttlAttribute,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of tableSpec.indexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+      });
+    }
+
+    this.sshKeyCipher = new kms.Key(this, 'SshKeyCipher', {
+      description: 'Encrypts session SSH private keys at rest',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.providerCredentials = new secrets.Secret(this, 'ProviderCredentials', {
+      description: 'Provider API credentials as JSON: {"VASTAI_API_KEY": "...", "TENSORDOCK_API_TOKEN": "..."}',
+      secretObjectValue: {},
+    });
+    acknowledge(
+      this.providerCredentials,
+      'AwsSolutions-SMG4',
+      'Third-party marketplace API keys cannot be rotated by a Lambda; operators rotate them at the provider.',
+    );
+
+    const commonEnv: Record<string, string> = {
+      DEPLOYMENT_ID: settings.deploymentId,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      APP_VERSION: readVersion(),
+      HARD_MAX_HOURS: String(settings.hardMaxHours),
+      ORPHAN_GRACE_SECONDS: String(settings.orphanGraceSeconds),
+      AUTH_MODE: settings.authMode,
+    };
+
+    // Functions first (the state machines substitute their ARNs), then state machines, then the grants that need
+    // both, so CloudFormation sees no cycle.
+    for (const spec of functions) {
+      this.functions.set(
+        spec.id,
+        new ServiceFunction(this, spec.id, { spec, environment: this.environmentFor(spec, commonEnv), logRetention }),
+      );
+    }
+    for (const spec of stateMachines) this.stateMachines.set(spec.id, this.buildStateMachine(spec.id, logRetention));
+    for (const spec of functions) this.grantAccess(spec);
+
+    this.api = this.buildApi(logRetention);
+    this.buildSchedules(settings);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'DeploymentId', { value: settings.deploymentId });
+    new CfnOutput(this, 'ProviderCredentialsSecret', { value: this.providerCredentials.secretName });
+  }
+
+  fn(id: string): ServiceFunction {
+    const f = this.functions.get(id);
+    if (!f) throw new Error(`no function ${id}`);
+    return f;
+  }
+
+  private environmentFor(spec: FunctionSpec, common: Record<string, string>): Record<string, string> {
+    const env: Record<string, string> = { ...common };
+    if (spec.access.table) env['TABLE_NAME'] = this.table.tableName;
+    if (spec.access.secrets) env['SSH_KEY_KMS_KEY_ID'] = this.sshKeyCipher.keyArn;
+    if (spec.access.providers) env['PROVIDER_SECRET_ARN'] = this.providerCredentials.secretArn;
+    return env;
+  }
+
+  private grantAccess(spec: FunctionSpec): void {
+    const { fn } = this.fn(spec.id);
+    const { access } = spec;
+    if (access.table === 'read') this.table.grantReadData(fn);
+    if (access.table === 'write') this.table.grantReadWriteData(fn);
+    if (access.table) {
+      acknowledgeWildcard(fn.role!, `${arnRef(this.table)}/index/*`, "Queries use this table's own secondary indexes.");
+    }
+    if (access.secrets) this.sshKeyCipher.grantEncryptDecrypt(fn);
+    if (access.providers) this.providerCredentials.grantRead(fn);
+    for (const machineId of access.stateMachines ?? []) {
+      const machine = this.stateMachines.get(machineId)!;
+      const machineSpec = stateMachines.find((m) => m.id === machineId)!;
+      fn.addEnvironment(machineSpec.arnEnv, machine.stateMachineArn);
+      machine.grantStartExecution(fn);
+      machine.grantRead(fn);
+      machine.grantExecution(fn, 'states:StopExecution');
+    }
+  }
+
+  private buildStateMachine(id: string, retention: logs.RetentionDays): sfn.StateMachine {
+    const spec = stateMachines.find((m) => m.id === id)!;
+    const definition = readFileSync(path.join(PROJECT_ROOT, spec.definitionFile), 'utf8');
+    const taskFunctions = new Set<string>();
+    for (const m of definition.matchAll(/"Resource"\s*:\s*"([^"]+)"/g)) {
+      const functionId = functionIdFromResource(m[1]!);
+      if (functionId) taskFunctions.add(functionId);
+    }
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const machine = new sfn.StateMachine(this, id, {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(definition),
+      definitionSubstitutions: Object.fromEntries(
+        [...taskFunctions].map((fid) => [`${fid}Arn`, this.fn(fid).fn.functionArn]),
+      ),
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    for (const fid of taskFunctions) this.fn(fid).fn.grantInvoke(machine);
+    acknowledgeWildcard(
+      machine.role,
+      '*',
+      'Log delivery and X-Ray actions of Step Functions support no resource-level permissions.',
+    );
+    for (const fid of taskFunctions) {
+      acknowledgeWildcard(
+        machine.role,
+        `${arnRef(this.fn(fid).fn)}:*`,
+        `Invoking ${fid} includes its versions and aliases (<function arn>:*).`,
+      );
+    }
+    return machine;
+  }
+
+  private buildApi(retention: logs.RetentionDays): apigw.HttpApi {
+    const api = new apigw.HttpApi(this, 'Api', {
+      description: 'GPU Shopper broker API',
+      defaultIntegration: new HttpLambdaIntegration('DefaultIntegration', this.fn(defaultRoute.functionId).fn),
+      createDefaultStage: true,
+    });
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of routes) {
+      let integration = integrations.get(route.functionId);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.functionId}Integration`, this.fn(route.functionId).fn);
+        integrations.set(route.functionId, integration);
+      }
+      api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
+    }
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const stage = api.defaultStage!.node.defaultChild as apigw.CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        method: '$context.httpMethod',
+        path: '$context.path',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+    stage.defaultRouteSettings = { throttlingBurstLimit: 100, throttlingRateLimit: 50 };
+    acknowledge(
+      api,
+      'AwsSolutions-APIG4',
+      'Health probes and the JSON 404 are public by design; the routes marked auth in the app model carry the API-key authorizer.',
+    );
+    acknowledge(api, 'AwsSolutions-APIG1', 'Access logging is configured on the default stage below (JSON, one line per request).');
+    return api;
+  }
+
+  private buildSchedules(settings: StackSettings): void {
+    const periods: Record<string, number> = {
+      INVENTORY_REFRESH_SECONDS: settings.inventoryRefreshSeconds,
+      EXPIRY_SWEEP_SECONDS: settings.expirySweepSeconds,
+      RECONCILE_SECONDS: settings.reconcileSeconds,
+    };
+    for (const spec of schedules) {
+      const seconds = periods[spec.periodEnv] ?? spec.defaultPeriodSeconds;
+      // EventBridge rates are whole minutes; sub-minute periods exist only in the local runtime
+      const minutes = Math.max(1, Math.round(seconds / 60));
+      new events.Rule(this, `${spec.id}Schedule`, {
+        description: spec.description,
+        schedule: events.Schedule.rate(Duration.minutes(minutes)),
+        targets: [new targets.LambdaFunction(this.fn(spec.functionId).fn, { retryAttempts: 2 })],
+      });
+    }
+  }
+}
+
+function readVersion(): string {
+  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function retentionOf(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
+  const match = allowed.filter((d) => d >= days).sort((a, b) => a - b)[0];
+  return (match ?? logs.RetentionDays.ONE_MONTH) as logs.RetentionDays;
+}

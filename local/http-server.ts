@@ -1,0 +1,178 @@
+// The local stand-in for API Gateway (HTTP API, payload v2): matches the app model's routes, turns each request
+// into the event API Gateway would send, invokes the real handler and writes its answer back.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { defaultRoute, type RouteSpec, routes } from '../shared/app-model.ts';
+import { apiGatewayEvent } from './api-gateway-event.ts';
+import type { LambdaHost } from './lambda-host.ts';
+
+/** API Gateway's own payload limit; our handlers apply a much smaller one. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  spec: RouteSpec;
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(spec: RouteSpec): CompiledRoute {
+  const params: string[] = [];
+  const source = spec.path
+    .split('/')
+    .map((segment) => {
+      const m = /^\{(\w+)\}$/.exec(segment);
+      if (!m) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(m[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { spec, pattern: new RegExp(`^${source}$`), params };
+}
+
+export interface Authorizer {
+  /** Resolves the authorizer context for a request, or undefined to answer 401. */
+  authorize(headers: Record<string, string>, routeKey: string): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  lambdas: LambdaHost;
+  /** while this returns a message, every route but /health answers 503 {ready:false} */
+  startingMessage: () => string | undefined;
+  authorizer?: Authorizer;
+}
+
+export class LocalHttpServer {
+  private readonly server: http.Server;
+  private readonly compiled = routes.map(compile);
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        // only reached when the gateway itself fails; handlers map their own errors
+        writeJson(res, 500, { error: 'local gateway error', error_type: 'internal_error', detail: String(err) });
+      });
+    });
+    this.server.keepAliveTimeout = 5000;
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    return `http://${this.options.host}:${port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private match(method: string, path: string) {
+    for (const route of this.compiled) {
+      if (route.spec.method !== method) continue;
+      const m = route.pattern.exec(path);
+      if (!m) continue;
+      const pathParameters: Record<string, string> = {};
+      route.params.forEach((name, i) => {
+        pathParameters[name] = safeDecode(m[i + 1]!);
+      });
+      return { spec: route.spec, routeKey: `${method} ${route.spec.path}`, pathParameters };
+    }
+    return undefined;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const body = await readBody(req);
+    if (body === undefined) {
+      writeJson(res, 413, { message: 'Request Entity Too Large', error_type: 'payload_too_large' });
+      return;
+    }
+
+    const starting = this.options.startingMessage();
+    if (starting !== undefined && url.pathname !== '/health') {
+      writeJson(res, 503, { ready: false, message: starting, error: starting, error_type: 'not_ready' });
+      return;
+    }
+
+    const matched = this.match(method, url.pathname);
+    const functionId = matched?.spec.functionId ?? defaultRoute.functionId;
+    const routeKey = matched?.routeKey ?? '$default';
+    const headers = normalizeHeaders(req.headers);
+
+    let authorizer: Record<string, unknown> | undefined;
+    if (matched?.spec.auth && this.options.authorizer) {
+      authorizer = await this.options.authorizer.authorize(headers, routeKey);
+      if (!authorizer) {
+        // what API Gateway answers when a Lambda authorizer denies: 401 with a fixed body
+        writeJson(res, 401, { message: 'Unauthorized' });
+        return;
+      }
+    }
+
+    const event = apiGatewayEvent({
+      method,
+      url,
+      headers,
+      body,
+      routeKey,
+      pathParameters: matched?.pathParameters,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      authorizer,
+    });
+    const result = await this.options.lambdas.invoke<APIGatewayProxyStructuredResultV2 | string>(functionId, event);
+    writeResult(res, result);
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function normalizeHeaders(raw: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  }
+  return out;
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function writeResult(res: http.ServerResponse, result: APIGatewayProxyStructuredResultV2 | string): void {
+  // API Gateway's rule for payload v2: anything that is not a structured result is a 200 JSON body
+  if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
+    writeJson(res, 200, result);
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  const body = result.body ?? '';
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+function writeJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

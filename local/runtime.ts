@@ -1,0 +1,171 @@
+// The embedded runtime: DynamoDB Local, the local Step Functions service, the local scheduler and the local API
+// gateway, all wired from the app model to the same handlers that run in AWS.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { functions, type ScheduleSpec, schedules, stateMachines } from '../shared/app-model.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { freePort } from './free-port.ts';
+import { type Authorizer, LocalHttpServer } from './http-server.ts';
+import { LambdaHost } from './lambda-host.ts';
+import { LocalScheduler } from './scheduler.ts';
+import { LocalStepFunctions } from './step-functions.ts';
+import { ensureTable } from './table-setup.ts';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LocalRuntimeOptions {
+  host?: string;
+  /** 0 picks a free port */
+  port?: number;
+  dataDir: string;
+  /** keep DynamoDB in memory instead of under dataDir (tests) */
+  inMemory?: boolean;
+  /** use an already running DynamoDB (tests share one) */
+  dynamoDbEndpoint?: string;
+  tableName?: string;
+  deploymentId?: string;
+  /** seconds per schedule id; falls back to the schedule's env var, then its default */
+  schedulePeriods?: Record<string, number>;
+  /** false: no timers at all (tests fire schedules by hand) */
+  schedules?: boolean;
+  waitTimeOverrides?: Record<string, number>;
+  retryIntervalOverrides?: Record<string, number | number[]>;
+  /** extra environment for the handlers (set before any handler module loads) */
+  env?: Record<string, string>;
+  authorizer?: Authorizer;
+  log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  url: string;
+  dataDir: string;
+  deploymentId: string;
+  tableName: string;
+  dynamoDbEndpoint: string;
+  stepFunctionsEndpoint: string;
+  lambdas: LambdaHost;
+  stepFunctions: LocalStepFunctions;
+  scheduler: LocalScheduler;
+  stop(): Promise<void>;
+}
+
+/** The deployment id is created on first start and kept in DATA_DIR, so a restart keeps recognising its instances. */
+export function loadDeploymentId(dataDir: string, given?: string): string {
+  if (given) return given;
+  const file = path.join(dataDir, 'deployment-id');
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored) return stored;
+  }
+  const created = `local-${randomBytes(4).toString('hex')}`;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${created}\n`);
+  return created;
+}
+
+export function schedulePeriod(spec: ScheduleSpec, overrides: Record<string, number> = {}): number {
+  const fromEnv = Number(process.env[spec.periodEnv]);
+  return overrides[spec.id] ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : spec.defaultPeriodSeconds);
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const deploymentId = loadDeploymentId(dataDir, options.deploymentId);
+  const tableName = options.tableName ?? 'gpu-shopper';
+
+  // Every handler reads its configuration from the environment at module load, exactly as in Lambda, so the
+  // endpoints are chosen first and handlers are only imported afterwards.
+  const ddbPort = options.dynamoDbEndpoint ? undefined : await freePort(host);
+  const dynamoDbEndpoint = options.dynamoDbEndpoint ?? `http://127.0.0.1:${ddbPort}`;
+  const lambdas = new LambdaHost(PROJECT_ROOT);
+  const stepFunctions = new LocalStepFunctions({
+    lambdas,
+    projectRoot: PROJECT_ROOT,
+    machines: stateMachines,
+    dataDir: options.inMemory ? undefined : path.join(dataDir, 'stepfunctions'),
+    waitTimeOverrides: options.waitTimeOverrides,
+    retryIntervalOverrides: options.retryIntervalOverrides,
+  });
+  const stepFunctionsEndpoint = await stepFunctions.listen(host);
+
+  Object.assign(process.env, {
+    GPU_SHOPPER_LOCAL: '1',
+    AWS_REGION: stepFunctions.region,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+    SFN_ENDPOINT: stepFunctionsEndpoint,
+    DEPLOYMENT_ID: deploymentId,
+    DATA_DIR: dataDir,
+    APP_VERSION: readVersion(),
+    ...Object.fromEntries(stateMachines.map((m) => [m.arnEnv, stepFunctions.stateMachineArn(m.id)])),
+    ...options.env,
+  });
+
+  let starting: string | undefined = 'starting: DynamoDB Local';
+  const server = new LocalHttpServer({
+    host,
+    port: options.port ?? 8080,
+    lambdas,
+    startingMessage: () => starting,
+    authorizer: options.authorizer,
+  });
+  const url = await server.listen();
+  log(`API listening on ${url} (starting)`);
+
+  let ddb: DynamoDbLocal | undefined;
+  const scheduler = new LocalScheduler({
+    lambdas,
+    schedules,
+    periodSeconds: (spec) => schedulePeriod(spec, options.schedulePeriods),
+  });
+  const stop = async () => {
+    starting = 'stopping';
+    await scheduler.stop();
+    await server.close();
+    await stepFunctions.close();
+    await ddb?.stop();
+  };
+
+  try {
+    if (ddbPort !== undefined) {
+      ddb = await startDynamoDbLocal({
+        port: ddbPort,
+        dataDir: options.inMemory ? undefined : path.join(dataDir, 'dynamodb'),
+      });
+    }
+    await ensureTable(dynamoDbEndpoint, tableName);
+    log(`DynamoDB Local at ${dynamoDbEndpoint}, table ${tableName}`);
+    starting = 'starting: loading handlers';
+    await lambdas.preload(functions.map((f) => f.id));
+    const resumed = stepFunctions.resumeInterrupted();
+    if (resumed) log(`resumed ${resumed} execution(s) interrupted by the last stop`);
+    if (options.schedules !== false) scheduler.start();
+    starting = undefined;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    url,
+    dataDir,
+    deploymentId,
+    tableName,
+    dynamoDbEndpoint,
+    stepFunctionsEndpoint,
+    lambdas,
+    stepFunctions,
+    scheduler,
+    stop,
+  };
+}
+
+function readVersion(): string {
+  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}

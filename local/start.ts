@@ -1,0 +1,40 @@
+// `npm start`: the whole broker on one machine. See README "Configuration" for the variables read here.
+import { numberEnv, optionalEnv } from '../shared/config.ts';
+import { startLocalRuntime } from './runtime.ts';
+
+const runtime = await startLocalRuntime({
+  host: optionalEnv('HOST') ?? '127.0.0.1',
+  port: numberEnv('PORT', 8080),
+  dataDir: optionalEnv('DATA_DIR') ?? './.data',
+  deploymentId: optionalEnv('DEPLOYMENT_ID'),
+  log: (line) => process.stderr.write(`[gpu-shopper] ${line}\n`),
+}).catch((err: unknown) => {
+  process.stderr.write(`[gpu-shopper] failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});
+
+process.stderr.write(
+  [
+    '',
+    `[gpu-shopper] ready on ${runtime.url}  (deployment ${runtime.deploymentId}, data in ${runtime.dataDir})`,
+    `[gpu-shopper]   try: curl ${runtime.url}/health`,
+    '[gpu-shopper]   Ctrl-C stops everything; state is kept for the next start',
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130); // a second Ctrl-C does not wait
+    stopping = true;
+    process.stderr.write(`[gpu-shopper] ${signal}: stopping…\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`[gpu-shopper] stop failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  });
+}

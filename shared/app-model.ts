@@ -1,0 +1,123 @@
+// The one description of what the application is made of. The CDK stack and the local runtime are both built
+// from it, so the two can never disagree about which functions, routes, schedules and state machines exist.
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a function needs wired in: each flag becomes an env var plus the least IAM grant in CDK. */
+export interface FunctionAccess {
+  table?: 'read' | 'write';
+  /** state machines it may start, describe or stop */
+  stateMachines?: StateMachineId[];
+  /** needs the SSH key cipher (KMS in AWS) */
+  secrets?: boolean;
+  /** calls provider APIs (credentials from Secrets Manager in AWS) */
+  providers?: boolean;
+}
+
+export interface FunctionSpec {
+  /** PascalCase id, also the CDK construct id and the ASL substitution `${<Id>Arn}` */
+  id: string;
+  /** entry file, relative to the project root; it exports `handler` */
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  access: FunctionAccess;
+}
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** API Gateway route path, e.g. /api/v1/sessions/{id} */
+  path: string;
+  functionId: string;
+  /** false for routes reachable without an API key (health probes) */
+  auth: boolean;
+}
+
+export interface ScheduleSpec {
+  id: string;
+  functionId: string;
+  /** env var that overrides the period locally and the stack parameter default in AWS */
+  periodEnv: string;
+  defaultPeriodSeconds: number;
+  description: string;
+  /** the local runtime also fires it once at start (e.g. so a fresh start has inventory) */
+  runAtLocalStart?: boolean;
+}
+
+export type StateMachineId = 'Provisioning';
+
+export interface StateMachineSpec {
+  id: StateMachineId;
+  /** ASL file, relative to the project root */
+  definitionFile: string;
+  /** env var through which functions learn its ARN */
+  arnEnv: string;
+  timeoutSeconds: number;
+}
+
+export interface TableSpec {
+  partitionKey: string;
+  sortKey: string;
+  ttlAttribute: string;
+  indexes: { name: string; partitionKey: string; sortKey: string }[];
+}
+
+export const table: TableSpec = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'ttl',
+  indexes: [
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
+};
+
+export const functions: FunctionSpec[] = [
+  {
+    id: 'HealthApi',
+    entry: 'functions/http/health.ts',
+    description: 'GET /health and GET /ready',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    access: { table: 'read' },
+  },
+  {
+    id: 'NotFoundApi',
+    entry: 'functions/http/not-found.ts',
+    description: 'JSON 404 for every unknown route',
+    timeoutSeconds: 5,
+    memoryMb: 128,
+    access: {},
+  },
+];
+
+/** The catch-all route key API Gateway uses for anything no other route matches. */
+export const defaultRoute = { functionId: 'NotFoundApi' } as const;
+
+export const routes: RouteSpec[] = [
+  { method: 'GET', path: '/health', functionId: 'HealthApi', auth: false },
+  { method: 'GET', path: '/ready', functionId: 'HealthApi', auth: false },
+];
+
+export const schedules: ScheduleSpec[] = [];
+
+export const stateMachines: StateMachineSpec[] = [
+  {
+    id: 'Provisioning',
+    definitionFile: 'statemachines/provisioning.asl.json',
+    arnEnv: 'PROVISIONING_STATE_MACHINE_ARN',
+    timeoutSeconds: 2 * 60 * 60,
+  },
+];
+
+export function functionById(id: string): FunctionSpec {
+  const spec = functions.find((f) => f.id === id);
+  if (!spec) throw new Error(`app model: no function ${id}`);
+  return spec;
+}
+
+/** `${CreateInstanceArn}` → `CreateInstance`: the convention that ties ASL Task resources to functions. */
+export function functionIdFromResource(resource: string): string | undefined {
+  return /^\$\{(\w+)Arn\}$/.exec(resource)?.[1];
+}

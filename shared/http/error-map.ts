@@ -1,0 +1,56 @@
+// The one table that turns errors into HTTP answers. Client errors keep their message; anything else becomes a
+// generic answer whose details stay in the logs.
+import { type AppError, isAppError } from '../domain/errors.ts';
+import { redactSecrets } from '../observability/redact.ts';
+
+const STATUS_BY_NAME: Record<string, number> = {
+  ValidationError: 400,
+  UnauthorizedError: 401,
+  BudgetExceededError: 402,
+  ForbiddenError: 403,
+  NotFoundError: 404,
+  ConflictError: 409,
+  PayloadTooLargeError: 413,
+  StaleInventoryError: 503,
+  NotReadyError: 503,
+};
+
+export interface ErrorAnswer {
+  statusCode: number;
+  body: Record<string, unknown>;
+  /** whether the error is ours (log at error level) rather than the caller's */
+  internal: boolean;
+}
+
+export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
+  if (isAppError(err) && err.family === 'client') {
+    return {
+      statusCode: STATUS_BY_NAME[err.name] ?? 400,
+      body: { ...clientDetails(err), error: redactSecrets(err.message), error_type: err.errorType, request_id: requestId },
+      internal: false,
+    };
+  }
+  if (isAppError(err) && err.family === 'transient') {
+    return {
+      statusCode: 503,
+      body: {
+        error: 'the service is briefly unavailable; retry shortly',
+        error_type: 'service_unavailable',
+        retry_suggested: true,
+        request_id: requestId,
+      },
+      internal: true,
+    };
+  }
+  return {
+    statusCode: 500,
+    body: { error: 'internal error', error_type: 'internal_error', request_id: requestId },
+    internal: true,
+  };
+}
+
+function clientDetails(err: AppError): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(err.details)) if (v !== undefined) out[k] = v;
+  return out;
+}

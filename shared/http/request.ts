@@ -1,0 +1,43 @@
+// A small typed view of an API Gateway HTTP API (payload v2) event, so handlers never poke at the raw event.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+
+export interface Caller {
+  /** consumer the API key belongs to; undefined when auth is off (local) */
+  consumerId?: string;
+  admin: boolean;
+}
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  routeKey: string;
+  pathParams: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** parsed JSON body; undefined when there was none */
+  body: unknown;
+  requestId: string;
+  caller: Caller;
+  receivedAt: Date;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function requestIdOf(event: APIGatewayProxyEventV2): string {
+  const given = event.headers?.['x-request-id'];
+  if (given && REQUEST_ID.test(given)) return given;
+  return event.requestContext?.requestId || crypto.randomUUID();
+}
+
+/** Authorizer context set by the Lambda authorizer (simple responses put it under `lambda`). */
+export function callerOf(event: APIGatewayProxyEventV2): Caller {
+  const ctx = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
+  const consumerId = typeof ctx?.['consumerId'] === 'string' && ctx['consumerId'] !== '' ? ctx['consumerId'] : undefined;
+  return { consumerId, admin: ctx?.['admin'] === true || ctx?.['admin'] === 'true' };
+}

@@ -1,0 +1,85 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GpuShopperStack } from '../../infra/stack.ts';
+import { functions, routes, schedules, stateMachines } from '../../shared/app-model.ts';
+
+let template: Template;
+let stack: GpuShopperStack;
+
+beforeAll(() => {
+  // bundling skipped: esbuild is exercised by `cdk synth` and the bundle benchmark, not by every assertion
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new GpuShopperStack(app, 'Test');
+  template = Template.fromStack(stack);
+});
+
+describe('the CDK stack built from the app model', () => {
+  it('has one Lambda per app-model function, Node.js 22 on ARM64', () => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(fns)).toHaveLength(functions.length);
+    for (const fn of Object.values(fns)) {
+      expect(fn['Properties']).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    }
+  });
+
+  it('has the table with on-demand billing, point-in-time recovery and TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+
+  it('routes every app-model route, plus a $default route, on an HTTP API', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => (r['Properties'] as { RouteKey: string }).RouteKey,
+    );
+    expect(keys.sort()).toEqual([...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+  });
+
+  it('loads every state machine from its ASL file with the task functions substituted', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', stateMachines.length);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      DefinitionSubstitutions: Match.anyValue(),
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+    });
+  });
+
+  it('has one EventBridge rule per schedule', () => {
+    template.resourceCountIs('AWS::Events::Rule', schedules.length);
+  });
+
+  it('gives every log group a retention', () => {
+    for (const lg of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect((lg['Properties'] as { RetentionInDays?: number }).RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('grants no wildcard IAM action', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      const statements = (policy['Properties'] as { PolicyDocument: { Statement: { Action: string | string[] }[] } })
+        .PolicyDocument.Statement;
+      for (const s of statements) {
+        for (const action of [s.Action].flat()) expect(action, `action ${action}`).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  it('passes cdk-nag AwsSolutions checks, every acknowledgement with a reason', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const nagged = new GpuShopperStack(app, 'Nagged');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    // policy validation throws on any unacknowledged finding
+    expect(() => app.synth()).not.toThrow();
+    const acks = nagged.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const [id, reason] of acks) expect(reason.length, id).toBeGreaterThan(20);
+  });
+});

@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../local/free-port.ts';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { startLocalProcess } from '../support/local-process.ts';
+
+async function get(url: string) {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+function ddbEndpoint(output: string): string {
+  const found = /DynamoDB Local at (http:\/\/[\d.:]+)/g;
+  return [...output.matchAll(found)].at(-1)![1]!;
+}
+
+describe('npm start (the local runtime as a process)', () => {
+  it('serves health, readiness and JSON 404s, and keeps its state across a Ctrl-C and restart', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gpu-shopper-'));
+    const env = { PORT: String(await freePort()), DATA_DIR: dataDir };
+
+    const first = await startLocalProcess(env);
+    expect((await get(`${first.url}/health`)).body).toMatchObject({ status: 'ok' });
+    expect(await get(`${first.url}/ready`)).toMatchObject({ status: 200, body: { ready: true } });
+    const missing = await get(`${first.url}/api/v1/nothing-here`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error_type: 'not_found' });
+    expect(typeof missing.body['request_id']).toBe('string');
+
+    const deploymentId = readFileSync(path.join(dataDir, 'deployment-id'), 'utf8').trim();
+    expect(deploymentId).toMatch(/^local-[0-9a-f]{8}$/);
+    const db1 = createDocumentClient(ddbEndpoint(first.output()));
+    await db1.send(new PutCommand({ TableName: 'gpu-shopper', Item: { pk: 'PROBE', sk: 'PROBE', value: 42 } }));
+    db1.destroy();
+    expect(await first.interrupt()).toBe(0);
+
+    const second = await startLocalProcess(env);
+    try {
+      expect(readFileSync(path.join(dataDir, 'deployment-id'), 'utf8').trim()).toBe(deploymentId);
+      const db2 = createDocumentClient(ddbEndpoint(second.output()));
+      const { Item } = await db2.send(new GetCommand({ TableName: 'gpu-shopper', Key: { pk: 'PROBE', sk: 'PROBE' } }));
+      db2.destroy();
+      expect(Item).toMatchObject({ value: 42 });
+    } finally {
+      expect(await second.interrupt()).toBe(0);
+    }
+  }, 120_000);
+});
