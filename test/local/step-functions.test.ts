@@ -77,7 +77,7 @@ describe('local Step Functions service', () => {
     expect(lambdas.calls.map((c) => c.id)).toEqual(['Work', 'Work', 'Work']);
     expect(lambdas.calls[0]!.event).toEqual({ session_id: 's1' });
     const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    const types = events!.map((e) => e.type);
+    const types = events!.map((e) => String(e.type));
     expect(types.filter((t) => t === 'TaskRetried')).toHaveLength(2);
     expect(types.at(0)).toBe('ExecutionStarted');
     expect(types.at(-1)).toBe('ExecutionSucceeded');

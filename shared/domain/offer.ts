@@ -1,0 +1,50 @@
+// One rentable offer, normalised across providers.
+
+export const PROVIDERS = ['vastai', 'tensordock'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export function isProviderName(value: string): value is ProviderName {
+  return (PROVIDERS as readonly string[]).includes(value);
+}
+
+export interface Offer {
+  /** provider-prefixed, e.g. `vastai-29907796`, `tensordock-<location uuid>-<v0Name>` */
+  id: string;
+  provider: ProviderName;
+  /** the provider's own id for the offer (Vast ask id; TensorDock `<location uuid>/<v0Name>`) */
+  provider_offer_id: string;
+  /** normalised: "GeForce RTX 4090" → "RTX 4090" */
+  gpu_type: string;
+  gpu_count: number;
+  /** per GPU */
+  vram_gb: number;
+  /** USD per hour for the whole offer as it will be created */
+  price_per_hour: number;
+  /** free text: "California, US", "Chubbuck, Idaho, United States" */
+  location: string;
+  /** 0–1 */
+  reliability: number;
+  cuda_version?: number;
+  /** the physical host, provider-prefixed (`vastai-machine-88888`), so retries can avoid a failing host */
+  host_id?: string;
+  cpu_cores?: number;
+  ram_gb?: number;
+  disk_gb?: number;
+  /** inbound bandwidth in Mbit/s, where known */
+  inet_down_mbps?: number;
+  fetched_at: string;
+}
+
+/** "GeForce RTX 4090", "NVIDIA GeForce RTX 4090 PCIe 24GB", "rtx4090" → "RTX 4090" */
+export function normalizeGpuName(raw: string): string {
+  let name = raw.trim().replace(/_/g, ' ');
+  name = name.replace(/^(nvidia\s+)?(geforce\s+|tesla\s+)?/i, '');
+  name = name.replace(/\s+(pcie|sxm\d?|nvl)?\s*\d+\s*gb$/i, (m) => (/sxm|nvl/i.test(m) ? ` ${m.trim().split(/\s+/)[0]}` : ''));
+  name = name.replace(/^rtx\s*(\d)/i, 'RTX $1').replace(/^gtx\s*(\d)/i, 'GTX $1');
+  return name.replace(/\s+/g, ' ').trim();
+}
+
+/** A comparison key for GPU names: "RTX4090", "rtx 4090" and "RTX 4090" are the same GPU. */
+export function gpuKey(name: string): string {
+  return normalizeGpuName(name).toLowerCase().replace(/[^a-z0-9]/g, '');
+}

@@ -1,0 +1,43 @@
+// What the broker needs from a GPU marketplace. Adapters (shared/adapters/providers/) speak the real APIs; the
+// simulated marketplaces (local/sim/) speak those same APIs, so the real adapters run unchanged on one machine.
+import type { Instance } from '../domain/instance.ts';
+import type { Offer, ProviderName } from '../domain/offer.ts';
+
+export interface CreateInstanceRequest {
+  offer: Offer;
+  /** formatLabel(...) — written as Vast `label` / TensorDock `name` */
+  label: string;
+  /** docker image (Vast) or OS image (TensorDock); adapters have a default */
+  image?: string;
+  disk_gb: number;
+  /** OpenSSH public keys to install (the broker's, and the consumer's own if given) */
+  ssh_public_keys: string[];
+  env?: Record<string, string>;
+  on_start?: string;
+  /** container ports to expose (entrypoint mode) */
+  exposed_ports?: number[];
+  /** Vast.ai template */
+  template_hash_id?: string;
+  launch_mode?: 'ssh' | 'entrypoint';
+}
+
+export interface ProviderClient {
+  readonly name: ProviderName;
+  /** Every rentable on-demand offer. Throws a provider error on failure (never a partial list). */
+  listOffers(options?: { signal?: AbortSignal }): Promise<Offer[]>;
+  /** Rents the offer. Throws OfferUnavailableError when it is gone. Returns the provider instance id. */
+  createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }>;
+  /** Throws InstanceNotFoundError when it does not exist (any more). */
+  getInstance(instanceId: string): Promise<Instance>;
+  /** Every instance of this account, all pages, with labels. Throws on any failure: a partial list is an error. */
+  listInstances(): Promise<Instance[]>;
+  /** Destroys the instance. Destroying one that is already gone succeeds. */
+  destroyInstance(instanceId: string): Promise<void>;
+}
+
+export interface ProviderRegistry {
+  /** the providers configured in this deployment */
+  all(): Promise<ProviderClient[]>;
+  /** throws NotFoundError when the provider is not configured */
+  get(name: ProviderName): Promise<ProviderClient>;
+}
