@@ -116,6 +116,8 @@ export interface Session {
   expires_at: string;
   /** created_at + the hard maximum: no extension passes it */
   hard_max_at: string;
+  /** when the end was asked for (DELETE, done, expiry, hard max) */
+  teardown_requested_at?: string;
   stopped_at?: string;
   ended_reason?: EndReason;
   auto_retry: boolean;

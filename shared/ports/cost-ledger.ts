@@ -17,6 +17,8 @@ export interface CostRecord {
   provider_cost?: number;
   /** 0 for attempts that never reached running (refunded) */
   billed_cost?: number;
+  /** the attempt became usable (running): its time is billed */
+  reached_running?: boolean;
   refunded: boolean;
   refund_amount?: number;
   refund_reason?: string;
@@ -26,8 +28,10 @@ export interface CostRecord {
 export interface CostLedger {
   /** idempotent: opening an open record again changes nothing */
   open(record: Omit<CostRecord, 'refunded' | 'currency'>): Promise<void>;
+  /** the attempt became running: its time will be billed */
+  markRunning(sessionId: string, attempt: number): Promise<void>;
   /** idempotent: closes at the first confirmed end, computing provider_cost and billed_cost */
-  close(sessionId: string, attempt: number, end: { ended_at: string; reached_running: boolean }): Promise<CostRecord | undefined>;
+  close(sessionId: string, attempt: number, endedAt: string): Promise<CostRecord | undefined>;
   /** idempotent: marks the attempt refunded (billed 0), returns the record */
   refund(sessionId: string, attempt: number, reason: string): Promise<CostRecord | undefined>;
   forSession(sessionId: string): Promise<CostRecord[]>;

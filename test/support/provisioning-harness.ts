@@ -10,6 +10,7 @@ import type { SshKeyPair } from '../../shared/ports/ssh-prober.ts';
 import type { ExecutionInfo, Workflows } from '../../shared/ports/workflows.ts';
 import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningDeps } from '../../shared/use-cases/provisioning/deps.ts';
 import type { CreateSessionDeps, CreateSessionRequest } from '../../shared/use-cases/sessions/create-session.ts';
+import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';
 import { fakeCipher } from '../fakes/fake-cipher.ts';
 import { FakeInventory } from '../fakes/fake-inventory.ts';
 import { FakeProber, type ProbeScript } from '../fakes/fake-prober.ts';
@@ -33,6 +34,16 @@ export class FakeWorkflows implements Workflows {
   async describeProvisioning(sessionId: string): Promise<ExecutionInfo | undefined> {
     return this.started.includes(sessionId)
       ? { execution_arn: `arn:aws:states:us-east-1:0:execution:Provisioning:${sessionId}`, status: 'RUNNING' }
+      : undefined;
+  }
+  teardowns: string[] = [];
+  async startTeardown(sessionId: string): Promise<ExecutionInfo> {
+    if (!this.teardowns.includes(sessionId)) this.teardowns.push(sessionId);
+    return { execution_arn: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`, status: 'RUNNING' };
+  }
+  async describeTeardown(sessionId: string): Promise<ExecutionInfo | undefined> {
+    return this.teardowns.includes(sessionId)
+      ? { execution_arn: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`, status: 'RUNNING' }
       : undefined;
   }
 }
@@ -97,5 +108,33 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     retry_scope: 'same_gpu',
     ...over,
   });
-  return { deps, createDeps, db, tableName, clock, vast, tensordock, inventory, prober, metrics, sessions, events, costs, workflows, request };
+  const teardownDeps: TeardownDeps = {
+    sessions,
+    events,
+    workflows,
+    providers: deps.providers,
+    costs,
+    metrics,
+    clock: clock.now,
+    deploymentId: deps.deploymentId,
+    createListLagMs: deps.settings.createListLagMs,
+  };
+  return {
+    deps,
+    createDeps,
+    teardownDeps,
+    db,
+    tableName,
+    clock,
+    vast,
+    tensordock,
+    inventory,
+    prober,
+    metrics,
+    sessions,
+    events,
+    costs,
+    workflows,
+    request,
+  };
 }

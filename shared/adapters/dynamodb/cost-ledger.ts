@@ -58,15 +58,27 @@ export class DynamoCostLedger implements CostLedger {
     return Item ? fromItem(Item) : undefined;
   }
 
-  async close(
-    sessionId: string,
-    attempt: number,
-    end: { ended_at: string; reached_running: boolean },
-  ): Promise<CostRecord | undefined> {
+  async markRunning(sessionId: string, attempt: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: costKey(sessionId, attempt),
+          UpdateExpression: 'SET reached_running = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async close(sessionId: string, attempt: number, endedAt: string): Promise<CostRecord | undefined> {
     const current = await this.read(sessionId, attempt);
     if (!current || current.ended_at) return current;
-    const cost = providerCost(current.price_per_hour, current.started_at, end.ended_at);
-    const billed = end.reached_running && !current.refunded ? cost : 0;
+    const cost = providerCost(current.price_per_hour, current.started_at, endedAt);
+    const billed = current.reached_running && !current.refunded ? cost : 0;
     try {
       await this.db.send(
         new UpdateCommand({
@@ -77,7 +89,7 @@ export class DynamoCostLedger implements CostLedger {
             ? 'SET ended_at = :e, provider_cost = :p, billed_cost = :b, refund_amount = :p'
             : 'SET ended_at = :e, provider_cost = :p, billed_cost = :b',
           ConditionExpression: 'attribute_not_exists(ended_at)',
-          ExpressionAttributeValues: { ':e': end.ended_at, ':p': cost, ':b': billed },
+          ExpressionAttributeValues: { ':e': endedAt, ':p': cost, ':b': billed },
         }),
       );
     } catch (err) {

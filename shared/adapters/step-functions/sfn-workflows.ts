@@ -9,7 +9,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { optionalEnv } from '../../config.ts';
-import type { ExecutionInfo, Workflows } from '../../ports/workflows.ts';
+import type { ExecutionInfo, ExecutionStatus, Workflows } from '../../ports/workflows.ts';
 
 export function createSfnClient(): SFNClient {
   const endpoint = optionalEnv('SFN_ENDPOINT');
@@ -20,22 +20,33 @@ export function createSfnClient(): SFNClient {
   );
 }
 
+export interface StateMachineArns {
+  provisioning: string;
+  teardown: string;
+}
+
 export class SfnWorkflows implements Workflows {
   constructor(
     private readonly sfn: SFNClient,
-    private readonly provisioningStateMachineArn: string,
+    private readonly arns: Partial<StateMachineArns>,
   ) {}
 
-  /** arn:…:stateMachine:<name> → arn:…:execution:<name>:<execution name> */
-  private executionArn(sessionId: string): string {
-    return `${this.provisioningStateMachineArn.replace(':stateMachine:', ':execution:')}:${sessionId}`;
+  private arn(machine: keyof StateMachineArns): string {
+    const arn = this.arns[machine];
+    if (!arn) throw new Error(`the ${machine} state machine is not wired to this function`);
+    return arn;
   }
 
-  async startProvisioning(sessionId: string): Promise<ExecutionInfo> {
+  /** arn:…:stateMachine:<name> → arn:…:execution:<name>:<execution name> */
+  private executionArn(machine: keyof StateMachineArns, sessionId: string): string {
+    return `${this.arn(machine).replace(':stateMachine:', ':execution:')}:${sessionId}`;
+  }
+
+  private async start(machine: keyof StateMachineArns, sessionId: string): Promise<ExecutionInfo> {
     try {
       const { executionArn } = await this.sfn.send(
         new StartExecutionCommand({
-          stateMachineArn: this.provisioningStateMachineArn,
+          stateMachineArn: this.arn(machine),
           name: sessionId,
           // ids only: execution history is visible in the console
           input: JSON.stringify({ session_id: sessionId }),
@@ -44,29 +55,49 @@ export class SfnWorkflows implements Workflows {
       return { execution_arn: executionArn!, status: 'RUNNING' };
     } catch (err) {
       if (!(err instanceof ExecutionAlreadyExists)) throw err;
-      const existing = await this.describeProvisioning(sessionId);
+      const existing = await this.describe(machine, sessionId);
       if (!existing) throw err;
       return existing;
     }
   }
 
+  private async describe(machine: keyof StateMachineArns, sessionId: string): Promise<ExecutionInfo | undefined> {
+    try {
+      const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(machine, sessionId) }));
+      return { execution_arn: d.executionArn!, status: d.status as ExecutionStatus };
+    } catch (err) {
+      if (err instanceof ExecutionDoesNotExist) return undefined;
+      throw err;
+    }
+  }
+
+  startProvisioning(sessionId: string): Promise<ExecutionInfo> {
+    return this.start('provisioning', sessionId);
+  }
+
+  describeProvisioning(sessionId: string): Promise<ExecutionInfo | undefined> {
+    return this.describe('provisioning', sessionId);
+  }
+
   async stopProvisioning(sessionId: string, reason: string): Promise<void> {
     try {
       await this.sfn.send(
-        new StopExecutionCommand({ executionArn: this.executionArn(sessionId), error: 'SessionEnded', cause: reason }),
+        new StopExecutionCommand({
+          executionArn: this.executionArn('provisioning', sessionId),
+          error: 'SessionEnded',
+          cause: reason,
+        }),
       );
     } catch (err) {
       if (!(err instanceof ExecutionDoesNotExist)) throw err;
     }
   }
 
-  async describeProvisioning(sessionId: string): Promise<ExecutionInfo | undefined> {
-    try {
-      const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(sessionId) }));
-      return { execution_arn: d.executionArn!, status: d.status as ExecutionInfo['status'] };
-    } catch (err) {
-      if (err instanceof ExecutionDoesNotExist) return undefined;
-      throw err;
-    }
+  startTeardown(sessionId: string): Promise<ExecutionInfo> {
+    return this.start('teardown', sessionId);
+  }
+
+  describeTeardown(sessionId: string): Promise<ExecutionInfo | undefined> {
+    return this.describe('teardown', sessionId);
   }
 }

@@ -34,3 +34,7 @@ export const idempotencyKeyHeader = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'Idempotency-Key may contain only letters, digits and . _ : - (1–128)');
+
+export const extendSessionBody = z.object({
+  additional_hours: z.number().int().min(1).max(12),
+});

@@ -49,7 +49,7 @@ export async function destroyFailedAttempt(
   await deps.sessions.mutate(session.id, (s) => ({
     attempts: s.attempts.map((x) => (x.n === attempt.n ? { ...x, destroyed_at: x.destroyed_at ?? destroyedAt } : x)),
   }));
-  await deps.costs.close(session.id, attempt.n, { ended_at: destroyedAt, reached_running: false });
+  await deps.costs.close(session.id, attempt.n, destroyedAt);
   if (ids.length > 0) {
     deps.metrics.add('InstancesDestroyed', 'Count', ids.length, { provider: attempt.provider, reason: 'provisioning_failed' });
     await deps.events.append(session.id, [

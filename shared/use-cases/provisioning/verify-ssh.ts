@@ -215,6 +215,8 @@ class VerificationRound {
     const now = this.now();
     const durationMs = now.getTime() - Date.parse(this.v.started_at);
     const endpoint = this.endpoint!;
+    // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
+    await this.deps.costs.markRunning(this.session.id, this.attempt.n);
     const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
       if (s.status !== 'provisioning') return undefined;
       return {
