@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -23,6 +24,8 @@ import {
   stateMachines,
   table as tableSpec,
 } from '../shared/app-model.ts';
+import { PROVIDERS } from '../shared/domain/offer.ts';
+import { INVENTORY_METRICS, PROVIDER_DIMENSION } from '../shared/observability/inventory-metrics.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/powertools.ts';
 import { PROJECT_ROOT, ServiceFunction } from './constructs/service-function.ts';
 import { acknowledge, acknowledgeWildcard, arnRef } from './nag.ts';
@@ -36,6 +39,8 @@ export class GpuShopperStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly sshKeyCipher: kms.Key;
   readonly providerCredentials: secrets.Secret;
+  /** every alarm of the stack, for whoever wires notifications to them */
+  readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -83,6 +88,7 @@ export class GpuShopperStack extends Stack {
       HARD_MAX_HOURS: String(settings.hardMaxHours),
       ORPHAN_GRACE_SECONDS: String(settings.orphanGraceSeconds),
       AUTH_MODE: settings.authMode,
+      INVENTORY_MAX_AGE_SECONDS: String(settings.inventoryMaxAgeSeconds),
     };
 
     // Functions first (the state machines substitute their ARNs), then state machines, then the grants that need
@@ -98,6 +104,7 @@ export class GpuShopperStack extends Stack {
 
     this.api = this.buildApi(logRetention);
     this.buildSchedules(settings);
+    this.buildInventoryAlarms(settings);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'DeploymentId', { value: settings.deploymentId });
@@ -228,6 +235,34 @@ export class GpuShopperStack extends Stack {
         schedule: events.Schedule.rate(Duration.minutes(minutes)),
         targets: [new targets.LambdaFunction(this.fn(spec.functionId).fn, { retryAttempts: 2 })],
       });
+    }
+  }
+
+  /**
+   * One alarm per provider on the snapshot age the refresh reports (the same namespace, name and dimensions the
+   * code emits). No datapoint for a whole period means no refresh ran at all, which is as bad, so missing data
+   * counts as breaching.
+   */
+  private buildInventoryAlarms(settings: StackSettings): void {
+    const periodMinutes = Math.max(5, Math.ceil(settings.inventoryRefreshSeconds / 60));
+    for (const provider of PROVIDERS) {
+      const metric = new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: INVENTORY_METRICS.snapshotAge,
+        dimensionsMap: { service: SERVICE_NAME, [PROVIDER_DIMENSION]: provider },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(periodMinutes),
+      });
+      this.alarms.push(
+        new cloudwatch.Alarm(this, `InventoryStale-${provider}`, {
+          alarmDescription: `${provider} inventory older than ${settings.inventoryStaleAlarmSeconds}s, or not refreshed at all`,
+          metric,
+          threshold: settings.inventoryStaleAlarmSeconds,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
     }
   }
 }

@@ -1,0 +1,69 @@
+// GET /api/v1/inventory and GET /api/v1/inventory/{id}: answered from stored snapshots only, never a provider.
+import { z } from 'zod';
+import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
+import { NotFoundError } from '../../shared/domain/errors.ts';
+import { DEFAULT_LIMIT, type InventoryQuery, MAX_LIMIT, queryOffers } from '../../shared/domain/inventory-query.ts';
+import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { decimalParam, parseQuery, providerParam, textParam, wholeParam } from '../../shared/http/query.ts';
+import { sanitizeEcho } from '../../shared/observability/redact.ts';
+import type { InventoryService, ServedOffer } from '../../shared/use-cases/inventory-service.ts';
+
+const querySchema = z.object({
+  provider: providerParam().optional(),
+  gpu_type: textParam().optional(),
+  min_vram: decimalParam('GB per GPU').optional(),
+  max_price: decimalParam('USD per hour').optional(),
+  min_gpu_count: wholeParam('GPUs').optional(),
+  gpu_count: wholeParam('GPUs').optional(),
+  location: textParam().optional(),
+  min_reliability: decimalParam('0 to 1').pipe(z.number().max(1, 'must be between 0 and 1')).optional(),
+  min_cuda: decimalParam('CUDA version, e.g. 12.1').optional(),
+  limit: wholeParam(`1 to ${MAX_LIMIT}`)
+    .pipe(z.number().min(1, 'must be at least 1').max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`))
+    .optional(),
+  offset: wholeParam('offers to skip').optional(),
+  sort: z.enum(['price', 'confidence'], { error: 'must be price or confidence' }).optional(),
+});
+
+export function parseInventoryQuery(raw: Record<string, string | undefined>): InventoryQuery {
+  const { gpu_count, min_gpu_count, limit, offset, sort, ...rest } = parseQuery(querySchema, raw);
+  return {
+    ...rest,
+    // both spellings are in use; the explicit one wins
+    min_gpu_count: min_gpu_count ?? gpu_count,
+    limit: limit ?? DEFAULT_LIMIT,
+    offset: offset ?? 0,
+    sort: sort ?? 'price',
+  };
+}
+
+export interface InventoryApiDeps {
+  inventory: Pick<InventoryService, 'view'>;
+}
+
+/** The wire shape: the offer, plus `region` and a string `availability` that existing clients read. */
+export function toApiOffer(offer: ServedOffer) {
+  return { ...offer, region: offer.location };
+}
+
+export function makeRoute(deps: InventoryApiDeps): RouteHandler {
+  return async (req) => {
+    const id = req.pathParams['id'];
+    if (id !== undefined) {
+      const offer = (await deps.inventory.view()).offers.find((o) => o.id === id);
+      if (!offer) {
+        const shown = sanitizeEcho(id);
+        throw new NotFoundError(`offer ${shown} is not in current inventory`, { offer_id: shown });
+      }
+      return json(200, toApiOffer(offer));
+    }
+    const query = parseInventoryQuery(req.query);
+    const view = await deps.inventory.view();
+    const { offers, total } = queryOffers(view.offers, query);
+    return json(200, { offers: offers.map(toApiOffer), count: offers.length, total, providers: view.providers });
+  };
+}
+
+export const makeHandler = (deps: InventoryApiDeps) => httpHandler(makeRoute(deps));
+
+export const handler = makeHandler({ inventory: inventoryFromEnv().service });
