@@ -240,10 +240,11 @@ export class GpuShopperStack extends Stack {
 
   /**
    * One alarm per provider on the snapshot age the refresh reports (the same namespace, name and dimensions the
-   * code emits). No datapoint for a whole period means no refresh ran at all, which is as bad, so missing data
-   * counts as breaching.
+   * code emits). A provider that is not configured reports nothing, so missing data is not breaching; a refresh
+   * that stops running altogether is caught by its own alarm on the function's invocations instead.
    */
   private buildInventoryAlarms(settings: StackSettings): void {
+    const staleSeconds = settings.inventoryStaleAlarmSeconds;
     const periodMinutes = Math.max(5, Math.ceil(settings.inventoryRefreshSeconds / 60));
     for (const provider of PROVIDERS) {
       const metric = new cloudwatch.Metric({
@@ -255,10 +256,26 @@ export class GpuShopperStack extends Stack {
       });
       this.alarms.push(
         new cloudwatch.Alarm(this, `InventoryStale-${provider}`, {
-          alarmDescription: `${provider} inventory older than ${settings.inventoryStaleAlarmSeconds}s, or not refreshed at all`,
+          alarmDescription: `${provider} inventory snapshot older than ${staleSeconds}s`,
           metric,
-          threshold: settings.inventoryStaleAlarmSeconds,
+          threshold: staleSeconds,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    const refresh = schedules.find((s) => s.id === 'InventoryRefresh');
+    if (refresh) {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, 'InventoryRefreshNotRunning', {
+          alarmDescription: `the inventory refresh has not run for ${staleSeconds}s`,
+          metric: this.fn(refresh.functionId).fn.metricInvocations({
+            statistic: cloudwatch.Stats.SUM,
+            period: Duration.minutes(Math.max(periodMinutes, Math.ceil(staleSeconds / 60))),
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
           evaluationPeriods: 1,
           treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         }),
