@@ -4,29 +4,30 @@ import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { DEFAULT_LIMIT, type InventoryQuery, MAX_LIMIT, queryOffers } from '../../shared/domain/inventory-query.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
-import { decimalParam, parseQuery, providerParam, textParam, wholeParam } from '../../shared/http/query.ts';
+import { presentParams, providerParam, textParam } from '../../shared/http/query.ts';
+import { queryInt, queryNumber } from '../../shared/http/schemas/common.ts';
+import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 import type { InventoryService, ServedOffer } from '../../shared/use-cases/inventory-service.ts';
 
 const querySchema = z.object({
   provider: providerParam().optional(),
   gpu_type: textParam().optional(),
-  min_vram: decimalParam('GB per GPU').optional(),
-  max_price: decimalParam('USD per hour').optional(),
-  min_gpu_count: wholeParam('GPUs').optional(),
-  gpu_count: wholeParam('GPUs').optional(),
+  min_vram: queryNumber(0, 10_000).optional(),
+  // 0 means no limit, as existing clients expect
+  max_price: queryNumber(0, 100_000).optional(),
+  min_gpu_count: queryInt(0, 1024).optional(),
+  gpu_count: queryInt(0, 1024).optional(),
   location: textParam().optional(),
-  min_reliability: decimalParam('0 to 1').pipe(z.number().max(1, 'must be between 0 and 1')).optional(),
-  min_cuda: decimalParam('CUDA version, e.g. 12.1').optional(),
-  limit: wholeParam(`1 to ${MAX_LIMIT}`)
-    .pipe(z.number().min(1, 'must be at least 1').max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`))
-    .optional(),
-  offset: wholeParam('offers to skip').optional(),
-  sort: z.enum(['price', 'confidence'], { error: 'must be price or confidence' }).optional(),
+  min_reliability: queryNumber(0, 1).optional(),
+  min_cuda: queryNumber(0, 100).optional(),
+  limit: queryInt(1, MAX_LIMIT).optional(),
+  offset: queryInt(0, 1_000_000).optional(),
+  sort: z.enum(['price', 'confidence']).optional(),
 });
 
 export function parseInventoryQuery(raw: Record<string, string | undefined>): InventoryQuery {
-  const { gpu_count, min_gpu_count, limit, offset, sort, ...rest } = parseQuery(querySchema, raw);
+  const { gpu_count, min_gpu_count, limit, offset, sort, ...rest } = validate(querySchema, presentParams(raw), 'query');
   return {
     ...rest,
     // both spellings are in use; the explicit one wins

@@ -4,7 +4,8 @@ import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-
 import { gpuKey } from '../../shared/domain/offer.ts';
 import { assessHealth, DEFAULT_HEALTH_RULES, type HealthRules } from '../../shared/domain/offer-health.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
-import { parseQuery, providerParam, textParam } from '../../shared/http/query.ts';
+import { presentParams, providerParam, textParam } from '../../shared/http/query.ts';
+import { validate } from '../../shared/http/validate.ts';
 import type { OfferFailureSource } from '../../shared/ports/inventory-storage.ts';
 
 const querySchema = z.object({
@@ -20,7 +21,7 @@ export interface OfferHealthApiDeps {
 
 export function makeRoute(deps: OfferHealthApiDeps): RouteHandler {
   return async (req) => {
-    const { provider, gpu_type } = parseQuery(querySchema, req.query);
+    const { provider, gpu_type } = validate(querySchema, presentParams(req.query), 'query');
     const gpu = gpu_type === undefined ? undefined : gpuKey(gpu_type);
     const matches = (h: { provider: string; gpu_type: string }) =>
       (provider === undefined || h.provider === provider) && (gpu === undefined || gpuKey(h.gpu_type) === gpu);

@@ -7,6 +7,7 @@ import { emitRefreshMetrics } from '../../shared/observability/inventory-metrics
 import { logger } from '../../shared/observability/powertools.ts';
 import { publishMetrics } from '../../shared/observability/publish-metrics.ts';
 import type { InventorySnapshotWriter } from '../../shared/ports/inventory-storage.ts';
+import type { MetricsSink } from '../../shared/ports/metrics.ts';
 import type { ProviderRegistry } from '../../shared/ports/provider.ts';
 import { type ProviderRefresh, type RefreshOptions, refreshInventory } from '../../shared/use-cases/refresh-inventory.ts';
 
@@ -18,6 +19,8 @@ export interface RefreshHandlerDeps {
   /** time kept back from the function's own timeout for storing and reporting */
   reserveMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Powertools EMF when absent */
+  metrics?: MetricsSink;
 }
 
 export interface RefreshSummary {
@@ -33,7 +36,7 @@ export function makeHandler(deps: RefreshHandlerDeps) {
       if (r.outcome === 'failed' || r.outcome === 'storage_error') logger.warn('inventory refresh failed', line);
       else logger.info('inventory refreshed', line);
     }
-    emitRefreshMetrics(results);
+    emitRefreshMetrics(results, deps.metrics);
     const storage = results.filter((r) => r.outcome === 'storage_error');
     if (storage.length) {
       // the invocation fails so the function's error alarm sees it; provider failures are normal and do not

@@ -1,8 +1,8 @@
-// The inventory refresh's metrics, one EMF record per provider with dimensions {service, provider}. The stale
+// The inventory refresh's metrics, per provider (dimensions {service, provider} once written as EMF). The stale
 // inventory alarms (infra/stack.ts) are built from these same names, so code and alarms cannot drift apart.
-import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricsSink } from '../ports/metrics.ts';
 import type { ProviderRefresh } from '../use-cases/refresh-inventory.ts';
-import { MetricUnit, metrics } from './powertools.ts';
+import { powertoolsMetricsSink } from './metrics-sink.ts';
 
 export const INVENTORY_METRICS = {
   refreshDuration: 'InventoryRefreshDuration',
@@ -14,21 +14,16 @@ export const INVENTORY_METRICS = {
 
 export const PROVIDER_DIMENSION = 'provider';
 
-export function emitRefreshMetrics(results: ProviderRefresh[], sink: Metrics = metrics): void {
+export function emitRefreshMetrics(results: ProviderRefresh[], sink: MetricsSink = powertoolsMetricsSink): void {
   for (const r of results) {
-    sink.addDimension(PROVIDER_DIMENSION, r.provider);
-    sink.addMetric(INVENTORY_METRICS.refreshDuration, MetricUnit.Milliseconds, r.duration_ms);
-    sink.addMetric(INVENTORY_METRICS.offers, MetricUnit.Count, r.offer_count);
-    sink.addMetric(
-      INVENTORY_METRICS.refreshErrors,
-      MetricUnit.Count,
-      r.outcome === 'failed' || r.outcome === 'storage_error' ? 1 : 0,
-    );
-    sink.addMetric(INVENTORY_METRICS.writeRequests, MetricUnit.Count, r.write_requests);
+    const dims = { [PROVIDER_DIMENSION]: r.provider };
+    const failed = r.outcome === 'failed' || r.outcome === 'storage_error';
+    sink.add(INVENTORY_METRICS.refreshDuration, 'Milliseconds', r.duration_ms, dims);
+    sink.add(INVENTORY_METRICS.offers, 'Count', r.offer_count, dims);
+    sink.add(INVENTORY_METRICS.refreshErrors, 'Count', failed ? 1 : 0, dims);
+    sink.add(INVENTORY_METRICS.writeRequests, 'Count', r.write_requests, dims);
     if (r.snapshot_age_seconds !== undefined) {
-      sink.addMetric(INVENTORY_METRICS.snapshotAge, MetricUnit.Seconds, r.snapshot_age_seconds);
+      sink.add(INVENTORY_METRICS.snapshotAge, 'Seconds', r.snapshot_age_seconds, dims);
     }
-    // one record per provider: dimensions are per record, and publishing clears them for the next provider
-    sink.publishStoredMetrics();
   }
 }

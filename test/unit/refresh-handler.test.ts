@@ -6,6 +6,7 @@ import { INVENTORY_METRICS } from '../../shared/observability/inventory-metrics.
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
 import { FakeProvider, fakeRegistry, ManualClock, manyOffers } from '../support/inventory-fixtures.ts';
 import { lambdaContext } from '../support/http.ts';
+import { RecordingMetricsSink } from '../support/recording-metrics.ts';
 import { freshTable } from '../support/table.ts';
 
 interface Emf {
@@ -34,7 +35,7 @@ afterEach(() => {
 });
 
 describe('the RefreshInventory function', () => {
-  it('stores each provider and emits one EMF record per provider, as the stale alarms expect', async () => {
+  it('stores each provider and emits its metrics as EMF with the dimensions the stale alarms select on', async () => {
     const { db, tableName } = await freshTable('refresh-handler');
     const clock = new ManualClock(Date.parse('2026-11-28T12:00:00Z'));
     const handler = makeHandler({
@@ -67,30 +68,32 @@ describe('the RefreshInventory function', () => {
       },
     ]);
 
+    // one EMF line per metric, each with exactly {service, provider}: what the stale alarms select on
     const records = emf.records();
-    expect(records).toHaveLength(2);
-    for (const [record, provider] of [
-      [records[0]!, 'vastai'],
-      [records[1]!, 'tensordock'],
-    ] as const) {
+    expect(records).toHaveLength(2 * Object.keys(INVENTORY_METRICS).length);
+    for (const record of records) {
       const [directive] = record._aws.CloudWatchMetrics;
       expect(directive!.Namespace).toBe(METRICS_NAMESPACE);
       expect(directive!.Dimensions).toEqual([['service', 'provider']]);
       expect(record['service']).toBe(SERVICE_NAME);
-      expect(record['provider']).toBe(provider);
-      expect(directive!.Metrics.map((m) => m.Name).sort()).toEqual(Object.values(INVENTORY_METRICS).sort());
     }
-    expect(records[0]).toMatchObject({
-      [INVENTORY_METRICS.offers]: 50,
-      [INVENTORY_METRICS.refreshErrors]: 0,
-      [INVENTORY_METRICS.writeRequests]: 3,
-      [INVENTORY_METRICS.snapshotAge]: 0,
-    });
-    expect(records[1]).toMatchObject({ [INVENTORY_METRICS.offers]: 0, [INVENTORY_METRICS.refreshErrors]: 1 });
+    const value = (provider: string, name: string) =>
+      records.find((r) => r['provider'] === provider && name in r)?.[name];
+    for (const provider of ['vastai', 'tensordock']) {
+      for (const name of Object.values(INVENTORY_METRICS)) expect(value(provider, name), `${provider} ${name}`).toBeTypeOf('number');
+    }
+    expect(value('vastai', INVENTORY_METRICS.offers)).toBe(50);
+    expect(value('vastai', INVENTORY_METRICS.refreshErrors)).toBe(0);
+    expect(value('vastai', INVENTORY_METRICS.writeRequests)).toBe(3);
+    expect(value('vastai', INVENTORY_METRICS.snapshotAge)).toBe(0);
+    expect(value('tensordock', INVENTORY_METRICS.offers)).toBe(0);
+    expect(value('tensordock', INVENTORY_METRICS.refreshErrors)).toBe(1);
   });
 
   it('fails the invocation when storage fails, after reporting', async () => {
+    const metrics = new RecordingMetricsSink();
     const handler = makeHandler({
+      metrics,
       registry: fakeRegistry(new FakeProvider('vastai', manyOffers(3))),
       store: {
         publish: () => Promise.reject(new Error('table gone')),
@@ -99,12 +102,7 @@ describe('the RefreshInventory function', () => {
       now: () => new Date(),
       options: { timeoutMs: 5000, attempts: 1, backoffMs: 0, maxAgeSeconds: 600 },
     });
-    const emf = captureEmf();
-    try {
-      await expect(handler({} as never, lambdaContext)).rejects.toThrow('inventory storage failed for vastai');
-    } finally {
-      emf.restore();
-    }
-    expect(emf.records()[0]).toMatchObject({ provider: 'vastai', [INVENTORY_METRICS.refreshErrors]: 1 });
+    await expect(handler({} as never, lambdaContext)).rejects.toThrow('inventory storage failed for vastai');
+    expect(metrics.count(INVENTORY_METRICS.refreshErrors, { provider: 'vastai' })).toBe(1);
   });
 });
