@@ -43,7 +43,7 @@ export interface InventoryApiDeps {
 }
 
 /** The wire shape: the offer, plus `region` and a string `availability` that existing clients read. */
-export function toApiOffer(offer: ServedOffer) {
+function toApiOffer(offer: ServedOffer) {
   return { ...offer, region: offer.location };
 }
 

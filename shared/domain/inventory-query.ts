@@ -32,9 +32,19 @@ type Filterable = Pick<
 export function offerFilter(q: InventoryQuery): (offer: Filterable) => boolean {
   const gpu = q.gpu_type === undefined ? undefined : gpuKey(q.gpu_type);
   const location = q.location?.toLowerCase();
+  // thousands of offers share a few GPU names: normalise each name once
+  const keys = new Map<string, string>();
+  const keyOf = (name: string) => {
+    let key = keys.get(name);
+    if (key === undefined) {
+      key = gpuKey(name);
+      keys.set(name, key);
+    }
+    return key;
+  };
   return (o) =>
     (q.provider === undefined || o.provider === q.provider) &&
-    (gpu === undefined || gpuKey(o.gpu_type) === gpu) &&
+    (gpu === undefined || keyOf(o.gpu_type) === gpu) &&
     (q.min_vram === undefined || o.vram_gb >= q.min_vram) &&
     (!q.max_price || o.price_per_hour <= q.max_price) &&
     (q.min_gpu_count === undefined || o.gpu_count >= q.min_gpu_count) &&

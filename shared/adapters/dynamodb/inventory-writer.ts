@@ -60,7 +60,9 @@ export class DynamoInventoryWriter implements InventorySnapshotWriter {
         ExpressionAttributeNames: { '#status': 'status', '#hash': 'hash' },
         ExpressionAttributeValues: { ':at': at, ':ok': 'ok', ':hash': encoded.hash },
       });
-      return head ? { outcome: 'unchanged', head: publicHead(head), writeRequests } : { outcome: 'busy', writeRequests };
+      return head
+        ? { outcome: 'unchanged', head: publicHead(head), writeRequests }
+        : { outcome: 'busy', head: publicHead(current), writeRequests };
     }
 
     const token = randomUUID();
@@ -80,7 +82,8 @@ export class DynamoInventoryWriter implements InventorySnapshotWriter {
         ':zero': 0,
       },
     });
-    if (!claimed) return { outcome: 'busy', writeRequests };
+    // another refresh is writing this provider: its result will do
+    if (!claimed) return { outcome: 'busy', head: current && publicHead(current), writeRequests };
 
     try {
       const version = claimed.version + 1;
@@ -123,7 +126,9 @@ export class DynamoInventoryWriter implements InventorySnapshotWriter {
           }),
         );
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return { outcome: 'busy', writeRequests };
+        if (err instanceof ConditionalCheckFailedException) {
+          return { outcome: 'busy', head: publicHead(claimed), writeRequests };
+        }
         throw err;
       }
 
@@ -194,4 +199,3 @@ export class DynamoInventoryWriter implements InventorySnapshotWriter {
     });
   }
 }
-
