@@ -84,6 +84,31 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    id: 'InventoryApi',
+    entry: 'functions/http/inventory.ts',
+    description: 'GET /api/v1/inventory and /api/v1/inventory/{id}, from stored snapshots',
+    timeoutSeconds: 10,
+    // holds every provider's snapshot in memory between invocations
+    memoryMb: 512,
+    access: { table: 'read' },
+  },
+  {
+    id: 'OfferHealthApi',
+    entry: 'functions/http/offer-health.ts',
+    description: 'GET /api/v1/offer-health',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    access: { table: 'read' },
+  },
+  {
+    id: 'RefreshInventory',
+    entry: 'functions/scheduled/refresh-inventory.ts',
+    description: 'Fetches every provider in parallel and stores a snapshot per provider when it changed',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    access: { table: 'write', providers: true },
+  },
+  {
     id: 'NotFoundApi',
     entry: 'functions/http/not-found.ts',
     description: 'JSON 404 for every unknown route',
@@ -157,6 +182,9 @@ const api = (method: HttpMethod, path: string, functionId: string): RouteSpec =>
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/health', functionId: 'HealthApi', auth: false },
   { method: 'GET', path: '/ready', functionId: 'HealthApi', auth: false },
+  api('GET', '/inventory', 'InventoryApi'),
+  api('GET', '/inventory/{id}', 'InventoryApi'),
+  api('GET', '/offer-health', 'OfferHealthApi'),
   api('POST', '/sessions', 'SessionsApi'),
   api('GET', '/sessions', 'SessionsApi'),
   api('GET', '/sessions/{id}', 'SessionsApi'),
@@ -173,6 +201,14 @@ export const routes: RouteSpec[] = [
 ];
 
 export const schedules: ScheduleSpec[] = [
+  {
+    id: 'InventoryRefresh',
+    functionId: 'RefreshInventory',
+    periodEnv: 'INVENTORY_REFRESH_SECONDS',
+    defaultPeriodSeconds: 60,
+    description: 'Refreshes the stored inventory snapshots',
+    runAtLocalStart: true,
+  },
   {
     id: 'SessionSweep',
     functionId: 'SessionSweep',
