@@ -27,6 +27,7 @@ import {
 import { PROVIDERS } from '../shared/domain/offer.ts';
 import { INVENTORY_METRICS, PROVIDER_DIMENSION } from '../shared/observability/inventory-metrics.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/powertools.ts';
+import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PROJECT_ROOT, ServiceFunction } from './constructs/service-function.ts';
 import { acknowledge, acknowledgeWildcard, arnRef } from './nag.ts';
 import { readSettings, type StackSettings } from './settings.ts';
@@ -41,6 +42,7 @@ export class GpuShopperStack extends Stack {
   readonly providerCredentials: secrets.Secret;
   /** every alarm of the stack, for whoever wires notifications to them */
   readonly alarms: cloudwatch.Alarm[] = [];
+  readonly operations: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -105,9 +107,18 @@ export class GpuShopperStack extends Stack {
     this.api = this.buildApi(logRetention);
     this.buildSchedules(settings);
     this.buildInventoryAlarms(settings);
+    this.operations = new OperationsAlarms(this, 'Alarms', {
+      stateMachines: this.stateMachines,
+      functions: [...this.functions.values()].map((f) => f.fn),
+      alarmEmail: settings.alarmEmail,
+      teardownStuckSeconds: 900,
+    });
+    this.alarms.push(...this.operations.alarms);
+    this.operations.notify(this.alarms);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'DeploymentId', { value: settings.deploymentId });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'ProviderCredentialsSecret', { value: this.providerCredentials.secretName });
   }
 
@@ -133,7 +144,8 @@ export class GpuShopperStack extends Stack {
     if (access.table) {
       acknowledgeWildcard(fn.role!, `${arnRef(this.table)}/index/*`, "Queries use this table's own secondary indexes.");
     }
-    if (access.secrets) this.sshKeyCipher.grantEncryptDecrypt(fn);
+    // exactly what the cipher calls, not the GenerateDataKey*/ReEncrypt* family grantEncryptDecrypt adds
+    if (access.secrets) this.sshKeyCipher.grant(fn, 'kms:Encrypt', 'kms:Decrypt');
     if (access.providers) this.providerCredentials.grantRead(fn);
     for (const machineId of access.stateMachines ?? []) {
       const machine = this.stateMachines.get(machineId)!;
@@ -142,6 +154,11 @@ export class GpuShopperStack extends Stack {
       machine.grantStartExecution(fn);
       machine.grantRead(fn);
       machine.grantExecution(fn, 'states:StopExecution');
+      acknowledgeWildcard(
+        fn.role!,
+        executionArnFinding(machine),
+        `Executions of ${machineId} are named per session at run time; the wildcard covers only that state machine's executions.`,
+      );
     }
   }
 
@@ -282,6 +299,12 @@ export class GpuShopperStack extends Stack {
       );
     }
   }
+}
+
+/** How cdk-nag spells the execution-ARN wildcard that grantRead/grantExecution produce for a state machine. */
+function executionArnFinding(machine: sfn.StateMachine): string {
+  const logicalId = Stack.of(machine).getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine);
+  return `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*`;
 }
 
 function readVersion(): string {

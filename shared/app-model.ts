@@ -133,7 +133,7 @@ export const functions: FunctionSpec[] = [
     access: { table: 'write' },
   },
   // provisioning state machine tasks
-  task('BeginProvisioning', 'begin-provisioning', 'pending → provisioning with the first attempt', 30, {}),
+  task('BeginProvisioning', 'begin-provisioning', 'pending -> provisioning with the first attempt', 30, {}),
   task('CreateInstance', 'create-instance', 'rent the offer, idempotently by label', 180, { providers: true }),
   task('VerifySsh', 'verify-ssh', 'one round of classified SSH probes', 120, { providers: true, secrets: true }),
   task('DestroyInstance', 'destroy-instance', 'compensation: destroy and confirm the failed attempt', 120, { providers: true }),

@@ -5,6 +5,7 @@ import { attemptOf, currentAttempt } from '../../domain/session.ts';
 import { newAttempt } from './begin-provisioning.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 export interface RetryDecision extends FailedAttemptState {
   retry: boolean;
@@ -66,6 +67,6 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
     },
     { type: 'attempt_started', at: now.toISOString(), attempt: n, offer_id: offer.id, provider: offer.provider },
   ]);
-  deps.metrics.add('ProvisioningRetries', 'Count', 1, { provider: offer.provider, scope: session.retry_scope });
+  deps.metrics.add(METRIC.ProvisioningRetries, 'Count', 1, { provider: offer.provider, scope: session.retry_scope });
   return { session_id: session.id, attempt: n, failure_type: input.failure_type, retry: true };
 }

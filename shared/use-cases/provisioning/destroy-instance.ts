@@ -8,6 +8,7 @@ import { attemptOf, type Attempt, type FailureType } from '../../domain/session.
 import type { ProviderClient } from '../../ports/provider.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { failureOf } from './failure.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 export interface FailedAttemptState extends TaskState {
   failure_type: FailureType;
@@ -51,7 +52,7 @@ export async function destroyFailedAttempt(
   }));
   await deps.costs.close(session.id, attempt.n, destroyedAt);
   if (ids.length > 0) {
-    deps.metrics.add('InstancesDestroyed', 'Count', ids.length, { provider: attempt.provider, reason: 'provisioning_failed' });
+    deps.metrics.add(METRIC.InstancesDestroyed, 'Count', ids.length, { provider: attempt.provider, reason: 'provisioning_failed' });
     await deps.events.append(session.id, [
       { type: 'instance_destroyed', at: destroyedAt, attempt: attempt.n, instance_ids: ids, confirmed: true },
     ]);

@@ -2,6 +2,7 @@
 // for a new session. The execution then ends in a Fail state, so it shows as failed in the console.
 import { attemptOf, currentAttempt, type FailureType, retrySuggested } from '../../domain/session.ts';
 import type { ProvisioningDeps } from './deps.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 export interface FailedOutcome {
   session_id: string;
@@ -34,7 +35,7 @@ export async function markFailed(
   if (changed) {
     await deps.sessions.releaseOfferLock(session);
     await deps.sessions.deleteSecret(session.id);
-    deps.metrics.add('SessionsFailed', 'Count', 1, { provider: session.provider, error_type: errorType });
+    deps.metrics.add(METRIC.SessionsFailed, 'Count', 1, { provider: session.provider, error_type: errorType });
     await deps.events.append(session.id, [
       { type: 'failed', at: now, error_type: errorType, message: session.error, attempts: session.attempts.length },
     ]);
@@ -49,7 +50,7 @@ export async function markDestroyFailed(
 ): Promise<FailedOutcome> {
   const session = await deps.sessions.get(input.session_id);
   const attempt = session && attemptOf(session, input.attempt);
-  deps.metrics.add('DestroyFailures', 'Count', 1, { provider: attempt?.provider ?? 'unknown' });
-  deps.metrics.add('DestroyFailures', 'Count', 1);
+  deps.metrics.add(METRIC.DestroyFailures, 'Count', 1, { provider: attempt?.provider ?? 'unknown' });
+  deps.metrics.add(METRIC.DestroyFailures, 'Count', 1);
   return markFailed(deps, { ...input, failure_type: 'destroy_failed' });
 }

@@ -4,6 +4,7 @@ import { attemptOf, type FailureType } from '../../domain/session.ts';
 import type { OfferFailureType } from '../../ports/inventory.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 const SSH_FAILURES: FailureType[] = ['ssh_timeout', 'auth_rejected', 'instance_stopped', 'instance_vanished'];
 
@@ -16,8 +17,8 @@ export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptS
   if (attempt.instance_id) {
     const record = await deps.costs.refund(session.id, attempt.n, input.failure_type);
     if (record && !attempt.failure_recorded) {
-      deps.metrics.add('Refunds', 'Count', 1, { provider: attempt.provider });
-      deps.metrics.add('RefundedAmount', 'Count', record.refund_amount ?? 0, { provider: attempt.provider });
+      deps.metrics.add(METRIC.Refunds, 'Count', 1, { provider: attempt.provider });
+      deps.metrics.add(METRIC.RefundedAmount, 'Count', record.refund_amount ?? 0, { provider: attempt.provider });
       await deps.events.append(session.id, [
         {
           type: 'refund_recorded',
@@ -33,11 +34,11 @@ export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptS
 
   if (!attempt.failure_recorded) {
     const dims = { provider: attempt.provider, gpu_type: attempt.gpu_type, failure_class: input.failure_type };
-    deps.metrics.add('ProvisioningAttemptsFailed', 'Count', 1, dims);
+    deps.metrics.add(METRIC.ProvisioningAttemptsFailed, 'Count', 1, dims);
     if (SSH_FAILURES.includes(input.failure_type)) {
-      deps.metrics.add('SshVerificationFailed', 'Count', 1, dims);
+      deps.metrics.add(METRIC.SshVerificationFailed, 'Count', 1, dims);
       // the undimensioned aggregate is what the alarm watches: any failure, on any provider or GPU
-      deps.metrics.add('SshVerificationFailed', 'Count', 1);
+      deps.metrics.add(METRIC.SshVerificationFailed, 'Count', 1);
     }
     await deps.offerHealth.recordFailure({
       offer_id: attempt.offer_id,

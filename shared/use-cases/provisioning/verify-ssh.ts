@@ -22,6 +22,7 @@ import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProbeResult } from '../../ports/ssh-prober.ts';
 import { requireAttempt, requireProvisioning } from './create-instance.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 export interface VerifyResult extends TaskState {
   ready: boolean;
@@ -231,9 +232,9 @@ class VerificationRound {
     });
     if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
     const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
-    this.deps.metrics.add('SshVerificationDuration', 'Milliseconds', durationMs, dims);
-    this.deps.metrics.add('SshVerificationAttempts', 'Count', this.v.attempts, dims);
-    this.deps.metrics.add('ProvisioningDuration', 'Milliseconds', now.getTime() - Date.parse(this.session.created_at), {
+    this.deps.metrics.add(METRIC.SshVerificationDuration, 'Milliseconds', durationMs, dims);
+    this.deps.metrics.add(METRIC.SshVerificationAttempts, 'Count', this.v.attempts, dims);
+    this.deps.metrics.add(METRIC.ProvisioningDuration, 'Milliseconds', now.getTime() - Date.parse(this.session.created_at), {
       provider: this.attempt.provider,
     });
     this.events.push(

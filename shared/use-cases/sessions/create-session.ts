@@ -13,6 +13,7 @@ import type { SessionStore } from '../../ports/session-store.ts';
 import type { SshKeyPair } from '../../ports/ssh-prober.ts';
 import type { Workflows } from '../../ports/workflows.ts';
 import { newAttempt } from '../provisioning/begin-provisioning.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 export interface CreateSessionRequest {
   consumer_id: string;
@@ -117,7 +118,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
   await deps.events.append(id, [
     { type: 'session_created', at: now.toISOString(), offer_id: offerId, provider: offer.provider, ssh_key_fingerprint: keys.fingerprint },
   ]);
-  deps.metrics.add('SessionsCreated', 'Count', 1, { provider: offer.provider });
+  deps.metrics.add(METRIC.SessionsCreated, 'Count', 1, { provider: offer.provider });
   try {
     const execution = await deps.workflows.startProvisioning(id);
     const stored = await deps.sessions.mutate(id, () => ({ execution_arn: execution.execution_arn }));

@@ -9,6 +9,7 @@ import type { SessionStore } from '../../ports/session-store.ts';
 import type { Workflows } from '../../ports/workflows.ts';
 import { logger } from '../../observability/powertools.ts';
 import { requestTeardown } from '../teardown/request-teardown.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 export interface SweepDeps {
   sessions: SessionStore;
@@ -41,8 +42,8 @@ export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
       logger.error('sweep failed for a session', { session_id: session.id, error: err as Error });
     }
   }
-  deps.metrics.add('SessionsExpired', 'Count', report.expired);
-  deps.metrics.add('SessionsHardMaxed', 'Count', report.hard_max);
+  deps.metrics.add(METRIC.SessionsExpired, 'Count', report.expired);
+  deps.metrics.add(METRIC.SessionsHardMaxed, 'Count', report.hard_max);
   return report;
 }
 

@@ -4,6 +4,7 @@ import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
 import type { Session } from '../../domain/session.ts';
 import { confirmDestroyed, instancesOf } from '../provisioning/destroy-instance.ts';
 import type { TeardownDeps } from './deps.ts';
+import { METRIC } from '../../observability/metric-names.ts';
 
 export interface TeardownState {
   session_id: string;
@@ -48,7 +49,7 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
       await deps.costs.close(session.id, attempt.n, at);
     }
     if (ids.length > 0) {
-      deps.metrics.add('InstancesDestroyed', 'Count', ids.length, { provider: attempt.provider, reason: session.ended_reason ?? 'ended' });
+      deps.metrics.add(METRIC.InstancesDestroyed, 'Count', ids.length, { provider: attempt.provider, reason: session.ended_reason ?? 'ended' });
       await deps.events.append(session.id, [
         { type: 'instance_destroyed', at, attempt: attempt.n, instance_ids: ids, confirmed: true },
       ]);
@@ -57,7 +58,7 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
   if (pending.length > 0) {
     const waitingSeconds = ageSeconds(session, deps.clock());
     // the alarm on this metric pages when a teardown has been waiting on a provider too long
-    deps.metrics.add('TeardownPendingSeconds', 'Seconds', waitingSeconds);
+    deps.metrics.add(METRIC.TeardownPendingSeconds, 'Seconds', waitingSeconds);
     await deps.events.append(session.id, [
       { type: 'destroy_retrying', at: deps.clock().toISOString(), message: pending.join('; ').slice(0, 500) },
     ]);
@@ -84,11 +85,11 @@ export async function closeSession(deps: TeardownDeps, input: TeardownState): Pr
     await deps.sessions.releaseOfferLock(session);
     await deps.sessions.deleteSecret(session.id);
     if (session.teardown_requested_at) {
-      deps.metrics.add('TeardownDuration', 'Milliseconds', now.getTime() - Date.parse(session.teardown_requested_at), {
+      deps.metrics.add(METRIC.TeardownDuration, 'Milliseconds', now.getTime() - Date.parse(session.teardown_requested_at), {
         provider: session.provider,
       });
     }
-    deps.metrics.add('SessionsEnded', 'Count', 1, { reason: session.ended_reason ?? 'unknown' });
+    deps.metrics.add(METRIC.SessionsEnded, 'Count', 1, { reason: session.ended_reason ?? 'unknown' });
     await deps.events.append(session.id, [{ type: 'stopped', at: now.toISOString(), reason: session.ended_reason }]);
   }
   return { session_id: session.id, status: session.status };
@@ -108,8 +109,8 @@ export async function markTeardownFailed(deps: TeardownDeps, input: TeardownStat
         }
       : undefined,
   );
-  deps.metrics.add('DestroyFailures', 'Count', 1, { provider: session.provider });
-  deps.metrics.add('DestroyFailures', 'Count', 1);
+  deps.metrics.add(METRIC.DestroyFailures, 'Count', 1, { provider: session.provider });
+  deps.metrics.add(METRIC.DestroyFailures, 'Count', 1);
   await deps.sessions.releaseOfferLock(session);
   await deps.sessions.deleteSecret(session.id);
   await deps.events.append(session.id, [{ type: 'failed', at: now, error_type: 'destroy_failed', message: session.error }]);
