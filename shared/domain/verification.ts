@@ -15,7 +15,7 @@ export const AUTH_REJECTION_WINDOW_MS = 20_000;
 export const MIN_HISTORY = 5;
 
 export interface DeadlineChoice {
-  minutes: number;
+  ms: number;
   source: 'request' | 'learned' | 'default';
 }
 
@@ -23,15 +23,19 @@ export interface DeadlineChoice {
  * Per request if given; else learned from this provider+GPU's recent verification times (three times their 90th
  * percentile, within bounds); else the default.
  */
-export function verificationDeadline(requestMinutes: number | undefined, historyMs: number[]): DeadlineChoice {
-  if (requestMinutes !== undefined) return { minutes: requestMinutes, source: 'request' };
+export function verificationDeadline(
+  requestMinutes: number | undefined,
+  historyMs: number[],
+  defaultMs = DEFAULT_SSH_DEADLINE_MINUTES * 60_000,
+): DeadlineChoice {
+  if (requestMinutes !== undefined) return { ms: requestMinutes * 60_000, source: 'request' };
   if (historyMs.length >= MIN_HISTORY) {
     const sorted = [...historyMs].sort((a, b) => a - b);
     const p90 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.9) - 1)]!;
     const minutes = Math.min(LEARNED_MAX_MINUTES, Math.max(LEARNED_MIN_MINUTES, Math.ceil((3 * p90) / 60_000)));
-    return { minutes, source: 'learned' };
+    return { ms: minutes * 60_000, source: 'learned' };
   }
-  return { minutes: DEFAULT_SSH_DEADLINE_MINUTES, source: 'default' };
+  return { ms: defaultMs, source: 'default' };
 }
 
 export function extendedDeadline(baseDeadline: Date, currentDeadline: Date, now: Date): Date | undefined {

@@ -43,6 +43,8 @@ export interface SessionStore {
    * (unchanged when the mutation returned undefined). Throws NotFoundError for an unknown id.
    */
   mutate(id: string, mutation: SessionMutation): Promise<Session>;
+  /** As mutate, and whether the write that won was this mutation's (false when it left the session as it was). */
+  apply(id: string, mutation: SessionMutation): Promise<{ session: Session; applied: boolean }>;
   list(query: SessionQuery): Promise<{ sessions: Session[]; next_cursor?: string }>;
   /** every session in pending, provisioning, running or stopping (sweeps, reconciler, resume) */
   listUnfinished(): Promise<Session[]>;

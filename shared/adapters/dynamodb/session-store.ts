@@ -182,11 +182,15 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async mutate(id: string, mutation: SessionMutation): Promise<Session> {
+    return (await this.apply(id, mutation)).session;
+  }
+
+  async apply(id: string, mutation: SessionMutation): Promise<{ session: Session; applied: boolean }> {
     for (let attempt = 0; attempt < MUTATE_ATTEMPTS; attempt++) {
       const current = await this.get(id);
       if (!current) throw new NotFoundError(`session ${id} not found`, { session_id: id });
       const changes = mutation(current);
-      if (!changes) return current;
+      if (!changes) return { session: current, applied: false };
       const next: Session = { ...current, ...changes, id: current.id, version: current.version + 1 };
       try {
         await this.db.send(
@@ -197,7 +201,7 @@ export class DynamoSessionStore implements SessionStore {
             ExpressionAttributeValues: { ':v': current.version },
           }),
         );
-        return next;
+        return { session: next, applied: true };
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));

@@ -20,12 +20,9 @@ export function newAttempt(n: number, offer: Session['attempts'][number]['offer'
 
 export async function beginProvisioning(deps: ProvisioningDeps, input: { session_id: string }): Promise<TaskState> {
   const now = deps.clock();
-  let started = false;
-  const session = await deps.sessions.mutate(input.session_id, (s) => {
-    if (s.status !== 'pending') return undefined;
-    started = true;
-    return { status: 'provisioning', phase: 'creating_instance' };
-  });
+  const { session, applied: started } = await deps.sessions.apply(input.session_id, (s) =>
+    s.status === 'pending' ? { status: 'provisioning', phase: 'creating_instance' } : undefined,
+  );
   if (session.status !== 'provisioning') {
     throw new SessionEndedError(`session ${session.id} is ${session.status}; nothing to provision`);
   }

@@ -64,8 +64,12 @@ async function recordInstance(
   provider?: ProviderClient,
 ): Promise<void> {
   const now = deps.clock();
-  const deadline = verificationDeadline(session.ssh_timeout_minutes, await deps.history.recent(attempt.provider, attempt.gpu_type));
-  const deadlineAt = new Date(now.getTime() + deadline.minutes * 60_000).toISOString();
+  const deadline = verificationDeadline(
+    session.ssh_timeout_minutes,
+    await deps.history.recent(attempt.provider, attempt.gpu_type),
+    deps.settings.defaultSshDeadlineMs,
+  );
+  const deadlineAt = new Date(now.getTime() + deadline.ms).toISOString();
   // recorded whatever the session's status, so a teardown that started meanwhile can find and destroy it
   const stored = await deps.sessions.mutate(session.id, (s) => {
     const a = attemptOf(s, attempt.n);
@@ -105,7 +109,7 @@ async function recordInstance(
       attempt: attempt.n,
       instance_id: instanceId,
       provider: attempt.provider,
-      ssh_deadline_minutes: deadline.minutes,
+      ssh_deadline_seconds: Math.round(deadline.ms / 1000),
       ssh_deadline_source: deadline.source,
     },
   ]);

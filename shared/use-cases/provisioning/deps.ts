@@ -23,6 +23,8 @@ export interface ProvisioningSettings {
   createListLagMs: number;
   /** disk requested when the request names none */
   defaultDiskGb: number;
+  /** SSH verification deadline when neither the request nor history decides it */
+  defaultSshDeadlineMs: number;
 }
 
 export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
@@ -33,6 +35,7 @@ export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
   verifyRoundMs: 45_000,
   createListLagMs: 120_000,
   defaultDiskGb: 50,
+  defaultSshDeadlineMs: 10 * 60_000,
 };
 
 export interface ProvisioningDeps {

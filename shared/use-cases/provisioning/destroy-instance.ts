@@ -20,11 +20,9 @@ export async function destroyFailedAttempt(
 ): Promise<FailedAttemptState> {
   const failure = failureOf(input.error);
   const now = deps.clock().toISOString();
-  let newlyFailed = false;
-  const session = await deps.sessions.mutate(input.session_id, (s) => {
+  const { session, applied: newlyFailed } = await deps.sessions.apply(input.session_id, (s) => {
     const a = attemptOf(s, input.attempt);
     if (!a || a.outcome === 'failed') return undefined;
-    newlyFailed = true;
     return {
       phase: s.status === 'provisioning' ? 'destroying' : s.phase,
       attempts: s.attempts.map((x) =>

@@ -15,12 +15,10 @@ export async function markFailed(
   input: { session_id: string; attempt?: number; failure_type?: FailureType },
 ): Promise<FailedOutcome> {
   const now = deps.clock().toISOString();
-  let changed = false;
-  const session = await deps.sessions.mutate(input.session_id, (s) => {
+  const { session, applied: changed } = await deps.sessions.apply(input.session_id, (s) => {
     if (s.status !== 'provisioning' && s.status !== 'pending') return undefined;
     const attempt = (input.attempt !== undefined && attemptOf(s, input.attempt)) || currentAttempt(s);
     const errorType = input.failure_type ?? attempt?.error_type ?? 'provider_error';
-    changed = true;
     return {
       status: 'failed',
       phase: 'failed',

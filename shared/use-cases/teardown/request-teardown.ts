@@ -22,12 +22,11 @@ export interface TeardownRequest {
 
 export async function requestTeardown(deps: RequestTeardownDeps, sessionId: string, reason: EndReason): Promise<TeardownRequest> {
   const now = deps.clock().toISOString();
-  let started = false;
-  let session = await deps.sessions.mutate(sessionId, (s) => {
-    if (!isActive(s.status)) return undefined;
-    started = true;
-    return { status: 'stopping', phase: 'stopping', ended_reason: reason, teardown_requested_at: now };
-  });
+  const transition = await deps.sessions.apply(sessionId, (s) =>
+    isActive(s.status) ? { status: 'stopping', phase: 'stopping', ended_reason: reason, teardown_requested_at: now } : undefined,
+  );
+  let { session } = transition;
+  const started = transition.applied;
   if (session.status !== 'stopping') return { session, started: false };
   if (started) {
     await deps.events.append(session.id, [{ type: 'teardown_requested', at: now, reason }]);

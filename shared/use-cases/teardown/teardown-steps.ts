@@ -69,10 +69,8 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
 
 export async function closeSession(deps: TeardownDeps, input: TeardownState): Promise<TeardownState & { status: string }> {
   const now = deps.clock();
-  let closed = false;
-  const session = await deps.sessions.mutate(input.session_id, (s) => {
+  const { session, applied: closed } = await deps.sessions.apply(input.session_id, (s) => {
     if (s.status !== 'stopping') return undefined;
-    closed = true;
     const failedProvisioning = s.ended_reason === 'provisioning_failed';
     return {
       status: failedProvisioning ? 'failed' : 'stopped',
