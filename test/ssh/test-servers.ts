@@ -2,7 +2,10 @@
 // top of it with scripted behaviour, and a listener whose accept queue is full (SYNs go unanswered).
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { type Connection, type ParsedKey, Server, utils } from 'ssh2';
+import ssh2, { type Connection, type ParsedKey } from 'ssh2';
+import { generateSshKeyPair } from '../../shared/adapters/ssh/keys.ts';
+
+const { Server, utils } = ssh2;
 
 export interface TcpServer {
   port: number;
@@ -60,12 +63,12 @@ export interface SshTestServer extends TcpServer {
 
 export async function startSshServer(options: { authorizedKey: string; behaviour?: SshBehaviour }): Promise<SshTestServer> {
   const behaviour = options.behaviour ?? 'ok';
-  const hostKey = utils.generateKeyPairSync('ed25519');
+  const hostKey = generateSshKeyPair('test-host');
   const allowed = utils.parseKey(options.authorizedKey) as ParsedKey;
   const commands: string[] = [];
   const authMethods: string[] = [];
   const byRemotePort = new Map<number, net.Socket>();
-  const ssh = new Server({ hostKeys: [hostKey.private] }, (conn: Connection, info) => {
+  const ssh = new Server({ hostKeys: [hostKey.private_key] }, (conn: Connection, info) => {
     const socket = byRemotePort.get(info.port);
     conn.on('error', () => {});
     conn.on('authentication', (ctx) => {
@@ -115,7 +118,7 @@ export async function startSshServer(options: { authorizedKey: string; behaviour
     socket.on('close', () => byRemotePort.delete(remotePort));
     ssh.injectSocket(socket);
   });
-  return { ...tcp, hostKeyPublic: hostKey.public, commands, authMethods };
+  return { ...tcp, hostKeyPublic: hostKey.public_key, commands, authMethods };
 }
 
 /**

@@ -1,20 +1,36 @@
 // SSH keys: a fresh key pair per session, validation of consumer-supplied public keys, and SHA-256 fingerprints
 // in the form `ssh-keygen -lf` prints them.
 import { createHash } from 'node:crypto';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { ValidationError } from '../../domain/errors.ts';
 import type { SshKeyPair } from '../../ports/ssh-prober.ts';
+
+// ssh2 is CommonJS: under Node's own ESM loader (tsx, npm start) only its default export carries `utils`
+const { utils } = ssh2;
 
 /** `SHA256:<unpadded base64>` of an SSH wire-format key blob (a host key or a public key). */
 export function hostKeyFingerprint(rawKey: Buffer): string {
   return `SHA256:${createHash('sha256').update(rawKey).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** wire blob of an ed25519 public key: string "ssh-ed25519" (4 + 11) + string key (4 + 32) */
+const ED25519_BLOB_BYTES = 51;
+const MAX_KEYGEN_ATTEMPTS = 8;
+
 /** A new unencrypted ed25519 key pair in OpenSSH format; the comment ends up in the public key line. */
 export function generateSshKeyPair(comment: string): SshKeyPair {
-  const pair = utils.generateKeyPairSync('ed25519', { comment: singleLine(comment) });
-  const blob = Buffer.from(pair.public.split(' ')[1] ?? '', 'base64');
-  return { private_key: pair.private, public_key: pair.public, fingerprint: hostKeyFingerprint(blob) };
+  // ssh2 1.17's keygen strips leading zero bytes from the ed25519 public key, so one key in 256 comes out with a
+  // 31-byte public key that neither ssh2 nor OpenSSH can use: check each pair and draw again
+  for (let attempt = 1; attempt <= MAX_KEYGEN_ATTEMPTS; attempt += 1) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment: singleLine(comment) });
+    const blob = Buffer.from(pair.public.split(' ')[1] ?? '', 'base64');
+    const parsed = utils.parseKey(pair.private);
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (blob.length === ED25519_BLOB_BYTES && key && !(key instanceof Error) && key.getPublicSSH().equals(blob)) {
+      return { private_key: pair.private, public_key: pair.public, fingerprint: hostKeyFingerprint(blob) };
+    }
+  }
+  throw new Error(`ssh2 produced ${MAX_KEYGEN_ATTEMPTS} malformed ed25519 key pairs in a row`);
 }
 
 const ALLOWED_TYPES = new Set(['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521']);

@@ -2,10 +2,13 @@
 // bannerOnly) hand the same socket to ssh2 — with the bytes already read put back — for key login and `echo ok`.
 // Cheap failures (refused, no banner) therefore cost no SSH handshake, and a full probe costs one connection.
 import net from 'node:net';
-import { Client, type ClientChannel, utils } from 'ssh2';
+import ssh2, { type ClientChannel } from 'ssh2';
 import { redactSecrets, sanitizeEcho } from '../../observability/redact.ts';
 import type { ProbeClass, ProbeResult, ProbeStage, ProbeTarget, SshProber } from '../../ports/ssh-prober.ts';
 import { hostKeyFingerprint } from './keys.ts';
+
+// ssh2 is CommonJS: under Node's own ESM loader only its default export carries every member
+const { Client, utils } = ssh2;
 
 /** RFC 4253 §4.2 lets a server send other lines before its `SSH-` line; a talker that sends this much is not SSH. */
 const MAX_PRE_BANNER_BYTES = 16 * 1024;
@@ -98,7 +101,7 @@ class ProbeRun {
   private settled = false;
   private socketClosed = false;
   private socket!: net.Socket;
-  private client: Client | undefined;
+  private client: ssh2.Client | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
