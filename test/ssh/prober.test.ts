@@ -11,6 +11,7 @@ import {
   startSshServer,
   startTcpServer,
   type TcpServer,
+  waitFor,
 } from './test-servers.ts';
 
 const prober = new Ssh2Prober();
@@ -210,18 +211,23 @@ describe('Ssh2Prober against loopback servers', () => {
     expect(result.detail).toMatch(/ENOTFOUND|EAI_AGAIN/);
   });
 
-  it('refuses an unusable private key before any network I/O, without echoing it', async () => {
+  it('refuses an unusable private key or target before any network I/O, without echoing the key', async () => {
     const server = await sshServer('ok');
     const bogus = '-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LW1hdGVyaWFs\n-----END OPENSSH PRIVATE KEY-----\n';
-    expect(() => prober.probe({ host: '127.0.0.1', port: server.port, user: 'root' }, bogus, { timeoutMs: 1000 })).toThrow(
-      /not an unencrypted private key/,
-    );
-    try {
-      prober.probe({ host: '127.0.0.1', port: server.port, user: 'root' }, bogus, { timeoutMs: 1000 });
-    } catch (err) {
-      expect(String((err as Error).message)).not.toContain('c2VjcmV0');
-    }
+    const target = { host: '127.0.0.1', port: server.port, user: 'root' };
+    const err = await prober.probe(target, bogus, { timeoutMs: 1000 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(/not an unencrypted private key/);
+    expect((err as Error).message).not.toContain('c2VjcmV0');
+    await expect(prober.probe({ ...target, port: 0 }, clientKey.private_key, { timeoutMs: 1000 })).rejects.toThrow(/invalid target/);
+    await expect(prober.probe({ ...target, user: '' }, clientKey.private_key, { timeoutMs: 1000 })).rejects.toThrow(/invalid target/);
     expect(server.accepted()).toBe(0);
+  });
+
+  it('logs in only with the key: a host that lets anyone in (`none`) is still asked for the key', async () => {
+    const server = await track(startSshServer({ authorizedKey: clientKey.public_key, acceptNone: true }));
+    expect(await probe(server.port)).toMatchObject({ class: 'ok' });
+    expect(server.authMethods).toEqual(['publickey', 'publickey']);
   });
 });
 
@@ -302,7 +308,8 @@ describe('Ssh2Prober resource hygiene', () => {
   const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
   it('leaves no socket behind, whatever the outcome', async () => {
-    const before = sockets();
+    // start from a quiet process (earlier tests' sockets may still be closing), then expect it quiet again
+    await waitFor(() => sockets() === 0, 5000, 'earlier sockets to close');
     const other = generateSshKeyPair('someone-else');
     const servers = [
       await startSshServer({ authorizedKey: clientKey.public_key }),
@@ -317,7 +324,7 @@ describe('Ssh2Prober resource hygiene', () => {
     expect(results.map((r) => r.class)).toEqual(['ok', 'auth_rejected', 'command_failed', 'handshake_closed', 'no_banner', 'refused']);
     // the servers saw every connection closed, and no client-side socket is left in this process either
     for (const server of servers) await server.allClosed();
-    expect(sockets()).toBe(before);
+    expect(sockets()).toBe(0);
     for (const server of servers) await server.close();
   });
 });

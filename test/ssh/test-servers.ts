@@ -61,7 +61,12 @@ export interface SshTestServer extends TcpServer {
   authMethods: string[];
 }
 
-export async function startSshServer(options: { authorizedKey: string; behaviour?: SshBehaviour }): Promise<SshTestServer> {
+export async function startSshServer(options: {
+  authorizedKey: string;
+  behaviour?: SshBehaviour;
+  /** let anyone in without credentials (method `none`), like a misconfigured host */
+  acceptNone?: boolean;
+}): Promise<SshTestServer> {
   const behaviour = options.behaviour ?? 'ok';
   const hostKey = generateSshKeyPair('test-host');
   const allowed = utils.parseKey(options.authorizedKey) as ParsedKey;
@@ -76,6 +81,10 @@ export async function startSshServer(options: { authorizedKey: string; behaviour
       if (behaviour === 'close-on-auth') {
         if (!socket) throw new Error('test server lost track of its socket');
         socket.destroy();
+        return;
+      }
+      if (ctx.method === 'none' && options.acceptNone) {
+        ctx.accept();
         return;
       }
       if (

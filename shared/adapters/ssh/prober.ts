@@ -76,9 +76,16 @@ export function findBanner(bytes: Buffer): string | undefined {
 }
 
 export class Ssh2Prober implements SshProber {
-  probe(target: ProbeTarget, privateKey: string, options: { timeoutMs: number; bannerOnly?: boolean }): Promise<ProbeResult> {
+  async probe(target: ProbeTarget, privateKey: string, options: { timeoutMs: number; bannerOnly?: boolean }): Promise<ProbeResult> {
+    assertTarget(target);
     if (!options.bannerOnly) assertUsablePrivateKey(privateKey);
-    return new Promise((resolve) => new ProbeRun(target, privateKey, options, resolve).start());
+    return new Promise((resolve, reject) => new ProbeRun(target, privateKey, options, resolve, reject).start());
+  }
+}
+
+function assertTarget(target: ProbeTarget): void {
+  if (!target.host || !Number.isInteger(target.port) || target.port < 1 || target.port > 65535 || !target.user) {
+    throw new TypeError(`SSH probe: invalid target ${sanitizeEcho(`${target.user}@${target.host}:${target.port}`, 80)}`);
   }
 }
 
@@ -109,6 +116,7 @@ class ProbeRun {
     private readonly privateKey: string,
     private readonly options: { timeoutMs: number; bannerOnly?: boolean },
     private readonly resolve: (result: ProbeResult) => void,
+    private readonly reject: (err: Error) => void,
   ) {}
 
   start(): void {
@@ -177,6 +185,18 @@ class ProbeRun {
         else this.collect(channel);
       });
     });
+    try {
+      this.connectClient(client);
+    } catch (err) {
+      // a configuration the SSH client refuses is our bug, not the host's: no class for it, and no key in it
+      this.settled = true;
+      clearTimeout(this.timer);
+      const failure = new Error(`SSH probe could not start the SSH client: ${describeProbeError(err)}`);
+      void this.teardown(false).then(() => this.reject(failure));
+    }
+  }
+
+  private connectClient(client: ssh2.Client): void {
     client.connect({
       sock: this.socket,
       username: this.target.user,
@@ -184,7 +204,8 @@ class ProbeRun {
       // our own deadline covers the handshake; ssh2's would race it with a different class
       readyTimeout: 0,
       keepaliveInterval: 0,
-      tryKeyboard: false,
+      // the probe proves that this key logs in, so no other method (`none`, keyboard-interactive) may stand in
+      authHandler: ['publickey'],
       // marketplace hosts are new machines with unknown host keys: accept, and record the fingerprint
       hostVerifier: (key: Buffer) => {
         this.fingerprint = hostKeyFingerprint(key);
