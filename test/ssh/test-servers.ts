@@ -155,7 +155,8 @@ export async function startBlackholeListener(): Promise<{ port: number; close():
     socket.on('error', () => {});
     fillers.push(socket);
     const connected = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 500);
+      // after the wait, let one poll phase run, so a connect that completed during an event-loop stall still counts
+      const timer = setTimeout(() => setImmediate(() => resolve(!socket.connecting)), 500);
       socket.once('connect', () => {
         clearTimeout(timer);
         resolve(true);
