@@ -6,6 +6,10 @@ export interface StackSettings {
   /** written into every instance label; derived from the stack name unless given */
   deploymentId: string;
   inventoryRefreshSeconds: number;
+  /** a snapshot older than this is not served */
+  inventoryMaxAgeSeconds: number;
+  /** a provider's inventory alarm fires when its snapshot is older than this */
+  inventoryStaleAlarmSeconds: number;
   expirySweepSeconds: number;
   reconcileSeconds: number;
   orphanGraceSeconds: number;
@@ -35,6 +39,8 @@ export function readSettings(node: Node, stackName: string): StackSettings {
   return {
     deploymentId,
     inventoryRefreshSeconds: num('inventoryRefreshSeconds', 60),
+    inventoryMaxAgeSeconds: num('inventoryMaxAgeSeconds', 600),
+    inventoryStaleAlarmSeconds: num('inventoryStaleAlarmSeconds', 900),
     expirySweepSeconds: num('expirySweepSeconds', 60),
     reconcileSeconds: num('reconcileSeconds', 300),
     orphanGraceSeconds: num('orphanGraceSeconds', 600),

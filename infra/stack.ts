@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -23,7 +24,10 @@ import {
   stateMachines,
   table as tableSpec,
 } from '../shared/app-model.ts';
+import { PROVIDERS } from '../shared/domain/offer.ts';
+import { INVENTORY_METRICS, PROVIDER_DIMENSION } from '../shared/observability/inventory-metrics.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/powertools.ts';
+import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PROJECT_ROOT, ServiceFunction } from './constructs/service-function.ts';
 import { acknowledge, acknowledgeWildcard, arnRef } from './nag.ts';
 import { readSettings, type StackSettings } from './settings.ts';
@@ -36,6 +40,9 @@ export class GpuShopperStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly sshKeyCipher: kms.Key;
   readonly providerCredentials: secrets.Secret;
+  /** every alarm of the stack, for whoever wires notifications to them */
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly operations: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -83,6 +90,7 @@ export class GpuShopperStack extends Stack {
       HARD_MAX_HOURS: String(settings.hardMaxHours),
       ORPHAN_GRACE_SECONDS: String(settings.orphanGraceSeconds),
       AUTH_MODE: settings.authMode,
+      INVENTORY_MAX_AGE_SECONDS: String(settings.inventoryMaxAgeSeconds),
     };
 
     // Functions first (the state machines substitute their ARNs), then state machines, then the grants that need
@@ -98,9 +106,19 @@ export class GpuShopperStack extends Stack {
 
     this.api = this.buildApi(logRetention);
     this.buildSchedules(settings);
+    this.buildInventoryAlarms(settings);
+    this.operations = new OperationsAlarms(this, 'Alarms', {
+      stateMachines: this.stateMachines,
+      functions: [...this.functions.values()].map((f) => f.fn),
+      alarmEmail: settings.alarmEmail,
+      teardownStuckSeconds: 900,
+    });
+    this.alarms.push(...this.operations.alarms);
+    this.operations.notify(this.alarms);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'DeploymentId', { value: settings.deploymentId });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'ProviderCredentialsSecret', { value: this.providerCredentials.secretName });
   }
 
@@ -126,7 +144,8 @@ export class GpuShopperStack extends Stack {
     if (access.table) {
       acknowledgeWildcard(fn.role!, `${arnRef(this.table)}/index/*`, "Queries use this table's own secondary indexes.");
     }
-    if (access.secrets) this.sshKeyCipher.grantEncryptDecrypt(fn);
+    // exactly what the cipher calls, not the GenerateDataKey*/ReEncrypt* family grantEncryptDecrypt adds
+    if (access.secrets) this.sshKeyCipher.grant(fn, 'kms:Encrypt', 'kms:Decrypt');
     if (access.providers) this.providerCredentials.grantRead(fn);
     for (const machineId of access.stateMachines ?? []) {
       const machine = this.stateMachines.get(machineId)!;
@@ -135,6 +154,11 @@ export class GpuShopperStack extends Stack {
       machine.grantStartExecution(fn);
       machine.grantRead(fn);
       machine.grantExecution(fn, 'states:StopExecution');
+      acknowledgeWildcard(
+        fn.role!,
+        executionArnFinding(machine),
+        `Executions of ${machineId} are named per session at run time; the wildcard covers only that state machine's executions.`,
+      );
     }
   }
 
@@ -230,6 +254,57 @@ export class GpuShopperStack extends Stack {
       });
     }
   }
+
+  /**
+   * One alarm per provider on the snapshot age the refresh reports (the same namespace, name and dimensions the
+   * code emits). A provider that is not configured reports nothing, so missing data is not breaching; a refresh
+   * that stops running altogether is caught by its own alarm on the function's invocations instead.
+   */
+  private buildInventoryAlarms(settings: StackSettings): void {
+    const staleSeconds = settings.inventoryStaleAlarmSeconds;
+    const periodMinutes = Math.max(5, Math.ceil(settings.inventoryRefreshSeconds / 60));
+    for (const provider of PROVIDERS) {
+      const metric = new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: INVENTORY_METRICS.snapshotAge,
+        dimensionsMap: { service: SERVICE_NAME, [PROVIDER_DIMENSION]: provider },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(periodMinutes),
+      });
+      this.alarms.push(
+        new cloudwatch.Alarm(this, `InventoryStale-${provider}`, {
+          alarmDescription: `${provider} inventory snapshot older than ${staleSeconds}s`,
+          metric,
+          threshold: staleSeconds,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    const refresh = schedules.find((s) => s.id === 'InventoryRefresh');
+    if (refresh) {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, 'InventoryRefreshNotRunning', {
+          alarmDescription: `the inventory refresh has not run for ${staleSeconds}s`,
+          metric: this.fn(refresh.functionId).fn.metricInvocations({
+            statistic: cloudwatch.Stats.SUM,
+            period: Duration.minutes(Math.max(periodMinutes, Math.ceil(staleSeconds / 60))),
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
+  }
+}
+
+/** How cdk-nag spells the execution-ARN wildcard that grantRead/grantExecution produce for a state machine. */
+function executionArnFinding(machine: sfn.StateMachine): string {
+  const logicalId = Stack.of(machine).getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine);
+  return `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*`;
 }
 
 function readVersion(): string {

@@ -4,6 +4,8 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -16,20 +18,53 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    if (await exists(client, tableName)) return;
-    await create(client, tableName);
+    const existing = await describe(client, tableName);
+    if (existing) await addMissingIndexes(client, tableName, existing);
+    else await create(client, tableName);
   } finally {
     client.destroy();
   }
 }
 
-async function exists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return true;
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch (err) {
-    if (err instanceof ResourceNotFoundException) return false;
+    if (err instanceof ResourceNotFoundException) return undefined;
     throw err;
+  }
+}
+
+/** A data directory from an older version lacks indexes added since: add them, one at a time as DynamoDB requires. */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, existing: TableDescription): Promise<void> {
+  const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of table.indexes.filter((i) => !present.has(i.name))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: index.partitionKey, AttributeType: 'S' },
+          { AttributeName: index.sortKey, AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          },
+        ],
+      }),
+    );
+    for (let i = 0; i < 300; i++) {
+      const gsi = (await describe(client, tableName))?.GlobalSecondaryIndexes?.find((g) => g.IndexName === index.name);
+      if (gsi?.IndexStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

@@ -45,7 +45,7 @@ export interface ScheduleSpec {
   runAtLocalStart?: boolean;
 }
 
-export type StateMachineId = 'Provisioning';
+export type StateMachineId = 'Provisioning' | 'Teardown';
 
 export interface StateMachineSpec {
   id: StateMachineId;
@@ -70,6 +70,7 @@ export const table: TableSpec = {
   indexes: [
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
   ],
 };
 
@@ -83,6 +84,31 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    id: 'InventoryApi',
+    entry: 'functions/http/inventory.ts',
+    description: 'GET /api/v1/inventory and /api/v1/inventory/{id}, from stored snapshots',
+    timeoutSeconds: 10,
+    // holds every provider's snapshot in memory between invocations
+    memoryMb: 512,
+    access: { table: 'read' },
+  },
+  {
+    id: 'OfferHealthApi',
+    entry: 'functions/http/offer-health.ts',
+    description: 'GET /api/v1/offer-health',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    access: { table: 'read' },
+  },
+  {
+    id: 'RefreshInventory',
+    entry: 'functions/scheduled/refresh-inventory.ts',
+    description: 'Fetches every provider in parallel and stores a snapshot per provider when it changed',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    access: { table: 'write', providers: true },
+  },
+  {
     id: 'NotFoundApi',
     entry: 'functions/http/not-found.ts',
     description: 'JSON 404 for every unknown route',
@@ -90,24 +116,120 @@ export const functions: FunctionSpec[] = [
     memoryMb: 128,
     access: {},
   },
+  {
+    id: 'SessionsApi',
+    entry: 'functions/http/sessions.ts',
+    description: 'Session routes: create, list, read, events, diagnostics, done, delete, extend',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'] },
+  },
+  {
+    id: 'CostsApi',
+    entry: 'functions/http/costs.ts',
+    description: 'Costs, refunds, summaries and budgets',
+    timeoutSeconds: 15,
+    memoryMb: 256,
+    access: { table: 'write' },
+  },
+  // provisioning state machine tasks
+  task('BeginProvisioning', 'begin-provisioning', 'pending -> provisioning with the first attempt', 30, {}),
+  task('CreateInstance', 'create-instance', 'rent the offer, idempotently by label', 180, { providers: true }),
+  task('VerifySsh', 'verify-ssh', 'one round of classified SSH probes', 120, { providers: true, secrets: true }),
+  task('DestroyInstance', 'destroy-instance', 'compensation: destroy and confirm the failed attempt', 120, { providers: true }),
+  task('RecordRefund', 'record-refund', 'refund the failed attempt, report the failure', 30, {}),
+  task('ChooseRetryOffer', 'choose-retry-offer', 'continue on a comparable offer', 30, {}),
+  task('MarkFailed', 'mark-failed', 'end the session failed', 30, {}),
+  task('MarkDestroyFailed', 'mark-destroy-failed', 'the failed attempt could not be destroyed: page', 30, {}),
+  // teardown state machine tasks
+  task('StopProvisioning', 'stop-provisioning', 'stop the provisioning execution', 30, { stateMachines: ['Provisioning'] }),
+  task('DestroySessionInstances', 'destroy-session-instances', 'destroy every instance of the session and confirm', 120, {
+    providers: true,
+  }),
+  task('CloseSession', 'close-session', 'close costs, end the session stopped', 30, {}),
+  task('MarkTeardownFailed', 'mark-teardown-failed', 'instances could not be destroyed: page', 30, {}),
+  {
+    id: 'SessionSweep',
+    entry: 'functions/scheduled/sweep-sessions.ts',
+    description: 'Expiry, hard maximum, and sessions stuck without a workflow',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'] },
+  },
 ];
+
+function task(id: string, file: string, description: string, timeoutSeconds: number, access: FunctionAccess): FunctionSpec {
+  return {
+    id,
+    entry: `functions/tasks/${file}.ts`,
+    description,
+    timeoutSeconds,
+    memoryMb: 256,
+    access: { table: 'write', ...access },
+  };
+}
 
 /** The catch-all route key API Gateway uses for anything no other route matches. */
 export const defaultRoute = { functionId: 'NotFoundApi' } as const;
 
+const api = (method: HttpMethod, path: string, functionId: string): RouteSpec => ({
+  method,
+  path: `/api/v1${path}`,
+  functionId,
+  auth: true,
+});
+
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/health', functionId: 'HealthApi', auth: false },
   { method: 'GET', path: '/ready', functionId: 'HealthApi', auth: false },
+  api('GET', '/inventory', 'InventoryApi'),
+  api('GET', '/inventory/{id}', 'InventoryApi'),
+  api('GET', '/offer-health', 'OfferHealthApi'),
+  api('POST', '/sessions', 'SessionsApi'),
+  api('GET', '/sessions', 'SessionsApi'),
+  api('GET', '/sessions/{id}', 'SessionsApi'),
+  api('GET', '/sessions/{id}/events', 'SessionsApi'),
+  api('GET', '/sessions/{id}/diagnostics', 'SessionsApi'),
+  api('POST', '/sessions/{id}/done', 'SessionsApi'),
+  api('DELETE', '/sessions/{id}', 'SessionsApi'),
+  api('POST', '/sessions/{id}/extend', 'SessionsApi'),
+  api('GET', '/costs', 'CostsApi'),
+  api('GET', '/costs/summary', 'CostsApi'),
+  api('GET', '/budgets/{consumer_id}', 'CostsApi'),
+  api('PUT', '/budgets/{consumer_id}', 'CostsApi'),
+  api('DELETE', '/budgets/{consumer_id}', 'CostsApi'),
 ];
 
-export const schedules: ScheduleSpec[] = [];
+export const schedules: ScheduleSpec[] = [
+  {
+    id: 'InventoryRefresh',
+    functionId: 'RefreshInventory',
+    periodEnv: 'INVENTORY_REFRESH_SECONDS',
+    defaultPeriodSeconds: 60,
+    description: 'Refreshes the stored inventory snapshots',
+    runAtLocalStart: true,
+  },
+  {
+    id: 'SessionSweep',
+    functionId: 'SessionSweep',
+    periodEnv: 'EXPIRY_SWEEP_SECONDS',
+    defaultPeriodSeconds: 60,
+    description: 'Ends sessions past expires_at or the hard maximum; restarts stuck workflows',
+  },
+];
 
 export const stateMachines: StateMachineSpec[] = [
   {
     id: 'Provisioning',
     definitionFile: 'statemachines/provisioning.asl.json',
     arnEnv: 'PROVISIONING_STATE_MACHINE_ARN',
-    timeoutSeconds: 2 * 60 * 60,
+    timeoutSeconds: 24 * 60 * 60,
+  },
+  {
+    id: 'Teardown',
+    definitionFile: 'statemachines/teardown.asl.json',
+    arnEnv: 'TEARDOWN_STATE_MACHINE_ARN',
+    timeoutSeconds: 24 * 60 * 60,
   },
 ];
 

@@ -31,3 +31,19 @@ export function isDeployed(): boolean {
 }
 
 export const appVersion = (): string => optionalEnv('APP_VERSION') ?? 'dev';
+
+const DEPLOYMENT_ID = /^[a-z0-9][a-z0-9-]{2,23}$/;
+
+/**
+ * This deployment's mark on every instance label. Required: without it the reconciler could not tell this
+ * deployment's instances from anyone else's, so a function without it refuses to start.
+ */
+export function deploymentId(): string {
+  const id = requireEnv('DEPLOYMENT_ID');
+  if (!DEPLOYMENT_ID.test(id)) {
+    throw new ConfigError(`DEPLOYMENT_ID "${id}" must match ${DEPLOYMENT_ID} (it is written into provider labels)`, {
+      variable: 'DEPLOYMENT_ID',
+    });
+  }
+  return id;
+}

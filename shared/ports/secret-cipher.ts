@@ -1,6 +1,6 @@
-// Encryption of secrets at rest (a session's private key). The context (e.g. {session_id}) is bound to the
-// ciphertext — AES-GCM additional data locally, the KMS EncryptionContext in AWS — so a ciphertext copied onto
-// another record does not decrypt there.
+// Encryption of secrets at rest (session private keys): KMS in AWS, a local key in the local runtime. The context
+// (e.g. {session_id}) is bound to the ciphertext (KMS EncryptionContext / AES-GCM additional data): a ciphertext
+// copied onto another record, or decrypted under another context, fails.
 import { PermanentError } from '../domain/errors.ts';
 
 export type SecretContext = Record<string, string>;

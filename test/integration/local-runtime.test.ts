@@ -12,6 +12,17 @@ async function get(url: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** Ready once the first inventory refresh (fired at start) has stored a snapshot. */
+async function waitForReady(url: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await get(`${url}/ready`);
+  while (last.status !== 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    last = await get(`${url}/ready`);
+  }
+  return last;
+}
+
 function ddbEndpoint(output: string): string {
   const found = /DynamoDB Local at (http:\/\/[\d.:]+)/g;
   return [...output.matchAll(found)].at(-1)![1]!;
@@ -24,7 +35,10 @@ describe('npm start (the local runtime as a process)', () => {
 
     const first = await startLocalProcess(env);
     expect((await get(`${first.url}/health`)).body).toMatchObject({ status: 'ok' });
-    expect(await get(`${first.url}/ready`)).toMatchObject({ status: 200, body: { ready: true } });
+    expect(await waitForReady(first.url)).toMatchObject({ status: 200, body: { ready: true } });
+    const inventory = await get(`${first.url}/api/v1/inventory`);
+    expect(inventory.status).toBe(200);
+    expect(inventory.body['total']).toBeGreaterThan(0);
     const missing = await get(`${first.url}/api/v1/nothing-here`);
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ error_type: 'not_found' });

@@ -1,0 +1,97 @@
+// Cost routes: a session's costs and refunds, a consumer's summary over a period, and monthly budgets.
+import { costsApiDeps } from '../../shared/composition/sessions.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
+import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import type { HttpRequest } from '../../shared/http/request.ts';
+import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from '../../shared/http/schemas/costs.ts';
+import { validate } from '../../shared/http/validate.ts';
+import type { BudgetStore } from '../../shared/ports/budgets.ts';
+import type { CostLedger } from '../../shared/ports/cost-ledger.ts';
+import type { SessionStore } from '../../shared/ports/session-store.ts';
+import { costSummary, monthBounds, sessionCostReport } from '../../shared/use-cases/costs/cost-report.ts';
+import { consumerForCaller, sessionForCaller } from '../../shared/use-cases/sessions/read-sessions.ts';
+
+export interface CostsApiDeps {
+  sessions: SessionStore;
+  costs: CostLedger;
+  budgets: BudgetStore;
+  clock: () => Date;
+}
+
+function period(query: { start_date?: string; end_date?: string; period?: 'daily' | 'monthly' }, now: Date) {
+  if (query.period === 'daily') {
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    return { from, to: new Date(from.getTime() + 86_400_000 - 1) };
+  }
+  if (query.period === 'monthly' || (!query.start_date && !query.end_date)) return monthBounds(now);
+  const end = query.end_date ? new Date(`${query.end_date}T23:59:59.999Z`) : undefined;
+  const start = query.start_date
+    ? new Date(`${query.start_date}T00:00:00Z`)
+    : new Date(Date.UTC(end!.getUTCFullYear(), end!.getUTCMonth(), 1));
+  const to = end ?? new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) - 1);
+  if (to < start) throw new ValidationError('end_date is before start_date', { field: 'end_date' });
+  return { from: start, to };
+}
+
+export function makeRoute(deps: CostsApiDeps): RouteHandler {
+  const routes: Record<string, (req: HttpRequest) => Promise<ReturnType<typeof json>>> = {
+    'GET /api/v1/costs': async (req) => {
+      const query = validate(costsQuery, req.query, 'query');
+      const now = deps.clock();
+      if (query.session_id) {
+        const session = await sessionForCaller(deps.sessions, query.session_id, req.caller);
+        return json(200, { consumer_id: session.consumer_id, ...sessionCostReport(session.id, await deps.costs.forSession(session.id), now) });
+      }
+      const consumerId = consumerForCaller(query.consumer_id, req.caller);
+      const { from, to } = period(query, now);
+      return json(200, costSummary(consumerId, await deps.costs.forConsumer(consumerId, from, to), from, to, now));
+    },
+    'GET /api/v1/costs/summary': async (req) => {
+      const query = validate(costSummaryQuery, req.query, 'query');
+      const consumerId = consumerForCaller(query.consumer_id, req.caller);
+      const now = deps.clock();
+      const { from, to } = monthBounds(now);
+      const summary = costSummary(consumerId, await deps.costs.forConsumer(consumerId, from, to), from, to, now);
+      const budget = consumerId ? await deps.budgets.get(consumerId) : undefined;
+      return json(200, {
+        ...summary,
+        ...(budget ? { monthly_budget_usd: budget.monthly_limit_usd, budget_remaining_usd: Math.max(0, budget.monthly_limit_usd - summary.total_cost) } : {}),
+      });
+    },
+    'GET /api/v1/budgets/{consumer_id}': async (req) => {
+      const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
+      const consumerId = consumerForCaller(consumer_id, req.caller)!;
+      const budget = await deps.budgets.get(consumerId);
+      if (!budget) throw new NotFoundError(`no budget for ${consumerId}`, { consumer_id: consumerId });
+      return json(200, budget);
+    },
+    'PUT /api/v1/budgets/{consumer_id}': async (req) => {
+      requireAdmin(req);
+      const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
+      const { monthly_limit_usd } = validate(budgetBody, req.body, 'body');
+      const budget = { consumer_id, monthly_limit_usd, updated_at: deps.clock().toISOString() };
+      await deps.budgets.put(budget);
+      return json(200, budget);
+    },
+    'DELETE /api/v1/budgets/{consumer_id}': async (req) => {
+      requireAdmin(req);
+      const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
+      await deps.budgets.delete(consumer_id);
+      return json(200, { consumer_id, deleted: true });
+    },
+  };
+  return async (req) => {
+    const route = routes[req.routeKey];
+    if (!route) throw new Error(`CostsApi has no route ${req.routeKey}`);
+    return route(req);
+  };
+}
+
+/** Budgets are set by operators: with API keys on, only an admin key may change them. */
+function requireAdmin(req: HttpRequest): void {
+  if (req.caller.consumerId && !req.caller.admin) throw new ForbiddenError('only an admin key may change budgets');
+}
+
+export const makeHandler = (deps: CostsApiDeps) => httpHandler(makeRoute(deps));
+
+export const handler = makeHandler(costsApiDeps());

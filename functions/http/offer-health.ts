@@ -1,0 +1,44 @@
+// GET /api/v1/offer-health: which offers failed recently, which are suppressed, which GPU types are degraded.
+import { z } from 'zod';
+import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
+import { gpuKey } from '../../shared/domain/offer.ts';
+import { assessHealth, DEFAULT_HEALTH_RULES, type HealthRules } from '../../shared/domain/offer-health.ts';
+import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { presentParams, providerParam, textParam } from '../../shared/http/query.ts';
+import { validate } from '../../shared/http/validate.ts';
+import type { OfferFailureSource } from '../../shared/ports/inventory-storage.ts';
+
+const querySchema = z.object({
+  provider: providerParam().optional(),
+  gpu_type: textParam().optional(),
+});
+
+export interface OfferHealthApiDeps {
+  failures: OfferFailureSource;
+  now: () => Date;
+  rules?: HealthRules;
+}
+
+export function makeRoute(deps: OfferHealthApiDeps): RouteHandler {
+  return async (req) => {
+    const { provider, gpu_type } = validate(querySchema, presentParams(req.query), 'query');
+    const gpu = gpu_type === undefined ? undefined : gpuKey(gpu_type);
+    const matches = (h: { provider: string; gpu_type: string }) =>
+      (provider === undefined || h.provider === provider) && (gpu === undefined || gpuKey(h.gpu_type) === gpu);
+
+    const health = assessHealth(await deps.failures.recentFailures(), deps.now(), deps.rules ?? DEFAULT_HEALTH_RULES);
+    const offers = health
+      .offers()
+      .filter(matches)
+      .sort((a, b) => (b.last_failure ?? '').localeCompare(a.last_failure ?? '') || a.offer_id.localeCompare(b.offer_id));
+    const gpuTypes = health
+      .gpuTypes()
+      .filter(matches)
+      .sort((a, b) => a.provider.localeCompare(b.provider) || a.gpu_type.localeCompare(b.gpu_type));
+    return json(200, { offers, gpu_types: gpuTypes, count: offers.length });
+  };
+}
+
+export const makeHandler = (deps: OfferHealthApiDeps) => httpHandler(makeRoute(deps));
+
+export const handler = makeHandler({ failures: inventoryFromEnv().health, now: () => new Date() });

@@ -1,0 +1,111 @@
+// Session routes: create, list, read, timeline, diagnostics. Thin: validate, call one use case, shape the answer.
+import { parsePublicKey } from '../../shared/adapters/ssh/keys.ts';
+import { sessionsApiDeps } from '../../shared/composition/sessions.ts';
+import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import type { HttpRequest } from '../../shared/http/request.ts';
+import {
+  createSessionBody,
+  extendSessionBody,
+  idempotencyKeyHeader,
+  listSessionsQuery,
+} from '../../shared/http/schemas/sessions.ts';
+import { sessionView } from '../../shared/http/session-view.ts';
+import { validate } from '../../shared/http/validate.ts';
+import type { SessionEventLog } from '../../shared/ports/session-events.ts';
+import { type CreateSessionDeps, createSession } from '../../shared/use-cases/sessions/create-session.ts';
+import { diagnostics } from '../../shared/use-cases/sessions/diagnostics.ts';
+import { extendSession } from '../../shared/use-cases/sessions/extend-session.ts';
+import type { EndReason } from '../../shared/domain/session.ts';
+import type { Workflows } from '../../shared/ports/workflows.ts';
+import { requestTeardown } from '../../shared/use-cases/teardown/request-teardown.ts';
+import { consumerForCaller, sessionForCaller } from '../../shared/use-cases/sessions/read-sessions.ts';
+
+export interface SessionsApiDeps extends CreateSessionDeps {
+  events: SessionEventLog;
+  workflows: Workflows;
+}
+
+export function makeRoute(deps: SessionsApiDeps): RouteHandler {
+  const routes: Record<string, (req: HttpRequest) => Promise<ReturnType<typeof json>>> = {
+    'POST /api/v1/sessions': async (req) => {
+      const body = validate(createSessionBody, req.body, 'body');
+      const rawKey = req.headers['idempotency-key'];
+      const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeyHeader, rawKey, 'header');
+      const consumerId = consumerForCaller(body.consumer_id, req.caller) ?? body.consumer_id;
+      const created = await createSession(deps, {
+        consumer_id: consumerId,
+        offer_id: body.offer_id,
+        workload_type: body.workload_type,
+        reservation_hours: body.reservation_hours,
+        auto_retry: body.auto_retry,
+        max_retries: body.max_retries,
+        retry_scope: body.retry_scope,
+        ssh_public_key: body.ssh_public_key === undefined ? undefined : parsePublicKey(body.ssh_public_key),
+        ssh_timeout_minutes: body.ssh_timeout_minutes,
+        idempotency_key: idempotencyKey,
+      });
+      return json(created.replayed ? 200 : 201, {
+        session: sessionView(created.session),
+        ssh_private_key: created.ssh_private_key,
+        ...(created.replayed ? { idempotent_replay: true } : {}),
+      });
+    },
+    'GET /api/v1/sessions': async (req) => {
+      const query = validate(listSessionsQuery, req.query, 'query');
+      const { sessions, next_cursor } = await deps.sessions.list({
+        ...query,
+        consumer_id: consumerForCaller(query.consumer_id, req.caller),
+      });
+      return json(200, {
+        sessions: sessions.map(sessionView),
+        count: sessions.length,
+        ...(next_cursor ? { next_cursor } : {}),
+      });
+    },
+    'GET /api/v1/sessions/{id}': async (req) =>
+      json(200, sessionView(await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller))),
+    'GET /api/v1/sessions/{id}/events': async (req) => {
+      const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
+      const events = await deps.events.list(session.id);
+      return json(200, { session_id: session.id, status: session.status, events, count: events.length });
+    },
+    'GET /api/v1/sessions/{id}/diagnostics': async (req) => {
+      const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
+      return json(200, diagnostics(session, deps.clock()));
+    },
+    'POST /api/v1/sessions/{id}/done': (req) => end(req, 'consumer_done'),
+    'DELETE /api/v1/sessions/{id}': (req) => end(req, 'deleted'),
+    'POST /api/v1/sessions/{id}/extend': async (req) => {
+      const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
+      const body = validate(extendSessionBody, req.body, 'body');
+      const extended = await extendSession(deps, session, body.additional_hours);
+      return json(200, {
+        ...sessionView(extended),
+        message: 'session extended',
+        session_id: extended.id,
+        new_expires_at: extended.expires_at,
+      });
+    },
+  };
+
+  /** DELETE and done: 202 when this request started the teardown, 200 when the session was already ending. */
+  async function end(req: HttpRequest, reason: EndReason) {
+    const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
+    const { session: after, started } = await requestTeardown(deps, session.id, reason);
+    return json(started ? 202 : 200, {
+      ...sessionView(after),
+      message: started ? 'teardown started' : `session is already ${after.status}`,
+      session_id: after.id,
+    });
+  }
+
+  return async (req) => {
+    const route = routes[req.routeKey];
+    if (!route) throw new Error(`SessionsApi has no route ${req.routeKey}`);
+    return route(req);
+  };
+}
+
+export const makeHandler = (deps: SessionsApiDeps) => httpHandler(makeRoute(deps));
+
+export const handler = makeHandler(sessionsApiDeps());

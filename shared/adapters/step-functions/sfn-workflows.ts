@@ -1,0 +1,103 @@
+// Starts and stops session executions through the Step Functions API (SFN_ENDPOINT points it at the local service).
+// Executions are named by session id, so starting twice finds the first one instead of making a second.
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { optionalEnv } from '../../config.ts';
+import type { ExecutionInfo, ExecutionStatus, Workflows } from '../../ports/workflows.ts';
+
+export function createSfnClient(): SFNClient {
+  const endpoint = optionalEnv('SFN_ENDPOINT');
+  return new SFNClient(
+    endpoint
+      ? { endpoint, region: optionalEnv('AWS_REGION') ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {},
+  );
+}
+
+export interface StateMachineArns {
+  provisioning: string;
+  teardown: string;
+}
+
+export class SfnWorkflows implements Workflows {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly arns: Partial<StateMachineArns>,
+  ) {}
+
+  private arn(machine: keyof StateMachineArns): string {
+    const arn = this.arns[machine];
+    if (!arn) throw new Error(`the ${machine} state machine is not wired to this function`);
+    return arn;
+  }
+
+  /** arn:…:stateMachine:<name> → arn:…:execution:<name>:<execution name> */
+  private executionArn(machine: keyof StateMachineArns, sessionId: string): string {
+    return `${this.arn(machine).replace(':stateMachine:', ':execution:')}:${sessionId}`;
+  }
+
+  private async start(machine: keyof StateMachineArns, sessionId: string): Promise<ExecutionInfo> {
+    try {
+      const { executionArn } = await this.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.arn(machine),
+          name: sessionId,
+          // ids only: execution history is visible in the console
+          input: JSON.stringify({ session_id: sessionId }),
+        }),
+      );
+      return { execution_arn: executionArn!, status: 'RUNNING' };
+    } catch (err) {
+      if (!(err instanceof ExecutionAlreadyExists)) throw err;
+      const existing = await this.describe(machine, sessionId);
+      if (!existing) throw err;
+      return existing;
+    }
+  }
+
+  private async describe(machine: keyof StateMachineArns, sessionId: string): Promise<ExecutionInfo | undefined> {
+    try {
+      const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(machine, sessionId) }));
+      return { execution_arn: d.executionArn!, status: d.status as ExecutionStatus };
+    } catch (err) {
+      if (err instanceof ExecutionDoesNotExist) return undefined;
+      throw err;
+    }
+  }
+
+  startProvisioning(sessionId: string): Promise<ExecutionInfo> {
+    return this.start('provisioning', sessionId);
+  }
+
+  describeProvisioning(sessionId: string): Promise<ExecutionInfo | undefined> {
+    return this.describe('provisioning', sessionId);
+  }
+
+  async stopProvisioning(sessionId: string, reason: string): Promise<void> {
+    try {
+      await this.sfn.send(
+        new StopExecutionCommand({
+          executionArn: this.executionArn('provisioning', sessionId),
+          error: 'SessionEnded',
+          cause: reason,
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ExecutionDoesNotExist)) throw err;
+    }
+  }
+
+  startTeardown(sessionId: string): Promise<ExecutionInfo> {
+    return this.start('teardown', sessionId);
+  }
+
+  describeTeardown(sessionId: string): Promise<ExecutionInfo | undefined> {
+    return this.describe('teardown', sessionId);
+  }
+}

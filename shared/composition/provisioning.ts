@@ -1,0 +1,52 @@
+// Wiring of the provisioning tasks to real adapters, from the environment, once per process.
+import { DynamoVerificationHistory } from '../adapters/dynamodb/verification-history.ts';
+import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
+import { providerRegistryFromEnv } from '../adapters/providers/registry.ts';
+import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
+import { Ssh2Prober } from '../adapters/ssh/prober.ts';
+import { deploymentId, numberEnv } from '../config.ts';
+import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
+import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningDeps, type ProvisioningSettings } from '../use-cases/provisioning/deps.ts';
+import { realSleep, sharedStores, systemClock } from './shared-clients.ts';
+
+/** Tunables, overridable for benchmarks and tests; the defaults are the product's. */
+export function provisioningSettingsFromEnv(): ProvisioningSettings {
+  const d = DEFAULT_PROVISIONING_SETTINGS;
+  return {
+    probeIntervalMs: numberEnv('SSH_PROBE_INTERVAL_MS', d.probeIntervalMs, { min: 50 }),
+    probeTimeoutMs: numberEnv('SSH_PROBE_TIMEOUT_MS', d.probeTimeoutMs, { min: 100 }),
+    loginTimeoutMs: numberEnv('SSH_LOGIN_TIMEOUT_MS', d.loginTimeoutMs, { min: 500 }),
+    providerCheckIntervalMs: numberEnv('PROVIDER_CHECK_INTERVAL_MS', d.providerCheckIntervalMs, { min: 100 }),
+    verifyRoundMs: numberEnv('VERIFY_ROUND_SECONDS', d.verifyRoundMs / 1000, { min: 1 }) * 1000,
+    createListLagMs: numberEnv('CREATE_LIST_LAG_SECONDS', d.createListLagMs / 1000, { min: 0 }) * 1000,
+    defaultDiskGb: numberEnv('DEFAULT_DISK_GB', d.defaultDiskGb, { min: 8 }),
+  };
+}
+
+// validated at cold start: a function without a deployment id must not run
+const DEPLOYMENT = deploymentId();
+let deps: Promise<ProvisioningDeps> | undefined;
+
+export function provisioningDeps(): Promise<ProvisioningDeps> {
+  deps ??= (async () => {
+    const stores = sharedStores();
+    const inventory = inventoryFromEnv();
+    return {
+      sessions: stores.sessions,
+      events: stores.events,
+      costs: stores.costs,
+      providers: providerRegistryFromEnv(),
+      prober: new Ssh2Prober(),
+      cipher: secretCipherFromEnv(),
+      inventory: inventory.service,
+      offerHealth: inventory.health,
+      history: new DynamoVerificationHistory(stores.db, stores.tableName),
+      metrics: powertoolsMetricsSink,
+      clock: systemClock,
+      sleep: realSleep,
+      deploymentId: DEPLOYMENT,
+      settings: provisioningSettingsFromEnv(),
+    };
+  })();
+  return deps;
+}

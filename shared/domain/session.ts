@@ -1,0 +1,155 @@
+// A session: one consumer's rental of one GPU offer, from request to teardown. `status` carries the exact strings
+// clients depend on; everything finer (phase, attempts, verification figures) lives in other fields.
+import type { Endpoint } from './instance.ts';
+import type { Offer, ProviderName } from './offer.ts';
+
+export const SESSION_STATUSES = ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const ACTIVE_STATUSES: readonly SessionStatus[] = ['pending', 'provisioning', 'running'];
+export const TERMINAL_STATUSES: readonly SessionStatus[] = ['stopped', 'failed'];
+
+export const isActive = (s: SessionStatus) => ACTIVE_STATUSES.includes(s);
+export const isTerminal = (s: SessionStatus) => TERMINAL_STATUSES.includes(s);
+
+/** Where provisioning or teardown stands; never a client-visible status. */
+export type SessionPhase =
+  | 'queued'
+  | 'creating_instance'
+  | 'verifying_ssh'
+  | 'ready'
+  | 'destroying'
+  | 'refunding'
+  | 'retrying'
+  | 'failed'
+  | 'stopping'
+  | 'stopped';
+
+export const WORKLOAD_TYPES = [
+  'llm',
+  'llm_vllm',
+  'llm_tgi',
+  'training',
+  'batch',
+  'interactive',
+  'inference',
+  'ssh',
+  'benchmark',
+] as const;
+export type WorkloadType = (typeof WORKLOAD_TYPES)[number];
+
+export const RETRY_SCOPES = ['same_gpu', 'same_vram', 'any'] as const;
+export type RetryScope = (typeof RETRY_SCOPES)[number];
+
+/** Why a provisioning attempt or a session failed; sent to clients as `error_type`. */
+export type FailureType =
+  | 'ssh_timeout'
+  | 'instance_stopped'
+  | 'instance_vanished'
+  | 'stale_inventory'
+  | 'auth_rejected'
+  | 'provider_error'
+  | 'api_timeout'
+  | 'destroy_failed';
+
+export type EndReason = 'consumer_done' | 'deleted' | 'expired' | 'hard_max' | 'provisioning_failed' | 'ghost';
+
+export type AttemptOutcome = 'in_progress' | 'running' | 'failed' | 'ended';
+
+/** One instance attempt inside a session: an offer, and the instance made for it (if any). */
+export interface Attempt {
+  n: number;
+  /** the offer as inventory described it when the attempt began (create needs its provider-side details) */
+  offer: Offer;
+  offer_id: string;
+  provider: ProviderName;
+  gpu_type: string;
+  host_id?: string;
+  price_per_hour: number;
+  started_at: string;
+  /** set just before the provider create call: a crash after it means an instance may exist without an id */
+  create_started_at?: string;
+  instance_id?: string;
+  instance_created_at?: string;
+  /** confirmed gone at the provider */
+  destroyed_at?: string;
+  outcome: AttemptOutcome;
+  error_type?: FailureType;
+  error?: string;
+  /** the failure was reported to offer health and metrics (so a retried task does not count it twice) */
+  failure_recorded?: boolean;
+}
+
+export interface Verification {
+  started_at: string;
+  deadline_at: string;
+  /** the deadline before any extension for a provider still loading */
+  base_deadline_at: string;
+  /** where the deadline came from: request override, learned history or the default */
+  deadline_source: 'request' | 'learned' | 'default';
+  attempts: number;
+  last_class?: string;
+  last_provider_status?: string;
+  consecutive_auth_rejections: number;
+  first_auth_rejection_at?: string;
+  ready_at?: string;
+  duration_ms?: number;
+}
+
+export interface Session {
+  id: string;
+  consumer_id: string;
+  status: SessionStatus;
+  phase: SessionPhase;
+  /** the offer the consumer asked for */
+  requested_offer_id: string;
+  /** the offer of the current attempt */
+  offer_id: string;
+  provider: ProviderName;
+  gpu_type: string;
+  gpu_count: number;
+  vram_gb: number;
+  price_per_hour: number;
+  workload_type: WorkloadType;
+  reservation_hours: number;
+  created_at: string;
+  expires_at: string;
+  /** created_at + the hard maximum: no extension passes it */
+  hard_max_at: string;
+  /** when the end was asked for (DELETE, done, expiry, hard max) */
+  teardown_requested_at?: string;
+  stopped_at?: string;
+  ended_reason?: EndReason;
+  auto_retry: boolean;
+  max_retries: number;
+  retry_scope: RetryScope;
+  retry_count: number;
+  attempts: Attempt[];
+  failed_offers: string[];
+  failed_hosts: string[];
+  ssh?: Endpoint & { user: string };
+  host_key_fingerprint?: string;
+  ssh_timeout_minutes?: number;
+  verification?: Verification;
+  last_provider_status?: string;
+  error?: string;
+  error_type?: FailureType;
+  retry_suggested?: boolean;
+  execution_arn?: string;
+  teardown_execution_arn?: string;
+  /** optimistic-lock counter, incremented by every write */
+  version: number;
+}
+
+export function currentAttempt(session: Session): Attempt | undefined {
+  return session.attempts.at(-1);
+}
+
+export function attemptOf(session: Session, n: number): Attempt | undefined {
+  return session.attempts.find((a) => a.n === n);
+}
+
+/** Failure types worth retrying on another offer (the consumer did nothing wrong and another host may work). */
+export function retrySuggested(type: FailureType): boolean {
+  return type !== 'destroy_failed';
+}

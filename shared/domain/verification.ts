@@ -1,0 +1,41 @@
+// The SSH verification deadline: one per phase, measured from the phase's start.
+
+export const DEFAULT_SSH_DEADLINE_MINUTES = 10;
+/** learned deadlines stay within these bounds */
+export const LEARNED_MIN_MINUTES = 3;
+export const LEARNED_MAX_MINUTES = 20;
+/** a provider still loading the instance extends the deadline by this much at a time … */
+export const LOADING_EXTENSION_MINUTES = 2;
+/** … up to this much beyond the base deadline */
+export const LOADING_EXTENSION_CAP_MINUTES = 15;
+/** genuine auth rejections this many times in a row, over at least this long, fail fast */
+export const AUTH_REJECTIONS_TO_FAIL = 3;
+export const AUTH_REJECTION_WINDOW_MS = 20_000;
+/** fewer successful verifications than this for a provider and GPU: use the default */
+export const MIN_HISTORY = 5;
+
+export interface DeadlineChoice {
+  minutes: number;
+  source: 'request' | 'learned' | 'default';
+}
+
+/**
+ * Per request if given; else learned from this provider+GPU's recent verification times (three times their 90th
+ * percentile, within bounds); else the default.
+ */
+export function verificationDeadline(requestMinutes: number | undefined, historyMs: number[]): DeadlineChoice {
+  if (requestMinutes !== undefined) return { minutes: requestMinutes, source: 'request' };
+  if (historyMs.length >= MIN_HISTORY) {
+    const sorted = [...historyMs].sort((a, b) => a - b);
+    const p90 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.9) - 1)]!;
+    const minutes = Math.min(LEARNED_MAX_MINUTES, Math.max(LEARNED_MIN_MINUTES, Math.ceil((3 * p90) / 60_000)));
+    return { minutes, source: 'learned' };
+  }
+  return { minutes: DEFAULT_SSH_DEADLINE_MINUTES, source: 'default' };
+}
+
+export function extendedDeadline(baseDeadline: Date, currentDeadline: Date, now: Date): Date | undefined {
+  const cap = baseDeadline.getTime() + LOADING_EXTENSION_CAP_MINUTES * 60_000;
+  if (currentDeadline.getTime() >= cap) return undefined;
+  return new Date(Math.min(cap, Math.max(now.getTime(), currentDeadline.getTime()) + LOADING_EXTENSION_MINUTES * 60_000));
+}

@@ -1,0 +1,29 @@
+// The inventory refresh's metrics, per provider (dimensions {service, provider} once written as EMF). The stale
+// inventory alarms (infra/stack.ts) are built from these same names, so code and alarms cannot drift apart.
+import type { MetricsSink } from '../ports/metrics.ts';
+import type { ProviderRefresh } from '../use-cases/refresh-inventory.ts';
+import { powertoolsMetricsSink } from './metrics-sink.ts';
+
+export const INVENTORY_METRICS = {
+  refreshDuration: 'InventoryRefreshDuration',
+  offers: 'InventoryOffers',
+  refreshErrors: 'InventoryRefreshErrors',
+  snapshotAge: 'InventorySnapshotAgeSeconds',
+  writeRequests: 'InventoryWriteRequests',
+} as const;
+
+export const PROVIDER_DIMENSION = 'provider';
+
+export function emitRefreshMetrics(results: ProviderRefresh[], sink: MetricsSink = powertoolsMetricsSink): void {
+  for (const r of results) {
+    const dims = { [PROVIDER_DIMENSION]: r.provider };
+    const failed = r.outcome === 'failed' || r.outcome === 'storage_error';
+    sink.add(INVENTORY_METRICS.refreshDuration, 'Milliseconds', r.duration_ms, dims);
+    sink.add(INVENTORY_METRICS.offers, 'Count', r.offer_count, dims);
+    sink.add(INVENTORY_METRICS.refreshErrors, 'Count', failed ? 1 : 0, dims);
+    sink.add(INVENTORY_METRICS.writeRequests, 'Count', r.write_requests, dims);
+    if (r.snapshot_age_seconds !== undefined) {
+      sink.add(INVENTORY_METRICS.snapshotAge, 'Seconds', r.snapshot_age_seconds, dims);
+    }
+  }
+}

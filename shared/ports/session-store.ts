@@ -1,0 +1,53 @@
+import type { Session, SessionStatus } from '../domain/session.ts';
+import type { ProviderName } from '../domain/offer.ts';
+
+/** The encrypted private key and the public keys installed on the session's instances. */
+export interface SessionSecret {
+  session_id: string;
+  /** SecretCipher ciphertext of the OpenSSH private key */
+  private_key_ciphertext: string;
+  /** the broker's public key, then the consumer's own if given */
+  public_keys: string[];
+}
+
+export interface NewSession {
+  session: Session;
+  secret: SessionSecret;
+  /** Idempotency-Key of the request, with a hash of its body */
+  idempotency?: { key: string; request_hash: string };
+}
+
+export type CreateOutcome =
+  | { kind: 'created'; session: Session }
+  /** the same Idempotency-Key was used before: its session */
+  | { kind: 'replayed'; session: Session; request_hash: string }
+  /** the consumer already has an active session on this offer */
+  | { kind: 'duplicate'; existing_session_id: string };
+
+export interface SessionQuery {
+  consumer_id?: string;
+  status?: SessionStatus;
+  provider?: ProviderName;
+  limit: number;
+  cursor?: string;
+}
+
+/** Mutations return the changes to apply, or undefined to leave the session as it is. */
+export type SessionMutation = (current: Session) => Partial<Session> | undefined;
+
+export interface SessionStore {
+  get(id: string): Promise<Session | undefined>;
+  create(input: NewSession): Promise<CreateOutcome>;
+  /**
+   * Read, apply, write with an optimistic lock on `version`, retrying on a lost race. Returns the stored session
+   * (unchanged when the mutation returned undefined). Throws NotFoundError for an unknown id.
+   */
+  mutate(id: string, mutation: SessionMutation): Promise<Session>;
+  list(query: SessionQuery): Promise<{ sessions: Session[]; next_cursor?: string }>;
+  /** every session in pending, provisioning, running or stopping (sweeps, reconciler, resume) */
+  listUnfinished(): Promise<Session[]>;
+  /** frees the consumer+offer pair for a new session once this one is no longer active */
+  releaseOfferLock(session: Session): Promise<void>;
+  getSecret(sessionId: string): Promise<SessionSecret | undefined>;
+  deleteSecret(sessionId: string): Promise<void>;
+}

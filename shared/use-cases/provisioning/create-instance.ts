@@ -1,0 +1,131 @@
+// CreateInstance: rent the attempt's offer, labelled with the deployment, session and attempt. Idempotent: a retried
+// task returns the instance already recorded, or finds by label the one a crashed try made; a create whose outcome
+// is in doubt waits out the provider's listing lag rather than risk a second instance.
+import { formatLabel } from '../../domain/instance.ts';
+import { CreateInDoubtError, SessionEndedError } from '../../domain/provisioning-errors.ts';
+import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
+import { verificationDeadline } from '../../domain/verification.ts';
+import type { ProviderClient } from '../../ports/provider.ts';
+import type { ProvisioningDeps, TaskState } from './deps.ts';
+import { failedAttemptError } from './failure.ts';
+
+export async function createInstance(deps: ProvisioningDeps, input: TaskState): Promise<TaskState> {
+  const session = await requireProvisioning(deps, input.session_id);
+  const attempt = requireAttempt(session, input.attempt);
+  // an execution resumed after a crash in its failure branch comes back here: continue that failure
+  if (attempt.outcome === 'failed') throw failedAttemptError(attempt);
+  if (attempt.instance_id) return input;
+
+  const provider = await deps.providers.get(attempt.provider);
+  const label = formatLabel({ deploymentId: deps.deploymentId, sessionId: session.id, attempt: attempt.n });
+
+  if (attempt.create_started_at) {
+    const found = (await provider.listInstances()).find((i) => i.label === label);
+    if (found) {
+      await recordInstance(deps, session, attempt, found.id, found.created_at ?? attempt.create_started_at);
+      return input;
+    }
+    const since = deps.clock().getTime() - Date.parse(attempt.create_started_at);
+    if (since < deps.settings.createListLagMs) {
+      throw new CreateInDoubtError(
+        `an earlier create for attempt ${attempt.n} may have succeeded; waiting for the provider's listing (${Math.round(since / 1000)} s so far)`,
+      );
+    }
+    // the listing has had time to show it: the earlier call made nothing
+  }
+
+  const secret = await deps.sessions.getSecret(session.id);
+  if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
+  const startedAt = deps.clock().toISOString();
+  await deps.sessions.mutate(session.id, (s) =>
+    s.status === 'provisioning' ? { attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, create_started_at: startedAt } : a)) } : undefined,
+  );
+  await deps.events.append(session.id, [
+    { type: 'instance_create_requested', at: startedAt, attempt: attempt.n, offer_id: attempt.offer_id, provider: attempt.provider },
+  ]);
+
+  const { instance_id } = await provider.createInstance({
+    offer: attempt.offer,
+    label,
+    disk_gb: deps.settings.defaultDiskGb,
+    ssh_public_keys: secret.public_keys,
+    launch_mode: 'ssh',
+  });
+  await recordInstance(deps, session, attempt, instance_id, deps.clock().toISOString(), provider);
+  return input;
+}
+
+async function recordInstance(
+  deps: ProvisioningDeps,
+  session: Session,
+  attempt: Attempt,
+  instanceId: string,
+  createdAt: string,
+  provider?: ProviderClient,
+): Promise<void> {
+  const now = deps.clock();
+  const deadline = verificationDeadline(session.ssh_timeout_minutes, await deps.history.recent(attempt.provider, attempt.gpu_type));
+  const deadlineAt = new Date(now.getTime() + deadline.minutes * 60_000).toISOString();
+  // recorded whatever the session's status, so a teardown that started meanwhile can find and destroy it
+  const stored = await deps.sessions.mutate(session.id, (s) => {
+    const a = attemptOf(s, attempt.n);
+    if (!a || a.instance_id) return undefined;
+    const stillProvisioning = s.status === 'provisioning';
+    return {
+      attempts: s.attempts.map((x) => (x.n === attempt.n ? { ...x, instance_id: instanceId, instance_created_at: createdAt } : x)),
+      ...(stillProvisioning
+        ? {
+            phase: 'verifying_ssh' as const,
+            verification: {
+              started_at: now.toISOString(),
+              deadline_at: deadlineAt,
+              base_deadline_at: deadlineAt,
+              deadline_source: deadline.source,
+              attempts: 0,
+              consecutive_auth_rejections: 0,
+            },
+          }
+        : {}),
+    };
+  });
+  await deps.costs.open({
+    session_id: session.id,
+    consumer_id: session.consumer_id,
+    attempt: attempt.n,
+    provider: attempt.provider,
+    gpu_type: attempt.gpu_type,
+    instance_id: instanceId,
+    price_per_hour: attempt.price_per_hour,
+    started_at: createdAt,
+  });
+  await deps.events.append(session.id, [
+    {
+      type: 'instance_created',
+      at: now.toISOString(),
+      attempt: attempt.n,
+      instance_id: instanceId,
+      provider: attempt.provider,
+      ssh_deadline_minutes: deadline.minutes,
+      ssh_deadline_source: deadline.source,
+    },
+  ]);
+  if (stored.status !== 'provisioning') {
+    // the session ended while the create was in flight: do not leave the instance running
+    if (provider) await provider.destroyInstance(instanceId).catch(() => undefined);
+    throw new SessionEndedError(`session ${session.id} ended while its instance was being created`);
+  }
+}
+
+export async function requireProvisioning(deps: ProvisioningDeps, sessionId: string): Promise<Session> {
+  const session = await deps.sessions.get(sessionId);
+  if (!session || session.status !== 'provisioning') {
+    throw new SessionEndedError(`session ${sessionId} is ${session?.status ?? 'unknown'}; provisioning stops`);
+  }
+  return session;
+}
+
+export function requireAttempt(session: Session, n: number): Attempt {
+  const attempt = attemptOf(session, n);
+  if (!attempt) throw new SessionEndedError(`session ${session.id} has no attempt ${n}`);
+  return attempt;
+}

@@ -1,0 +1,59 @@
+import type { CostLedger } from '../../ports/cost-ledger.ts';
+import type { InventoryReader, OfferHealthRecorder } from '../../ports/inventory.ts';
+import type { MetricsSink } from '../../ports/metrics.ts';
+import type { ProviderRegistry } from '../../ports/provider.ts';
+import type { SecretCipher } from '../../ports/secret-cipher.ts';
+import type { SessionEventLog } from '../../ports/session-events.ts';
+import type { SessionStore } from '../../ports/session-store.ts';
+import type { SshProber } from '../../ports/ssh-prober.ts';
+import type { VerificationHistory } from '../../ports/verification-history.ts';
+
+export interface ProvisioningSettings {
+  /** pause between SSH probes inside one verification round */
+  probeIntervalMs: number;
+  /** TCP connect + banner budget of one probe */
+  probeTimeoutMs: number;
+  /** key login + `echo ok` budget, once the banner answers */
+  loginTimeoutMs: number;
+  /** how often the provider's own status is consulted while probing (its API is rate limited) */
+  providerCheckIntervalMs: number;
+  /** how long one VerifySsh invocation keeps probing before handing back to the state machine */
+  verifyRoundMs: number;
+  /** how long a provider's listing may lag behind a create (a create in doubt waits this long) */
+  createListLagMs: number;
+  /** disk requested when the request names none */
+  defaultDiskGb: number;
+}
+
+export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
+  probeIntervalMs: 1000,
+  probeTimeoutMs: 3000,
+  loginTimeoutMs: 10_000,
+  providerCheckIntervalMs: 15_000,
+  verifyRoundMs: 45_000,
+  createListLagMs: 120_000,
+  defaultDiskGb: 50,
+};
+
+export interface ProvisioningDeps {
+  sessions: SessionStore;
+  events: SessionEventLog;
+  providers: ProviderRegistry;
+  prober: SshProber;
+  cipher: SecretCipher;
+  costs: CostLedger;
+  inventory: InventoryReader;
+  offerHealth: OfferHealthRecorder;
+  history: VerificationHistory;
+  metrics: MetricsSink;
+  clock: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  deploymentId: string;
+  settings: ProvisioningSettings;
+}
+
+/** What every provisioning task receives and returns: ids only, never keys or credentials. */
+export interface TaskState {
+  session_id: string;
+  attempt: number;
+}

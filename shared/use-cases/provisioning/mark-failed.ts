@@ -1,0 +1,56 @@
+// MarkFailed: the session ends `failed` with the last attempt's error_type; its key is deleted and its offer freed
+// for a new session. The execution then ends in a Fail state, so it shows as failed in the console.
+import { attemptOf, currentAttempt, type FailureType, retrySuggested } from '../../domain/session.ts';
+import type { ProvisioningDeps } from './deps.ts';
+import { METRIC } from '../../observability/metric-names.ts';
+
+export interface FailedOutcome {
+  session_id: string;
+  error_type: FailureType;
+  error_message: string;
+}
+
+export async function markFailed(
+  deps: ProvisioningDeps,
+  input: { session_id: string; attempt?: number; failure_type?: FailureType },
+): Promise<FailedOutcome> {
+  const now = deps.clock().toISOString();
+  let changed = false;
+  const session = await deps.sessions.mutate(input.session_id, (s) => {
+    if (s.status !== 'provisioning' && s.status !== 'pending') return undefined;
+    const attempt = (input.attempt !== undefined && attemptOf(s, input.attempt)) || currentAttempt(s);
+    const errorType = input.failure_type ?? attempt?.error_type ?? 'provider_error';
+    changed = true;
+    return {
+      status: 'failed',
+      phase: 'failed',
+      stopped_at: now,
+      ended_reason: 'provisioning_failed',
+      error_type: errorType,
+      error: attempt?.error ?? errorType,
+      retry_suggested: retrySuggested(errorType),
+    };
+  });
+  const errorType = session.error_type ?? input.failure_type ?? 'provider_error';
+  if (changed) {
+    await deps.sessions.releaseOfferLock(session);
+    await deps.sessions.deleteSecret(session.id);
+    deps.metrics.add(METRIC.SessionsFailed, 'Count', 1, { provider: session.provider, error_type: errorType });
+    await deps.events.append(session.id, [
+      { type: 'failed', at: now, error_type: errorType, message: session.error, attempts: session.attempts.length },
+    ]);
+  }
+  return { session_id: session.id, error_type: errorType, error_message: session.error ?? errorType };
+}
+
+/** The instance could not be confirmed destroyed: the session fails with destroy_failed and operators are paged. */
+export async function markDestroyFailed(
+  deps: ProvisioningDeps,
+  input: { session_id: string; attempt: number },
+): Promise<FailedOutcome> {
+  const session = await deps.sessions.get(input.session_id);
+  const attempt = session && attemptOf(session, input.attempt);
+  deps.metrics.add(METRIC.DestroyFailures, 'Count', 1, { provider: attempt?.provider ?? 'unknown' });
+  deps.metrics.add(METRIC.DestroyFailures, 'Count', 1);
+  return markFailed(deps, { ...input, failure_type: 'destroy_failed' });
+}

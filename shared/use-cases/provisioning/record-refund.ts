@@ -1,0 +1,60 @@
+// RecordRefund: the consumer is not billed for an attempt that never became usable. Also reports the failure where
+// operators and inventory see it: the failure metrics (by provider, GPU type and class) and the offer's health.
+import { attemptOf, type FailureType } from '../../domain/session.ts';
+import type { OfferFailureType } from '../../ports/inventory.ts';
+import type { ProvisioningDeps } from './deps.ts';
+import type { FailedAttemptState } from './destroy-instance.ts';
+import { METRIC } from '../../observability/metric-names.ts';
+
+const SSH_FAILURES: FailureType[] = ['ssh_timeout', 'auth_rejected', 'instance_stopped', 'instance_vanished'];
+
+export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptState): Promise<FailedAttemptState> {
+  const session = await deps.sessions.get(input.session_id);
+  const attempt = session && attemptOf(session, input.attempt);
+  if (!session || !attempt) return input;
+  const now = deps.clock();
+
+  if (attempt.instance_id) {
+    const record = await deps.costs.refund(session.id, attempt.n, input.failure_type);
+    if (record && !attempt.failure_recorded) {
+      deps.metrics.add(METRIC.Refunds, 'Count', 1, { provider: attempt.provider });
+      deps.metrics.add(METRIC.RefundedAmount, 'Count', record.refund_amount ?? 0, { provider: attempt.provider });
+      await deps.events.append(session.id, [
+        {
+          type: 'refund_recorded',
+          at: now.toISOString(),
+          attempt: attempt.n,
+          amount: record.refund_amount ?? 0,
+          currency: 'USD',
+          reason: input.failure_type,
+        },
+      ]);
+    }
+  }
+
+  if (!attempt.failure_recorded) {
+    const dims = { provider: attempt.provider, gpu_type: attempt.gpu_type, failure_class: input.failure_type };
+    deps.metrics.add(METRIC.ProvisioningAttemptsFailed, 'Count', 1, dims);
+    if (SSH_FAILURES.includes(input.failure_type)) {
+      deps.metrics.add(METRIC.SshVerificationFailed, 'Count', 1, dims);
+      // the undimensioned aggregate is what the alarm watches: any failure, on any provider or GPU
+      deps.metrics.add(METRIC.SshVerificationFailed, 'Count', 1);
+    }
+    await deps.offerHealth.recordFailure({
+      offer_id: attempt.offer_id,
+      provider: attempt.provider,
+      gpu_type: attempt.gpu_type,
+      host_id: attempt.host_id,
+      type: input.failure_type as OfferFailureType,
+      reason: attempt.error?.slice(0, 200),
+      at: now,
+    });
+    await deps.sessions.mutate(session.id, (s) => ({
+      phase: s.status === 'provisioning' ? 'refunding' : s.phase,
+      failed_offers: [...new Set([...s.failed_offers, attempt.offer_id])],
+      failed_hosts: attempt.host_id ? [...new Set([...s.failed_hosts, attempt.host_id])] : s.failed_hosts,
+      attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, failure_recorded: true } : a)),
+    }));
+  }
+  return input;
+}

@@ -1,0 +1,270 @@
+// VerifySsh: one round of probes inside one invocation — cheap TCP/banner probes about a second apart, a key login
+// running `echo ok` once the banner answers — so readiness is seen within seconds without paying a state transition
+// per probe. The provider's own status is consulted every so often: stopped or gone fails fast, still loading may
+// extend the deadline (within a cap). On success the session becomes `running` right here, which keeps the lag
+// between "SSH accepts the key" and "session is running" to one probe interval.
+import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
+import {
+  AuthRejectedError,
+  InstanceStoppedError,
+  InstanceVanishedError,
+  SessionEndedError,
+  SshTimeoutError,
+} from '../../domain/provisioning-errors.ts';
+import type { Attempt, Session, Verification } from '../../domain/session.ts';
+import {
+  AUTH_REJECTION_WINDOW_MS,
+  AUTH_REJECTIONS_TO_FAIL,
+  extendedDeadline,
+} from '../../domain/verification.ts';
+import type { Endpoint } from '../../domain/instance.ts';
+import type { SessionEvent } from '../../ports/session-events.ts';
+import type { ProbeResult } from '../../ports/ssh-prober.ts';
+import { requireAttempt, requireProvisioning } from './create-instance.ts';
+import type { ProvisioningDeps, TaskState } from './deps.ts';
+import { METRIC } from '../../observability/metric-names.ts';
+
+export interface VerifyResult extends TaskState {
+  ready: boolean;
+  /** seconds the state machine waits before the next round */
+  wait_seconds: number;
+}
+
+type SshEndpoint = Endpoint & { user: string };
+
+export async function verifySsh(
+  deps: ProvisioningDeps,
+  input: TaskState,
+  options: { remainingMs?: () => number } = {},
+): Promise<VerifyResult> {
+  const session = await requireProvisioning(deps, input.session_id);
+  const attempt = requireAttempt(session, input.attempt);
+  if (attempt.outcome === 'running') return { ...input, ready: true, wait_seconds: 0 };
+  if (!attempt.instance_id || !session.verification) {
+    throw new SessionEndedError(`attempt ${attempt.n} of session ${session.id} has no instance to verify`);
+  }
+  const secret = await deps.sessions.getSecret(session.id);
+  if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
+  const privateKey = await deps.cipher.decrypt(secret.private_key_ciphertext, { session_id: session.id });
+
+  const round = new VerificationRound(deps, session, attempt, session.verification);
+  try {
+    const ready = await round.run(privateKey, options.remainingMs);
+    return { ...input, ready, wait_seconds: ready ? 0 : 1 };
+  } finally {
+    await round.flush();
+  }
+}
+
+class VerificationRound {
+  private readonly events: SessionEvent[] = [];
+  private endpoint: SshEndpoint | undefined;
+  private lastProviderCheck = 0;
+  private providerStatus: string | undefined;
+  private notFoundInARow = 0;
+  private readonly v: Verification;
+  private probes = 0;
+  private written = false;
+
+  constructor(
+    private readonly deps: ProvisioningDeps,
+    private readonly session: Session,
+    private readonly attempt: Attempt,
+    verification: Verification,
+  ) {
+    this.v = { ...verification };
+    this.providerStatus = verification.last_provider_status;
+  }
+
+  private now(): Date {
+    return this.deps.clock();
+  }
+
+  async run(privateKey: string, remainingMs?: () => number): Promise<boolean> {
+    const { settings } = this.deps;
+    const roundEnds = this.now().getTime() + settings.verifyRoundMs;
+    for (;;) {
+      const started = this.now().getTime();
+      if (!this.endpoint || started - this.lastProviderCheck >= settings.providerCheckIntervalMs) {
+        await this.checkProvider();
+      }
+      if (this.endpoint) {
+        const result = await this.probe(privateKey);
+        if (result.class === 'ok') {
+          await this.markRunning(result);
+          return true;
+        }
+        this.checkAuthRejections(result);
+      }
+      await this.checkDeadline();
+
+      const now = this.now().getTime();
+      const safetyMs = settings.loginTimeoutMs + 5000;
+      if (now + settings.probeIntervalMs >= roundEnds || (remainingMs && remainingMs() < safetyMs)) return false;
+      await this.deps.sleep(Math.max(0, settings.probeIntervalMs - (now - started)));
+    }
+  }
+
+  private async checkProvider(): Promise<void> {
+    this.lastProviderCheck = this.now().getTime();
+    const provider = await this.deps.providers.get(this.attempt.provider);
+    try {
+      const instance = await provider.getInstance(this.attempt.instance_id!);
+      this.notFoundInARow = 0;
+      if (instance.provider_status !== this.providerStatus) {
+        this.providerStatus = instance.provider_status;
+        this.events.push({
+          type: 'provider_status',
+          at: this.now().toISOString(),
+          attempt: this.attempt.n,
+          status: instance.status,
+          provider_status: instance.provider_status,
+          ...(instance.status_message ? { message: instance.status_message.slice(0, 200) } : {}),
+        });
+      }
+      this.v.last_provider_status = instance.provider_status;
+      if (instance.status === 'stopped') {
+        throw new InstanceStoppedError(
+          `the provider reports the instance ${instance.provider_status}${instance.status_message ? ` (${instance.status_message.slice(0, 120)})` : ''}`,
+        );
+      }
+      if (instance.ssh) this.endpoint = instance.ssh;
+    } catch (err) {
+      if (!(err instanceof InstanceNotFoundError)) throw err;
+      // a just-created instance can be briefly unknown to a provider's read path: twice in a row means gone
+      this.notFoundInARow += 1;
+      if (this.notFoundInARow >= 2) throw new InstanceVanishedError('the provider no longer knows the instance');
+      this.lastProviderCheck = 0;
+    }
+  }
+
+  private async probe(privateKey: string): Promise<ProbeResult> {
+    const { settings } = this.deps;
+    const at = this.now();
+    const banner = await this.deps.prober.probe(this.endpoint!, privateKey, {
+      timeoutMs: settings.probeTimeoutMs,
+      bannerOnly: true,
+    });
+    const result =
+      banner.class === 'ok'
+        ? await this.deps.prober.probe(this.endpoint!, privateKey, { timeoutMs: settings.loginTimeoutMs })
+        : banner;
+    this.probes += 1;
+    this.v.attempts += 1;
+    this.v.last_class = result.class;
+    this.events.push({
+      type: 'ssh_attempt',
+      at: at.toISOString(),
+      attempt: this.attempt.n,
+      probe: this.v.attempts,
+      class: result.class,
+      stage: result.stage,
+      duration_ms: Math.round(banner === result ? result.duration_ms : banner.duration_ms + result.duration_ms),
+      ...(result.detail ? { detail: result.detail } : {}),
+    });
+    return result;
+  }
+
+  private checkAuthRejections(result: ProbeResult): void {
+    if (result.class !== 'auth_rejected') {
+      this.v.consecutive_auth_rejections = 0;
+      this.v.first_auth_rejection_at = undefined;
+      return;
+    }
+    const now = this.now();
+    this.v.consecutive_auth_rejections += 1;
+    this.v.first_auth_rejection_at ??= now.toISOString();
+    const span = now.getTime() - Date.parse(this.v.first_auth_rejection_at);
+    // keys can take seconds to propagate to a fresh host, so only a sustained rejection is a real one
+    if (this.v.consecutive_auth_rejections >= AUTH_REJECTIONS_TO_FAIL && span >= AUTH_REJECTION_WINDOW_MS) {
+      throw new AuthRejectedError(
+        `the SSH server rejected the session key ${this.v.consecutive_auth_rejections} times over ${Math.round(span / 1000)} s`,
+      );
+    }
+  }
+
+  private async checkDeadline(): Promise<void> {
+    const now = this.now();
+    const deadline = new Date(this.v.deadline_at);
+    if (now < deadline) return;
+    if (this.providerStatusIsLoading()) {
+      const extended = extendedDeadline(new Date(this.v.base_deadline_at), deadline, now);
+      if (extended) {
+        this.v.deadline_at = extended.toISOString();
+        this.events.push({
+          type: 'provider_status',
+          at: now.toISOString(),
+          attempt: this.attempt.n,
+          message: `the provider is still loading the instance; deadline extended to ${this.v.deadline_at}`,
+          provider_status: this.providerStatus,
+        });
+        return;
+      }
+    }
+    const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
+    throw new SshTimeoutError(
+      `SSH was not reachable with the session key within ${minutes} min (${this.v.attempts} probes, last: ${this.v.last_class ?? 'no endpoint yet'})`,
+    );
+  }
+
+  private providerStatusIsLoading(): boolean {
+    const s = (this.providerStatus ?? '').toLowerCase();
+    return s === '' || ['loading', 'created', 'creating', 'starting', 'provisioning', 'booting', 'scheduling'].includes(s);
+  }
+
+  private async markRunning(result: ProbeResult): Promise<void> {
+    const now = this.now();
+    const durationMs = now.getTime() - Date.parse(this.v.started_at);
+    const endpoint = this.endpoint!;
+    // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
+    await this.deps.costs.markRunning(this.session.id, this.attempt.n);
+    const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
+      if (s.status !== 'provisioning') return undefined;
+      return {
+        status: 'running',
+        phase: 'ready',
+        ssh: endpoint,
+        host_key_fingerprint: result.host_key_fingerprint,
+        last_provider_status: this.v.last_provider_status,
+        verification: { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs },
+        attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
+      };
+    });
+    if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
+    const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
+    this.deps.metrics.add(METRIC.SshVerificationDuration, 'Milliseconds', durationMs, dims);
+    this.deps.metrics.add(METRIC.SshVerificationAttempts, 'Count', this.v.attempts, dims);
+    this.deps.metrics.add(METRIC.ProvisioningDuration, 'Milliseconds', now.getTime() - Date.parse(this.session.created_at), {
+      provider: this.attempt.provider,
+    });
+    this.events.push(
+      {
+        type: 'ssh_verified',
+        at: now.toISOString(),
+        attempt: this.attempt.n,
+        duration_ms: durationMs,
+        probes: this.v.attempts,
+        host_key_fingerprint: result.host_key_fingerprint,
+      },
+      { type: 'running', at: now.toISOString(), attempt: this.attempt.n, ssh_host: endpoint.host, ssh_port: endpoint.port },
+    );
+    await this.deps.history.record(this.attempt.provider, this.attempt.gpu_type, durationMs);
+    this.written = true;
+  }
+
+  /** Persist the round's probes and progress (one event write, at most one session write), whatever happened. */
+  async flush(): Promise<void> {
+    await this.deps.events.append(this.session.id, this.events);
+    if (this.written) return;
+    const before = this.session.verification;
+    const unchanged =
+      this.probes === 0 &&
+      this.v.deadline_at === before?.deadline_at &&
+      this.v.last_provider_status === before?.last_provider_status;
+    if (unchanged) return;
+    const progress = { ...this.v };
+    await this.deps.sessions.mutate(this.session.id, (s) =>
+      s.status === 'provisioning' ? { verification: progress, last_provider_status: progress.last_provider_status } : undefined,
+    );
+  }
+}

@@ -1,0 +1,182 @@
+// Creating a session: everything is checked before anything is written; then one transaction writes the session,
+// its encrypted key, the consumer+offer lock and the idempotency record; then the provisioning execution starts.
+// The answer comes back at once — provisioning goes on in the state machine.
+import { createHash } from 'node:crypto';
+import { ConflictError, StaleInventoryError, TransientError } from '../../domain/errors.ts';
+import { parseOfferId } from '../../domain/offer-id.ts';
+import type { RetryScope, Session, WorkloadType } from '../../domain/session.ts';
+import type { InventoryReader } from '../../ports/inventory.ts';
+import type { MetricsSink } from '../../ports/metrics.ts';
+import type { SecretCipher } from '../../ports/secret-cipher.ts';
+import type { SessionEventLog } from '../../ports/session-events.ts';
+import type { SessionStore } from '../../ports/session-store.ts';
+import type { SshKeyPair } from '../../ports/ssh-prober.ts';
+import type { Workflows } from '../../ports/workflows.ts';
+import { newAttempt } from '../provisioning/begin-provisioning.ts';
+import { METRIC } from '../../observability/metric-names.ts';
+
+export interface CreateSessionRequest {
+  consumer_id: string;
+  offer_id: string;
+  workload_type: WorkloadType;
+  reservation_hours: number;
+  auto_retry: boolean;
+  max_retries: number;
+  retry_scope: RetryScope;
+  /** already validated and normalised */
+  ssh_public_key?: string;
+  ssh_timeout_minutes?: number;
+  idempotency_key?: string;
+}
+
+export interface CreateSessionDeps {
+  sessions: SessionStore;
+  events: SessionEventLog;
+  inventory: InventoryReader;
+  workflows: Workflows;
+  cipher: SecretCipher;
+  metrics: MetricsSink;
+  clock: () => Date;
+  newId: () => string;
+  generateKeyPair: (comment: string) => SshKeyPair;
+  hardMaxHours: number;
+  /** refuses with BudgetExceededError when the session would pass the consumer's monthly budget */
+  checkBudget?: (consumerId: string, pricePerHour: number, hours: number) => Promise<void>;
+}
+
+export interface CreatedSession {
+  session: Session;
+  ssh_private_key: string;
+  replayed: boolean;
+}
+
+const STALE_MESSAGE = 'The selected offer is no longer available. Please refresh inventory and select a different offer.';
+
+export async function createSession(deps: CreateSessionDeps, req: CreateSessionRequest): Promise<CreatedSession> {
+  const { id: offerId } = parseOfferId(req.offer_id);
+  const offer = await deps.inventory.findOffer(offerId);
+  if (!offer) {
+    throw new StaleInventoryError(`offer ${offerId} is not in current inventory`, {
+      offer_id: offerId,
+      retry_suggested: true,
+      message: STALE_MESSAGE,
+    });
+  }
+  await deps.checkBudget?.(req.consumer_id, offer.price_per_hour, req.reservation_hours);
+
+  const now = deps.clock();
+  const id = deps.newId();
+  const keys = deps.generateKeyPair(`gpu-shopper-${id}`);
+  const { confidence: _confidence, ...offerSnapshot } = offer;
+  const session: Session = {
+    id,
+    consumer_id: req.consumer_id,
+    status: 'pending',
+    phase: 'queued',
+    requested_offer_id: offerId,
+    offer_id: offerId,
+    provider: offer.provider,
+    gpu_type: offer.gpu_type,
+    gpu_count: offer.gpu_count,
+    vram_gb: offer.vram_gb,
+    price_per_hour: offer.price_per_hour,
+    workload_type: req.workload_type,
+    reservation_hours: req.reservation_hours,
+    created_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + req.reservation_hours * 3_600_000).toISOString(),
+    hard_max_at: new Date(now.getTime() + deps.hardMaxHours * 3_600_000).toISOString(),
+    auto_retry: req.auto_retry,
+    max_retries: req.auto_retry ? req.max_retries : 0,
+    retry_scope: req.retry_scope,
+    retry_count: 0,
+    attempts: [newAttempt(1, offerSnapshot, now)],
+    failed_offers: [],
+    failed_hosts: [],
+    ssh_timeout_minutes: req.ssh_timeout_minutes,
+    version: 1,
+  };
+
+  const outcome = await deps.sessions.create({
+    session,
+    secret: {
+      session_id: id,
+      private_key_ciphertext: await deps.cipher.encrypt(keys.private_key, { session_id: id }),
+      public_keys: [keys.public_key, ...(req.ssh_public_key ? [req.ssh_public_key] : [])],
+    },
+    idempotency: req.idempotency_key ? { key: req.idempotency_key, request_hash: requestHash(req) } : undefined,
+  });
+
+  if (outcome.kind === 'duplicate') {
+    throw new ConflictError(
+      `consumer ${req.consumer_id} already has active session ${outcome.existing_session_id} on offer ${offerId}`,
+      { existing_session_id: outcome.existing_session_id, offer_id: offerId },
+      'duplicate_session',
+    );
+  }
+  if (outcome.kind === 'replayed') return replay(deps, req, outcome.session, outcome.request_hash);
+
+  await deps.events.append(id, [
+    { type: 'session_created', at: now.toISOString(), offer_id: offerId, provider: offer.provider, ssh_key_fingerprint: keys.fingerprint },
+  ]);
+  deps.metrics.add(METRIC.SessionsCreated, 'Count', 1, { provider: offer.provider });
+  try {
+    const execution = await deps.workflows.startProvisioning(id);
+    const stored = await deps.sessions.mutate(id, () => ({ execution_arn: execution.execution_arn }));
+    return { session: stored, ssh_private_key: keys.private_key, replayed: false };
+  } catch (err) {
+    await abandon(deps, session);
+    throw new ProvisioningUnavailableError('provisioning could not be started; nothing was created', { cause: err });
+  }
+}
+
+class ProvisioningUnavailableError extends TransientError {
+  override readonly name = 'ProvisioningUnavailableError';
+  readonly errorType = 'provisioning_unavailable';
+  constructor(message: string, options: ErrorOptions) {
+    super(message, {}, options);
+  }
+}
+
+/** The execution never started: end the session so it neither blocks the offer nor stays pending. */
+async function abandon(deps: CreateSessionDeps, session: Session): Promise<void> {
+  const ended = await deps.sessions.mutate(session.id, (s) =>
+    s.status === 'pending'
+      ? { status: 'failed', phase: 'failed', error_type: 'provider_error', error: 'provisioning could not be started', stopped_at: deps.clock().toISOString() }
+      : undefined,
+  );
+  if (ended.status === 'failed') {
+    await deps.sessions.releaseOfferLock(ended);
+    await deps.sessions.deleteSecret(ended.id);
+  }
+}
+
+async function replay(
+  deps: CreateSessionDeps,
+  req: CreateSessionRequest,
+  session: Session,
+  storedHash: string,
+): Promise<CreatedSession> {
+  if (storedHash !== requestHash(req)) {
+    throw new ConflictError(
+      'this Idempotency-Key was used with a different request',
+      { existing_session_id: session.id },
+      'idempotency_key_reused',
+    );
+  }
+  const secret = await deps.sessions.getSecret(session.id);
+  if (!secret) {
+    throw new ConflictError(
+      `the session of this Idempotency-Key has ended (${session.status}) and its key is no longer kept`,
+      { existing_session_id: session.id },
+      'idempotency_key_expired',
+    );
+  }
+  const privateKey = await deps.cipher.decrypt(secret.private_key_ciphertext, { session_id: session.id });
+  return { session, ssh_private_key: privateKey, replayed: true };
+}
+
+function requestHash(req: CreateSessionRequest): string {
+  const { idempotency_key: _key, ...rest } = req;
+  const canonical = JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))));
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,24 @@
+// Reading sessions as a caller may: a consumer's key sees only its own consumer's sessions (others answer 404, as
+// if they did not exist); admins and the keyless local runtime see all.
+import { NotFoundError, ForbiddenError } from '../../domain/errors.ts';
+import type { Session } from '../../domain/session.ts';
+import type { Caller } from '../../http/request.ts';
+import { SESSION_ID } from '../../http/schemas/sessions.ts';
+import type { SessionStore } from '../../ports/session-store.ts';
+
+export async function sessionForCaller(store: SessionStore, id: string, caller: Caller): Promise<Session> {
+  const session = SESSION_ID.test(id) ? await store.get(id) : undefined;
+  if (!session || (caller.consumerId && !caller.admin && session.consumer_id !== caller.consumerId)) {
+    throw new NotFoundError(`session ${id.slice(0, 64)} not found`, { session_id: id.slice(0, 64) });
+  }
+  return session;
+}
+
+/** The consumer a request acts for: the key's own, filled in when omitted, refused when another is named. */
+export function consumerForCaller(requested: string | undefined, caller: Caller): string | undefined {
+  if (!caller.consumerId || caller.admin) return requested;
+  if (requested !== undefined && requested !== caller.consumerId) {
+    throw new ForbiddenError('consumer_id does not match the API key', { field: 'consumer_id' });
+  }
+  return caller.consumerId;
+}

@@ -1,0 +1,75 @@
+// The expiry sweep (a schedule, every minute): ends sessions past expires_at or the hard maximum, and makes sure no
+// session is stuck — a pending session whose execution never started gets it started; a provisioning session whose
+// execution died without an outcome is torn down.
+import type { Session } from '../../domain/session.ts';
+import { isActive } from '../../domain/session.ts';
+import type { MetricsSink } from '../../ports/metrics.ts';
+import type { SessionEventLog } from '../../ports/session-events.ts';
+import type { SessionStore } from '../../ports/session-store.ts';
+import type { Workflows } from '../../ports/workflows.ts';
+import { logger } from '../../observability/powertools.ts';
+import { requestTeardown } from '../teardown/request-teardown.ts';
+import { METRIC } from '../../observability/metric-names.ts';
+
+export interface SweepDeps {
+  sessions: SessionStore;
+  events: SessionEventLog;
+  workflows: Workflows;
+  metrics: MetricsSink;
+  clock: () => Date;
+}
+
+export interface SweepReport {
+  expired: number;
+  hard_max: number;
+  provisioning_started: number;
+  died: number;
+  errors: number;
+}
+
+/** a pending session older than this without an execution was left by a crash between write and start */
+const PENDING_GRACE_MS = 60_000;
+
+export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
+  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, died: 0, errors: 0 };
+  const now = deps.clock();
+  for (const session of await deps.sessions.listUnfinished()) {
+    try {
+      await sweepOne(deps, session, now, report);
+    } catch (err) {
+      // one bad session must not stop the sweep of the others
+      report.errors += 1;
+      logger.error('sweep failed for a session', { session_id: session.id, error: err as Error });
+    }
+  }
+  deps.metrics.add(METRIC.SessionsExpired, 'Count', report.expired);
+  deps.metrics.add(METRIC.SessionsHardMaxed, 'Count', report.hard_max);
+  return report;
+}
+
+async function sweepOne(deps: SweepDeps, session: Session, now: Date, report: SweepReport): Promise<void> {
+  if (!isActive(session.status)) return;
+  if (now.getTime() >= Date.parse(session.hard_max_at)) {
+    if ((await requestTeardown(deps, session.id, 'hard_max')).started) report.hard_max += 1;
+    return;
+  }
+  if (now.getTime() >= Date.parse(session.expires_at)) {
+    if ((await requestTeardown(deps, session.id, 'expired')).started) report.expired += 1;
+    return;
+  }
+  const age = now.getTime() - Date.parse(session.created_at);
+  if (session.status === 'pending' && age > PENDING_GRACE_MS) {
+    if (!(await deps.workflows.describeProvisioning(session.id))) {
+      await deps.workflows.startProvisioning(session.id);
+      report.provisioning_started += 1;
+    }
+    return;
+  }
+  if (session.status === 'provisioning') {
+    const execution = await deps.workflows.describeProvisioning(session.id);
+    if (execution && execution.status !== 'RUNNING' && execution.status !== 'SUCCEEDED') {
+      // the workflow ended without reaching running or failing the session itself (e.g. a timeout)
+      if ((await requestTeardown(deps, session.id, 'provisioning_failed')).started) report.died += 1;
+    }
+  }
+}

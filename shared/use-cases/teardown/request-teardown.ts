@@ -1,0 +1,43 @@
+// Asking for a session to end (DELETE, done, expiry, hard max). Any number of concurrent requests converge: the
+// first moves the session to `stopping`, and every request makes sure the one teardown execution (named by the
+// session id) is started. Never waits for the provider.
+import type { EndReason, Session } from '../../domain/session.ts';
+import { isActive } from '../../domain/session.ts';
+import type { SessionEventLog } from '../../ports/session-events.ts';
+import type { SessionStore } from '../../ports/session-store.ts';
+import type { Workflows } from '../../ports/workflows.ts';
+
+export interface RequestTeardownDeps {
+  sessions: SessionStore;
+  events: SessionEventLog;
+  workflows: Workflows;
+  clock: () => Date;
+}
+
+export interface TeardownRequest {
+  session: Session;
+  /** this request moved the session to stopping (others found it already ending) */
+  started: boolean;
+}
+
+export async function requestTeardown(deps: RequestTeardownDeps, sessionId: string, reason: EndReason): Promise<TeardownRequest> {
+  const now = deps.clock().toISOString();
+  let started = false;
+  let session = await deps.sessions.mutate(sessionId, (s) => {
+    if (!isActive(s.status)) return undefined;
+    started = true;
+    return { status: 'stopping', phase: 'stopping', ended_reason: reason, teardown_requested_at: now };
+  });
+  if (session.status !== 'stopping') return { session, started: false };
+  if (started) {
+    await deps.events.append(session.id, [{ type: 'teardown_requested', at: now, reason }]);
+  }
+  // also when another request won the transition: it may have died before starting the execution
+  const execution = await deps.workflows.startTeardown(session.id);
+  if (session.teardown_execution_arn !== execution.execution_arn) {
+    session = await deps.sessions.mutate(session.id, (s) =>
+      s.teardown_execution_arn ? undefined : { teardown_execution_arn: execution.execution_arn },
+    );
+  }
+  return { session, started };
+}

@@ -1,0 +1,39 @@
+import type { Offer } from '../../shared/domain/offer.ts';
+import type { InventoryReader, OfferFailure, OfferHealthRecorder, RankedOffer } from '../../shared/ports/inventory.ts';
+
+export class FakeInventory implements InventoryReader, OfferHealthRecorder {
+  offers: RankedOffer[] = [];
+  failures: OfferFailure[] = [];
+
+  add(...offers: Offer[]): this {
+    this.offers.push(...offers.map((o) => ({ ...o, confidence: o.reliability })));
+    return this;
+  }
+
+  async findOffer(id: string) {
+    return this.offers.find((o) => o.id === id);
+  }
+
+  async listOffers() {
+    return this.offers;
+  }
+
+  async recordFailure(failure: OfferFailure) {
+    this.failures.push(failure);
+  }
+}
+
+export function offer(overrides: Partial<Offer> & { id: string }): Offer {
+  return {
+    provider: 'vastai',
+    provider_offer_id: overrides.id.replace(/^vastai-/, ''),
+    gpu_type: 'RTX 5060 Ti',
+    gpu_count: 1,
+    vram_gb: 16,
+    price_per_hour: 0.06,
+    location: 'Oregon, US',
+    reliability: 0.99,
+    fetched_at: '2026-11-28T00:00:00.000Z',
+    ...overrides,
+  };
+}

@@ -1,0 +1,140 @@
+// Provisioning use cases wired to real DynamoDB Local stores and fakes of the outside world (providers, SSH,
+// inventory, cipher), on a virtual clock.
+import { randomUUID } from 'node:crypto';
+import { DynamoCostLedger } from '../../shared/adapters/dynamodb/cost-ledger.ts';
+import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoVerificationHistory } from '../../shared/adapters/dynamodb/verification-history.ts';
+import type { Offer } from '../../shared/domain/offer.ts';
+import type { SshKeyPair } from '../../shared/ports/ssh-prober.ts';
+import type { ExecutionInfo, Workflows } from '../../shared/ports/workflows.ts';
+import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningDeps } from '../../shared/use-cases/provisioning/deps.ts';
+import type { CreateSessionDeps, CreateSessionRequest } from '../../shared/use-cases/sessions/create-session.ts';
+import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';
+import { fakeCipher } from '../fakes/fake-cipher.ts';
+import { FakeInventory } from '../fakes/fake-inventory.ts';
+import { FakeProber, type ProbeScript } from '../fakes/fake-prober.ts';
+import { FakeProvider, FakeRegistry } from '../fakes/fake-provider.ts';
+import { VirtualClock } from '../fakes/virtual-clock.ts';
+import { RecordingMetricsSink } from './recording-metrics.ts';
+import { freshTable } from './table.ts';
+
+export class FakeWorkflows implements Workflows {
+  started: string[] = [];
+  stopped: string[] = [];
+  fail = false;
+  async startProvisioning(sessionId: string): Promise<ExecutionInfo> {
+    if (this.fail) throw new Error('StartExecution failed');
+    if (!this.started.includes(sessionId)) this.started.push(sessionId);
+    return { execution_arn: `arn:aws:states:us-east-1:0:execution:Provisioning:${sessionId}`, status: 'RUNNING' };
+  }
+  async stopProvisioning(sessionId: string): Promise<void> {
+    this.stopped.push(sessionId);
+  }
+  async describeProvisioning(sessionId: string): Promise<ExecutionInfo | undefined> {
+    return this.started.includes(sessionId)
+      ? { execution_arn: `arn:aws:states:us-east-1:0:execution:Provisioning:${sessionId}`, status: 'RUNNING' }
+      : undefined;
+  }
+  teardowns: string[] = [];
+  async startTeardown(sessionId: string): Promise<ExecutionInfo> {
+    if (!this.teardowns.includes(sessionId)) this.teardowns.push(sessionId);
+    return { execution_arn: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`, status: 'RUNNING' };
+  }
+  async describeTeardown(sessionId: string): Promise<ExecutionInfo | undefined> {
+    return this.teardowns.includes(sessionId)
+      ? { execution_arn: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`, status: 'RUNNING' }
+      : undefined;
+  }
+}
+
+let keyCounter = 0;
+export function fakeKeyPair(comment: string): SshKeyPair {
+  keyCounter += 1;
+  return {
+    private_key: `-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE${keyCounter}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    public_key: `ssh-ed25519 AAAAFAKE${keyCounter} ${comment}`,
+    fingerprint: `SHA256:fake${keyCounter}`,
+  };
+}
+
+export async function provisioningHarness(options: { offers?: Offer[]; probe?: ProbeScript } = {}) {
+  const { db, tableName } = await freshTable('prov');
+  const clock = new VirtualClock();
+  const vast = new FakeProvider('vastai', clock.now);
+  const tensordock = new FakeProvider('tensordock', clock.now);
+  const inventory = new FakeInventory().add(...(options.offers ?? []));
+  const prober = new FakeProber(options.probe ?? (() => 'refused'), clock.now);
+  const metrics = new RecordingMetricsSink();
+  const sessions = new DynamoSessionStore(db, tableName);
+  const events = new DynamoSessionEventLog(db, tableName);
+  const costs = new DynamoCostLedger(db, tableName);
+  const workflows = new FakeWorkflows();
+  const deps: ProvisioningDeps = {
+    sessions,
+    events,
+    providers: new FakeRegistry([vast, tensordock]),
+    prober,
+    cipher: fakeCipher,
+    costs,
+    inventory,
+    offerHealth: inventory,
+    history: new DynamoVerificationHistory(db, tableName),
+    metrics,
+    clock: clock.now,
+    sleep: clock.sleep,
+    deploymentId: 'test-deployment',
+    settings: { ...DEFAULT_PROVISIONING_SETTINGS },
+  };
+  const createDeps: CreateSessionDeps = {
+    sessions,
+    events,
+    inventory,
+    workflows,
+    cipher: fakeCipher,
+    metrics,
+    clock: clock.now,
+    newId: randomUUID,
+    generateKeyPair: fakeKeyPair,
+    hardMaxHours: 12,
+  };
+  const request = (over: Partial<CreateSessionRequest> = {}): CreateSessionRequest => ({
+    consumer_id: 'team-a',
+    offer_id: options.offers?.[0]?.id ?? 'vastai-1',
+    workload_type: 'llm',
+    reservation_hours: 1,
+    auto_retry: true,
+    max_retries: 3,
+    retry_scope: 'same_gpu',
+    ...over,
+  });
+  const teardownDeps: TeardownDeps = {
+    sessions,
+    events,
+    workflows,
+    providers: deps.providers,
+    costs,
+    metrics,
+    clock: clock.now,
+    deploymentId: deps.deploymentId,
+    createListLagMs: deps.settings.createListLagMs,
+  };
+  return {
+    deps,
+    createDeps,
+    teardownDeps,
+    db,
+    tableName,
+    clock,
+    vast,
+    tensordock,
+    inventory,
+    prober,
+    metrics,
+    sessions,
+    events,
+    costs,
+    workflows,
+    request,
+  };
+}

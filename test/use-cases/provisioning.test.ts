@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { beginProvisioning } from '../../shared/use-cases/provisioning/begin-provisioning.ts';
+import { chooseRetryOffer } from '../../shared/use-cases/provisioning/choose-retry-offer.ts';
+import { createInstance } from '../../shared/use-cases/provisioning/create-instance.ts';
+import { destroyFailedAttempt } from '../../shared/use-cases/provisioning/destroy-instance.ts';
+import { markFailed } from '../../shared/use-cases/provisioning/mark-failed.ts';
+import { recordRefund } from '../../shared/use-cases/provisioning/record-refund.ts';
+import { verifySsh } from '../../shared/use-cases/provisioning/verify-ssh.ts';
+import { createSession } from '../../shared/use-cases/sessions/create-session.ts';
+import { offer } from '../fakes/fake-inventory.ts';
+import type { ProbeScript } from '../fakes/fake-prober.ts';
+import { provisioningHarness } from '../support/provisioning-harness.ts';
+
+const FAST = offer({ id: 'vastai-101', host_id: 'vastai-machine-1', price_per_hour: 0.06 });
+const SIBLING = offer({ id: 'vastai-102', host_id: 'vastai-machine-2', price_per_hour: 0.065 });
+const PRICEY = offer({ id: 'vastai-103', host_id: 'vastai-machine-3', price_per_hour: 0.5 });
+
+async function started(offers = [FAST, SIBLING, PRICEY], probe?: ProbeScript) {
+  const h = await provisioningHarness({ offers, probe });
+  const { session } = await createSession(h.createDeps, h.request());
+  const state = await beginProvisioning(h.deps, { session_id: session.id });
+  return { h, id: session.id, state };
+}
+
+/** Runs verification rounds (as the state machine would) until ready or an error. */
+async function verifyUntilDone(h: Awaited<ReturnType<typeof provisioningHarness>>, state: { session_id: string; attempt: number }) {
+  for (let round = 0; round < 200; round++) {
+    const r = await verifySsh(h.deps, state);
+    if (r.ready) return r;
+    await h.clock.sleep(r.wait_seconds * 1000);
+  }
+  throw new Error('verification never finished');
+}
+
+describe('provisioning use cases', () => {
+  it('creates one labelled instance and becomes running once SSH accepts the key', async () => {
+    // SSH refuses for 20 s after the instance is created, then logs in
+    const { h, id, state } = await started(undefined, (_t, now) => (now.getTime() - bootAt < 20_000 ? 'refused' : 'ok'));
+    let bootAt = 0;
+    expect(state).toEqual({ session_id: id, attempt: 1 });
+    await createInstance(h.deps, state);
+    bootAt = h.clock.now().getTime();
+    expect(h.vast.alive()).toHaveLength(1);
+    const [instance] = h.vast.alive();
+    expect(instance!.label).toBe(`gs-test-deployment-${id}-1`);
+    expect(instance!.keys[0]).toMatch(/^ssh-ed25519 /);
+    h.vast.setStatus(instance!.id, 'running', 'running');
+
+    await verifyUntilDone(h, state);
+    const session = await h.sessions.get(id);
+    expect(session).toMatchObject({ status: 'running', phase: 'ready', host_key_fingerprint: 'SHA256:fakehostkey' });
+    expect(session?.ssh).toEqual({ host: '127.0.0.1', port: instance!.ssh!.port, user: 'root' });
+    expect(session?.verification?.duration_ms).toBeGreaterThanOrEqual(20_000);
+    expect(session?.verification?.duration_ms).toBeLessThan(22_500);
+    // the private key reached the prober decrypted, and only there
+    expect(h.prober.probes.at(-1)!.key).toContain('BEGIN OPENSSH PRIVATE KEY');
+    expect(h.metrics.count('SshVerificationDuration')).toBeGreaterThan(0);
+    const types = (await h.events.list(id)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['instance_created', 'ssh_attempt', 'ssh_verified', 'running']));
+    const attempts = (await h.events.list(id)).filter((e) => e.type === 'ssh_attempt');
+    expect(attempts.some((e) => e['class'] === 'refused')).toBe(true);
+    expect(attempts.every((e) => typeof e['duration_ms'] === 'number')).toBe(true);
+  });
+
+  it('a crash between create and record makes no second instance: the retry finds it by label', async () => {
+    const { h, state } = await started();
+    h.vast.crashAfterCreate = 1;
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    await createInstance(h.deps, state);
+    expect(h.vast.instances).toHaveLength(1);
+    const session = await h.sessions.get(state.session_id);
+    expect(session?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
+  });
+
+  it('waits out listing lag instead of creating again when the first create is in doubt', async () => {
+    const { h, state } = await started();
+    h.vast.crashAfterCreate = 1;
+    await expect(createInstance(h.deps, state)).rejects.toBeDefined();
+    h.vast.hiddenFromList.add(h.vast.instances[0]!.id);
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'CreateInDoubtError' });
+    h.clock.advance(30_000);
+    h.vast.hiddenFromList.clear();
+    await createInstance(h.deps, state);
+    expect(h.vast.instances).toHaveLength(1);
+  });
+
+  it('fails with ssh_timeout at the deadline when SSH never answers, measured from the start of verification', async () => {
+    const { h, state } = await started(undefined, () => 'no_banner');
+    await createInstance(h.deps, state);
+    h.vast.setStatus(h.vast.instances[0]!.id, 'running', 'running');
+    const began = h.clock.now().getTime();
+    const err = await verifyUntilDone(h, state).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SshTimeoutError' });
+    const elapsed = h.clock.now().getTime() - began;
+    expect(elapsed).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(elapsed).toBeLessThan(10 * 60_000 + 10_000);
+  });
+
+  it('extends the deadline while the provider is still loading, within a cap', async () => {
+    const { h, state } = await started(undefined, () => 'refused');
+    await createInstance(h.deps, state);
+    const began = h.clock.now().getTime();
+    // status stays "loading" for ever
+    const err = await verifyUntilDone(h, state).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SshTimeoutError' });
+    const elapsed = h.clock.now().getTime() - began;
+    expect(elapsed).toBeGreaterThanOrEqual(25 * 60_000);
+    expect(elapsed).toBeLessThan(26 * 60_000);
+  });
+
+  it('honours ssh_timeout_minutes from the request', async () => {
+    const h = await provisioningHarness({ offers: [FAST], probe: () => 'no_banner' });
+    const { session } = await createSession(h.createDeps, h.request({ ssh_timeout_minutes: 2 }));
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    await createInstance(h.deps, state);
+    h.vast.setStatus(h.vast.instances[0]!.id, 'running', 'running');
+    const began = h.clock.now().getTime();
+    await expect(verifyUntilDone(h, state)).rejects.toMatchObject({ name: 'SshTimeoutError' });
+    expect(h.clock.now().getTime() - began).toBeLessThan(2 * 60_000 + 10_000);
+  });
+
+  it('fails fast when the provider reports the instance stopped, or gone twice in a row', async () => {
+    const stopped = await started();
+    await createInstance(stopped.h.deps, stopped.state);
+    stopped.h.vast.setStatus(stopped.h.vast.instances[0]!.id, 'stopped', 'exited');
+    await expect(verifySsh(stopped.h.deps, stopped.state)).rejects.toMatchObject({ name: 'InstanceStoppedError' });
+
+    const gone = await started();
+    await createInstance(gone.h.deps, gone.state);
+    gone.h.vast.instances[0]!.destroyed = true;
+    await expect(verifyUntilDone(gone.h, gone.state)).rejects.toMatchObject({ name: 'InstanceVanishedError' });
+  });
+
+  it('fails fast on sustained genuine auth rejection, but an early-closed handshake is not auth', async () => {
+    const auth = await started(undefined, () => 'auth_rejected');
+    await createInstance(auth.h.deps, auth.state);
+    auth.h.vast.setStatus(auth.h.vast.instances[0]!.id, 'running', 'running');
+    const began = auth.h.clock.now().getTime();
+    await expect(verifyUntilDone(auth.h, auth.state)).rejects.toMatchObject({ name: 'AuthRejectedError' });
+    const took = auth.h.clock.now().getTime() - began;
+    expect(took).toBeGreaterThanOrEqual(20_000);
+    expect(took).toBeLessThan(60_000);
+
+    const closing = await started(undefined, () => 'handshake_closed');
+    await createInstance(closing.h.deps, closing.state);
+    closing.h.vast.setStatus(closing.h.vast.instances[0]!.id, 'running', 'running');
+    await expect(verifyUntilDone(closing.h, closing.state)).rejects.toMatchObject({ name: 'SshTimeoutError' });
+  });
+
+  it('compensates: destroys and confirms, refunds, records the failure, and retries on a comparable offer', async () => {
+    const { h, id, state } = await started();
+    await createInstance(h.deps, state);
+    const first = h.vast.instances[0]!;
+    h.clock.advance(90_000);
+    h.vast.lingerAfterDestroy = 0;
+    first.lingerAfterDestroy = 1;
+    const error = { Error: 'SshTimeoutError', Cause: JSON.stringify({ errorType: 'SshTimeoutError', errorMessage: 'no SSH in 10 min' }) };
+    await expect(destroyFailedAttempt(h.deps, { ...state, error })).rejects.toMatchObject({ name: 'DestroyNotConfirmedError' });
+    const destroyed = await destroyFailedAttempt(h.deps, { ...state, error });
+    expect(destroyed.failure_type).toBe('ssh_timeout');
+    expect(first.destroyed).toBe(true);
+
+    await recordRefund(h.deps, destroyed);
+    await recordRefund(h.deps, destroyed); // a retried task changes nothing more
+    const [cost] = await h.costs.forSession(id);
+    expect(cost).toMatchObject({ refunded: true, billed_cost: 0, refund_reason: 'ssh_timeout' });
+    expect(cost!.provider_cost).toBeCloseTo(0.06 * (90 / 3600), 6);
+    expect(cost!.refund_amount).toBe(cost!.provider_cost);
+    expect(h.inventory.failures).toHaveLength(1);
+    expect(h.inventory.failures[0]).toMatchObject({ offer_id: 'vastai-101', type: 'ssh_timeout', host_id: 'vastai-machine-1' });
+    expect(h.metrics.count('SshVerificationFailed', { provider: 'vastai', failure_class: 'ssh_timeout' })).toBe(1);
+    expect(h.metrics.count('Refunds')).toBe(1);
+
+    const decision = await chooseRetryOffer(h.deps, destroyed);
+    expect(decision).toMatchObject({ retry: true, attempt: 2 });
+    const again = await chooseRetryOffer(h.deps, destroyed);
+    expect(again.attempt).toBe(2);
+    const session = await h.sessions.get(id);
+    expect(session?.offer_id).toBe('vastai-102');
+    expect(session?.retry_count).toBe(1);
+    expect(session?.failed_offers).toEqual(['vastai-101']);
+
+    // the retry uses the same key: attempt 2's instance gets the same public keys
+    await createInstance(h.deps, { session_id: id, attempt: 2 });
+    expect(h.vast.instances[1]!.keys).toEqual(first.keys);
+  });
+
+  it('ends failed with error_type when retries are exhausted, freeing the offer and deleting the key', async () => {
+    const { h, id, state } = await started([FAST]);
+    const failure = { session_id: id, attempt: state.attempt, failure_type: 'instance_stopped' as const };
+    expect(await chooseRetryOffer(h.deps, failure)).toMatchObject({ retry: false });
+    const out = await markFailed(h.deps, failure);
+    expect(out.error_type).toBe('instance_stopped');
+    const session = await h.sessions.get(id);
+    expect(session).toMatchObject({ status: 'failed', error_type: 'instance_stopped', retry_suggested: true });
+    expect(await h.sessions.getSecret(id)).toBeUndefined();
+    const { createSession: create } = await import('../../shared/use-cases/sessions/create-session.ts');
+    await expect(create(h.createDeps, h.request())).resolves.toBeDefined();
+  });
+
+  it('stops quietly when the session ended while its create was in flight, destroying what it made', async () => {
+    const { h, id, state } = await started();
+    const realCreate = h.vast.createInstance.bind(h.vast);
+    h.vast.createInstance = async (req) => {
+      const out = await realCreate(req);
+      await h.sessions.mutate(id, () => ({ status: 'stopping' }));
+      return out;
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'SessionEndedError' });
+    expect(h.vast.alive()).toHaveLength(0);
+    expect((await h.sessions.get(id))?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
+  });
+});
