@@ -97,6 +97,7 @@ export class Market {
   private readonly rented = new Set<string>();
   private readonly random: () => number;
   private ticker?: NodeJS.Timeout;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private storedExtra: Record<string, unknown> = {};
   private closed = false;
 
@@ -112,7 +113,10 @@ export class Market {
     if (file && existsSync(file)) {
       const state = JSON.parse(readFileSync(file, 'utf8')) as Persisted;
       for (const key of state.rented ?? []) this.rented.add(key);
-      for (const instance of state.instances ?? []) this.instancesById.set(instance.id, instance);
+      for (const instance of state.instances ?? []) {
+        this.instancesById.set(instance.id, instance);
+        this.scheduleTransitions(instance);
+      }
       this.storedExtra = state.extra ?? {};
     }
     this.ticker = setInterval(() => this.tick(), TICK_MS);
@@ -124,6 +128,8 @@ export class Market {
   async close(): Promise<void> {
     this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     await Promise.all([...this.hosts.values()].map((h) => h.close()));
     this.hosts.clear();
   }
@@ -177,6 +183,7 @@ export class Market {
     this.instancesById.set(id, instance);
     if (offer.behaviour.vanish_when_rented) this.rented.add(offer.key);
     this.save();
+    this.scheduleTransitions(instance);
     this.tick();
     return instance;
   }
@@ -234,6 +241,7 @@ export class Market {
     instance.loading_at = now;
     instance.ready_at = now + boot;
     this.save();
+    this.scheduleTransitions(instance);
     this.tick();
     return true;
   }
@@ -332,6 +340,20 @@ export class Market {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, file);
+  }
+
+  /** SSH follows the timeline to the moment (the periodic tick is only a safety net). */
+  private scheduleTransitions(instance: SimInstance): void {
+    const now = Date.now();
+    for (const at of [instance.ready_at, instance.stop_at, instance.vanish_at]) {
+      if (at === undefined || at <= now) continue;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.tick();
+      }, at - now);
+      timer.unref();
+      this.timers.add(timer);
+    }
   }
 
   /** Brings every SSH server in line with its instance's timeline. */
