@@ -88,6 +88,8 @@ interface Persisted {
 }
 
 const TICK_MS = 150;
+/** gone instances stay visible to inspection this long, then are forgotten */
+const FORGET_AFTER_MS = 60 * 60 * 1000;
 
 export class Market {
   readonly provider: SimProviderName;
@@ -328,6 +330,7 @@ export class Market {
 
   /** Writes the state file (atomically), when there is a data directory. */
   save(): void {
+    this.forgetOldGone();
     const file = this.file();
     if (!file || this.closed) return;
     const state: Persisted = {
@@ -381,6 +384,14 @@ export class Market {
       }
       void host.setMode(mode);
       if (phase === 'gone' && mode === 'off') this.hosts.delete(instance.id);
+    }
+  }
+
+  private forgetOldGone(): void {
+    const cutoff = Date.now() - FORGET_AFTER_MS;
+    for (const [id, instance] of this.instancesById) {
+      const goneAt = Math.min(instance.destroyed_at ?? Number.POSITIVE_INFINITY, instance.vanish_at ?? Number.POSITIVE_INFINITY);
+      if (goneAt < cutoff) this.instancesById.delete(id);
     }
   }
 

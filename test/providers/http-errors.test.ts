@@ -95,6 +95,13 @@ describe('error classification', () => {
     expect(server.calls('PUT /thing')).toHaveLength(1);
   });
 
+  it('leaves credential-like fields of a body out of messages', async () => {
+    server.on('GET /thing', { status: 400, body: { success: true, instance_api_key: 'd15a3c1bd0b6d7d1', msg: 'odd' } });
+    const err = http().errorFor('get thing', await http().send(get()));
+    expect(err.message).toContain('"instance_api_key":"[REDACTED]"');
+    expect(err.message).not.toContain('d15a3c1bd0b6d7d1');
+  });
+
   it('keeps messages to one bounded line of text, even for HTML pages', async () => {
     server.on('GET /thing', { status: 400, body: `<html><body><h1>Bad</h1><p>${'x'.repeat(2000)}</p></body></html>`, contentType: 'text/html' });
     const err = http().errorFor('get thing', await http().send(get()));

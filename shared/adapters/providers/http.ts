@@ -57,6 +57,7 @@ export interface ProviderHttpOptions {
 const DEFAULT_RATE_LIMIT_BACKOFF: BackoffOptions = { retries: 4, baseMs: 1000, maxMs: 16_000 };
 const DEFAULT_TRANSIENT_BACKOFF: BackoffOptions = { retries: 2, baseMs: 300, maxMs: 3000 };
 const MAX_SNIPPET = 300;
+const SECRET_FIELD = /("[A-Za-z_]*(?:api_key|apikey|token|secret|password)[A-Za-z_]*"\s*:\s*)"[^"]*"/gi;
 
 export class ProviderHttp {
   readonly provider: ProviderName;
@@ -145,7 +146,8 @@ export class ProviderHttp {
   /** Removes our credential (a provider may echo it back) and anything else that looks like one. */
   scrub(text: string): string {
     const withoutKey = this.credential.length >= 4 ? text.split(this.credential).join('[REDACTED]') : text;
-    return redactSecrets(withoutKey);
+    // e.g. Vast's `instance_api_key` in a create answer
+    return redactSecrets(withoutKey).replace(SECRET_FIELD, '$1"[REDACTED]"');
   }
 
   private async once(request: ProviderRequest): Promise<ProviderResponse> {
