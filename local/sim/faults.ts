@@ -33,7 +33,11 @@ export function tensorDockServerError(random: () => number): Reply {
 }
 
 /** A 429 or 5xx with the configured probabilities, or undefined. */
-export function injectedFault(provider: 'vastai' | 'tensordock', config: FaultConfig, random: () => number): Reply | undefined {
+export function injectedFault(
+  provider: 'vastai' | 'tensordock',
+  config: FaultConfig,
+  random: () => number,
+): Reply | undefined {
   if (config.rate_limit_probability > 0 && random() < config.rate_limit_probability) {
     return pick(random, provider === 'vastai' ? VAST_429 : TENSORDOCK_429);
   }

@@ -66,7 +66,10 @@ export class SimHttpServer {
       this.handle(req)
         .catch((err: unknown) => json(500, { error: 'simulator error', detail: (err as Error).message }))
         .then((reply) => {
-          res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+          res.writeHead(reply.status, {
+            'content-type': reply.contentType,
+            'content-length': Buffer.byteLength(reply.body),
+          });
           res.end(reply.body);
         });
     });
@@ -102,14 +105,24 @@ export class SimHttpServer {
       }
     }
     const path = this.options.normalize(url.pathname.replace(/\/+$/, '') || '/');
-    const req: SimRequest = { method: raw.method ?? 'GET', path: path ?? url.pathname, query: url.searchParams, headers: raw.headers, body };
+    const req: SimRequest = {
+      method: raw.method ?? 'GET',
+      path: path ?? url.pathname,
+      query: url.searchParams,
+      headers: raw.headers,
+      body,
+    };
     if (path === undefined) return this.options.notFound(req);
     const early = await this.options.before?.(req);
     if (early) return early;
     for (const r of this.options.routes) {
       if (r.method !== req.method) continue;
       const m = r.pattern.exec(path);
-      if (m) return r.handler(req, m.slice(1).map((p) => decodeURIComponent(p)));
+      if (m)
+        return r.handler(
+          req,
+          m.slice(1).map((p) => decodeURIComponent(p)),
+        );
     }
     return this.options.notFound(req);
   }

@@ -47,7 +47,8 @@ export async function startLocalSims(options: LocalSimsOptions): Promise<LocalSi
   };
 
   if (!wantVast) log(`Vast.ai: real API${env['VASTAI_API_URL'] ? ` at ${env['VASTAI_API_URL']}` : ''}`);
-  if (!wantTensorDock) log(`TensorDock: real API${env['TENSORDOCK_API_URL'] ? ` at ${env['TENSORDOCK_API_URL']}` : ''}`);
+  if (!wantTensorDock)
+    log(`TensorDock: real API${env['TENSORDOCK_API_URL'] ? ` at ${env['TENSORDOCK_API_URL']}` : ''}`);
   if (!wantVast && !wantTensorDock) return { env: provided, stop };
 
   const scenario = options.scenario ?? scenarioFromEnv(env);
@@ -58,7 +59,11 @@ export async function startLocalSims(options: LocalSimsOptions): Promise<LocalSi
       log(`simulated Vast.ai marketplace at ${vastai.url} (${vastai.market.listedOffers().length} offers)`);
     }
     if (wantTensorDock) {
-      tensordock = await startTensorDockSim({ scenario, dataDir: options.dataDir, port: port(env, 'SIM_TENSORDOCK_PORT') });
+      tensordock = await startTensorDockSim({
+        scenario,
+        dataDir: options.dataDir,
+        port: port(env, 'SIM_TENSORDOCK_PORT'),
+      });
       Object.assign(provided, { TENSORDOCK_API_URL: tensordock.url, TENSORDOCK_API_TOKEN: tensordock.apiKey });
       log(`simulated TensorDock marketplace at ${tensordock.url} (${tensordock.market.listedOffers().length} offers)`);
     }

@@ -173,9 +173,12 @@ export class Market {
       loading_at: now + Math.min(1000, boot / 4),
       ready_at: now + Math.max(boot, ipDelay),
       ip_at: now + Math.min(ipDelay, boot),
-      stop_at: offer.behaviour.stop_after_seconds !== undefined ? now + offer.behaviour.stop_after_seconds * 1000 : undefined,
+      stop_at:
+        offer.behaviour.stop_after_seconds !== undefined ? now + offer.behaviour.stop_after_seconds * 1000 : undefined,
       vanish_at:
-        offer.behaviour.vanish_after_seconds !== undefined ? now + offer.behaviour.vanish_after_seconds * 1000 : undefined,
+        offer.behaviour.vanish_after_seconds !== undefined
+          ? now + offer.behaviour.vanish_after_seconds * 1000
+          : undefined,
       ssh_port: await freePort(),
       host_key: newHostKey(),
       keys: [],
@@ -268,7 +271,12 @@ export class Market {
     const body = trimmed.split(/\s+/)[1];
     const existing = instance.keys.find((k) => k.user === user && k.key.split(/\s+/)[1] === body);
     if (existing) return existing;
-    const added = { id: instance.keys.reduce((m, k) => Math.max(m, k.id), 0) + 1, user, key: trimmed, created_at: Date.now() };
+    const added = {
+      id: instance.keys.reduce((m, k) => Math.max(m, k.id), 0) + 1,
+      user,
+      key: trimmed,
+      created_at: Date.now(),
+    };
     instance.keys.push(added);
     if (save) this.save();
     return added;
@@ -317,7 +325,8 @@ export class Market {
 
   machine(instance: SimInstance): SimMachine {
     const offer = instance.offer;
-    const gpuName = this.provider === 'vastai' ? vastSmiName(offer.gpu) : offer.gpu.replace(/\s+(PCIe\s+)?\d+\s*GB$/i, '');
+    const gpuName =
+      this.provider === 'vastai' ? vastSmiName(offer.gpu) : offer.gpu.replace(/\s+(PCIe\s+)?\d+\s*GB$/i, '');
     return {
       hostname: `${this.provider === 'vastai' ? 'C' : 'td'}.${instance.id}`.slice(0, 40),
       gpuName,
@@ -390,7 +399,10 @@ export class Market {
   private forgetOldGone(): void {
     const cutoff = Date.now() - FORGET_AFTER_MS;
     for (const [id, instance] of this.instancesById) {
-      const goneAt = Math.min(instance.destroyed_at ?? Number.POSITIVE_INFINITY, instance.vanish_at ?? Number.POSITIVE_INFINITY);
+      const goneAt = Math.min(
+        instance.destroyed_at ?? Number.POSITIVE_INFINITY,
+        instance.vanish_at ?? Number.POSITIVE_INFINITY,
+      );
       if (goneAt < cutoff) this.instancesById.delete(id);
     }
   }

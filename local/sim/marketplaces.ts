@@ -25,7 +25,9 @@ export interface SimulatedMarketplaces {
   stop(): Promise<void>;
 }
 
-export async function startSimulatedMarketplaces(options: SimulatedMarketplacesOptions = {}): Promise<SimulatedMarketplaces> {
+export async function startSimulatedMarketplaces(
+  options: SimulatedMarketplacesOptions = {},
+): Promise<SimulatedMarketplaces> {
   const scenario = options.scenario ?? defaultScenario();
   const vastai = await startVastAiSim({ scenario, dataDir: options.dataDir, port: options.vastaiPort });
   let tensordock: TensorDockSim;

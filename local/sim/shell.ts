@@ -131,7 +131,10 @@ function uname(args: string[], machine: SimMachine): string {
 function nvidiaSmi(args: string[], machine: SimMachine): CommandResult {
   const query = args.find((a) => a.startsWith('--query-gpu='))?.slice('--query-gpu='.length);
   if (query) {
-    const format = args.find((a) => a.startsWith('--format='))?.slice('--format='.length).split(',') ?? ['csv'];
+    const format = args
+      .find((a) => a.startsWith('--format='))
+      ?.slice('--format='.length)
+      .split(',') ?? ['csv'];
     const fields = query.split(',').map((f) => f.trim());
     const units = !format.includes('nounits');
     const value = (field: string, index: number): string => {
@@ -164,7 +167,10 @@ function nvidiaSmi(args: string[], machine: SimMachine): CommandResult {
     return { stdout: `${lines.join('\n')}\n`, stderr: '', code: 0 };
   }
   if (args.includes('-L')) {
-    const lines = Array.from({ length: machine.gpuCount }, (_, i) => `GPU ${i}: ${machine.gpuName} (UUID: GPU-${machine.hostname}-${i})`);
+    const lines = Array.from(
+      { length: machine.gpuCount },
+      (_, i) => `GPU ${i}: ${machine.gpuName} (UUID: GPU-${machine.hostname}-${i})`,
+    );
     return { stdout: `${lines.join('\n')}\n`, stderr: '', code: 0 };
   }
   const rows: string[] = [];

@@ -107,33 +107,36 @@ export class SimSshHost {
 
   private ssh(): InstanceType<typeof Server> {
     if (this.sshServer) return this.sshServer;
-    this.sshServer = new Server({ hostKeys: [this.options.hostKey], ident: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.6' }, (client) => {
-      client.on('error', () => undefined);
-      client.on('authentication', (ctx) => {
-        if (this.mode !== 'ok' || ctx.method !== 'publickey') return ctx.reject(['publickey']);
-        const key = this.findKey(ctx.username, ctx.key.data);
-        if (!key) return ctx.reject(['publickey']);
-        // without a signature the client only asks whether the key would do; it must sign next
-        if (!ctx.signature) return ctx.accept();
-        return key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true ? ctx.accept() : ctx.reject(['publickey']);
-      });
-      client.on('ready', () => {
-        client.on('session', (acceptSession) => {
-          const session = acceptSession();
-          session.on('pty', (accept) => accept?.());
-          session.on('env', (accept) => accept?.());
-          session.on('shell', (_accept, reject) => reject?.());
-          session.on('exec', (accept, _reject, info) => {
-            const stream = accept();
-            const result = runSimCommand(info.command, this.options.machine);
-            if (result.stdout) stream.write(result.stdout);
-            if (result.stderr) stream.stderr.write(result.stderr);
-            stream.exit(result.code);
-            stream.end();
+    this.sshServer = new Server(
+      { hostKeys: [this.options.hostKey], ident: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.6' },
+      (client) => {
+        client.on('error', () => undefined);
+        client.on('authentication', (ctx) => {
+          if (this.mode !== 'ok' || ctx.method !== 'publickey') return ctx.reject(['publickey']);
+          const key = this.findKey(ctx.username, ctx.key.data);
+          if (!key) return ctx.reject(['publickey']);
+          // without a signature the client only asks whether the key would do; it must sign next
+          if (!ctx.signature) return ctx.accept();
+          return key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true ? ctx.accept() : ctx.reject(['publickey']);
+        });
+        client.on('ready', () => {
+          client.on('session', (acceptSession) => {
+            const session = acceptSession();
+            session.on('pty', (accept) => accept?.());
+            session.on('env', (accept) => accept?.());
+            session.on('shell', (_accept, reject) => reject?.());
+            session.on('exec', (accept, _reject, info) => {
+              const stream = accept();
+              const result = runSimCommand(info.command, this.options.machine);
+              if (result.stdout) stream.write(result.stdout);
+              if (result.stderr) stream.stderr.write(result.stderr);
+              stream.exit(result.code);
+              stream.end();
+            });
           });
         });
-      });
-    });
+      },
+    );
     return this.sshServer;
   }
 

@@ -51,7 +51,12 @@ export function keysFromRuncmd(runcmd: unknown): { user: string; key: string }[]
     if (!words) continue;
     const redirect = words.findIndex((w) => w === '>>' || w === '>');
     const target = redirect >= 0 ? words[redirect + 1] : undefined;
-    const user = target === '/root/.ssh/authorized_keys' ? 'root' : target === '/home/user/.ssh/authorized_keys' ? 'user' : undefined;
+    const user =
+      target === '/root/.ssh/authorized_keys'
+        ? 'root'
+        : target === '/home/user/.ssh/authorized_keys'
+          ? 'user'
+          : undefined;
     if (!user || (words[0] !== 'echo' && words[0] !== 'printf')) continue;
     for (const word of words.slice(1, redirect)) {
       for (const candidate of word.split('\n')) {
@@ -76,7 +81,8 @@ export class TensorDockSim {
     this.apiKey = this.config.api_key ?? `td-${randomUUID()}`;
     this.random = seededRandom(options.scenario.seed + 29);
     const offers = tensorDockOffers(options.scenario);
-    for (const offer of offers) this.hostnodeIds.set(offer.host, stableUuid(options.scenario.seed, 'td-hostnode', offer.host));
+    for (const offer of offers)
+      this.hostnodeIds.set(offer.host, stableUuid(options.scenario.seed, 'td-hostnode', offer.host));
     this.market = new Market({
       provider: 'tensordock',
       offers,
@@ -103,7 +109,9 @@ export class TensorDockSim {
         route('GET', /^\/instances$/, () => this.list()),
         route('GET', /^\/instances\/([^/]+)$/, (_req, [id]) => this.show(id!)),
         route('DELETE', /^\/instances\/([^/]+)$/, (_req, [id]) => this.destroy(id!)),
-        route('POST', /^\/instances\/([^/]+)\/(start|stop)$/, (_req, [id, action]) => this.power(id!, action as 'start' | 'stop')),
+        route('POST', /^\/instances\/([^/]+)\/(start|stop)$/, (_req, [id, action]) =>
+          this.power(id!, action as 'start' | 'stop'),
+        ),
       ],
     });
   }
@@ -150,7 +158,11 @@ export class TensorDockSim {
         price_per_hr: offer.price,
         resources: limits(offer),
         pricing: PRICING,
-        network_features: { dedicated_ip_available: true, port_forwarding_available: true, network_storage_available: false },
+        network_features: {
+          dedicated_ip_available: true,
+          port_forwarding_available: true,
+          network_storage_available: false,
+        },
       });
     }
     return [...byLocation.values()];
@@ -228,17 +240,25 @@ export class TensorDockSim {
     const a = isRecord(data['attributes']) ? data['attributes'] : {};
     const at = (...p: (string | number)[]) => ['data', 'attributes', ...p];
     const name = a['name'];
-    if (typeof name !== 'string' || name.trim() === '') issues.push({ code: 'required', message: 'Name is required', path: at('name') });
-    if (typeof a['image'] !== 'string' || a['image'] === '') issues.push({ code: 'required', message: 'Image is required', path: at('image') });
+    if (typeof name !== 'string' || name.trim() === '')
+      issues.push({ code: 'required', message: 'Name is required', path: at('name') });
+    if (typeof a['image'] !== 'string' || a['image'] === '')
+      issues.push({ code: 'required', message: 'Image is required', path: at('image') });
     const resources = isRecord(a['resources']) ? a['resources'] : undefined;
     if (!resources) issues.push({ code: 'required', message: 'Resources are required', path: at('resources') });
     const vcpus = resources?.['vcpu_count'];
     const ram = resources?.['ram_gb'];
     const storage = resources?.['storage_gb'];
-    if (typeof vcpus !== 'number' || vcpus < 1) issues.push({ code: 'invalid', message: 'vcpu_count must be at least 1', path: at('resources', 'vcpu_count') });
-    if (typeof ram !== 'number' || ram < 1) issues.push({ code: 'invalid', message: 'ram_gb must be at least 1', path: at('resources', 'ram_gb') });
+    if (typeof vcpus !== 'number' || vcpus < 1)
+      issues.push({ code: 'invalid', message: 'vcpu_count must be at least 1', path: at('resources', 'vcpu_count') });
+    if (typeof ram !== 'number' || ram < 1)
+      issues.push({ code: 'invalid', message: 'ram_gb must be at least 1', path: at('resources', 'ram_gb') });
     if (typeof storage !== 'number' || storage < MIN_STORAGE_GB) {
-      issues.push({ code: 'too_small', message: `storage_gb must be at least ${MIN_STORAGE_GB}`, path: at('resources', 'storage_gb') });
+      issues.push({
+        code: 'too_small',
+        message: `storage_gb must be at least ${MIN_STORAGE_GB}`,
+        path: at('resources', 'storage_gb'),
+      });
     }
     const hasKey = typeof a['ssh_key'] === 'string' && a['ssh_key'] !== '';
     const hasKeyId = a['ssh_key_id'] != null;
@@ -253,12 +273,18 @@ export class TensorDockSim {
     const gpuEntries = Object.entries(gpus);
     const locationId = typeof a['location_id'] === 'string' ? a['location_id'] : undefined;
     const hostnodeId = typeof a['hostnode_id'] === 'string' ? a['hostnode_id'] : undefined;
-    if (!locationId && !hostnodeId) issues.push({ code: 'required', message: 'location_id or hostnode_id is required', path: at('location_id') });
-    if (gpuEntries.length !== 1) issues.push({ code: 'invalid', message: 'Exactly one GPU type is required', path: at('resources', 'gpus') });
+    if (!locationId && !hostnodeId)
+      issues.push({ code: 'required', message: 'location_id or hostnode_id is required', path: at('location_id') });
+    if (gpuEntries.length !== 1)
+      issues.push({ code: 'invalid', message: 'Exactly one GPU type is required', path: at('resources', 'gpus') });
     const [v0Name, gpuSpec] = gpuEntries[0] ?? [];
     const count = isRecord(gpuSpec) ? gpuSpec['count'] : undefined;
     if (gpuEntries.length === 1 && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
-      issues.push({ code: 'invalid', message: 'GPU count must be at least 1', path: at('resources', 'gpus', v0Name ?? '', 'count') });
+      issues.push({
+        code: 'invalid',
+        message: 'GPU count must be at least 1',
+        path: at('resources', 'gpus', v0Name ?? '', 'count'),
+      });
     }
     if (issues.length > 0) return invalid(issues);
 
@@ -269,7 +295,8 @@ export class TensorDockSim {
 
     const offerKey = locationId
       ? `${locationId}/${v0Name}`
-      : this.market.listedOffers().find((o) => this.hostnodeIds.get(o.host) === hostnodeId && o.v0_name === v0Name)?.key;
+      : this.market.listedOffers().find((o) => this.hostnodeIds.get(o.host) === hostnodeId && o.v0_name === v0Name)
+          ?.key;
     const known = offerKey ? this.market.offer(offerKey) : undefined;
     if (locationId && !this.market.listedOffers().some((o) => o.location_id === locationId) && !known) {
       return json(404, { error: 'Location not found' });
@@ -277,14 +304,29 @@ export class TensorDockSim {
     const offer = offerKey ? this.market.rentable(offerKey) : undefined;
     if (!offer) {
       // the listing was stale: the answer is a 200 whose body carries the failure
-      return json(200, { status: 400, error: pick(this.random, ['No available nodes found', 'No available public IPs on hostnode']) });
+      return json(200, {
+        status: 400,
+        error: pick(this.random, ['No available nodes found', 'No available public IPs on hostnode']),
+      });
     }
     const max = limits(offer);
     if ((count as number) > offer.gpu_count) {
-      return invalid([{ code: 'too_big', message: `At most ${offer.gpu_count} GPUs of this type`, path: at('resources', 'gpus', v0Name!, 'count') }]);
+      return invalid([
+        {
+          code: 'too_big',
+          message: `At most ${offer.gpu_count} GPUs of this type`,
+          path: at('resources', 'gpus', v0Name!, 'count'),
+        },
+      ]);
     }
-    if ((vcpus as number) > max.max_vcpus || (ram as number) > max.max_ram_gb || (storage as number) > max.max_storage_gb) {
-      return invalid([{ code: 'too_big', message: 'Requested resources exceed what the location offers', path: at('resources') }]);
+    if (
+      (vcpus as number) > max.max_vcpus ||
+      (ram as number) > max.max_ram_gb ||
+      (storage as number) > max.max_storage_gb
+    ) {
+      return invalid([
+        { code: 'too_big', message: 'Requested resources exceed what the location offers', path: at('resources') },
+      ]);
     }
 
     // ssh_key goes to the default account; cloud-init runcmd lines may install keys for root and user
@@ -306,7 +348,10 @@ export class TensorDockSim {
         resources: { vcpu_count: vcpus, ram_gb: ram, storage_gb: storage, gpus: { [v0Name!]: { count, v0Name } } },
       },
     });
-    if (this.config.lost_create_response_probability > 0 && this.random() < this.config.lost_create_response_probability) {
+    if (
+      this.config.lost_create_response_probability > 0 &&
+      this.random() < this.config.lost_create_response_probability
+    ) {
       return text(502, '<html><body><h1>502 Bad Gateway</h1></body></html>', 'text/html');
     }
     return json(200, { data: { type: 'virtualmachine', id, name: String(name).trim(), status: 'running' } });
@@ -332,14 +377,20 @@ export class TensorDockSim {
       case 'data_instances':
         return json(200, { data: { instances: items } });
       case 'jsonapi':
-        return json(200, { data: { instances: items.map((i) => ({ type: 'VM', id: i['id'], attributes: attributesOf(i) })) } });
+        return json(200, {
+          data: { instances: items.map((i) => ({ type: 'VM', id: i['id'], attributes: attributesOf(i) })) },
+        });
       case 'jsonapi_list':
         return json(200, {
           data: {
             type: 'list',
             id: 'instances',
             attributes: {
-              instances: items.map((i) => ({ type: 'instance', id: i['id'], attributes: { ...attributesOf(i), region: i['location_id'] } })),
+              instances: items.map((i) => ({
+                type: 'instance',
+                id: i['id'],
+                attributes: { ...attributesOf(i), region: i['location_id'] },
+              })),
             },
           },
         });
@@ -356,7 +407,9 @@ export class TensorDockSim {
     if (!instance) return json(404, { error: 'Instance not found' });
     if (action === 'stop') this.market.stop(id);
     else if (this.market.phase(instance) === 'stopped') this.market.restart(id);
-    return json(200, { data: { type: 'instance', id, attributes: { status: action === 'stop' ? 'stopping' : 'starting' } } });
+    return json(200, {
+      data: { type: 'instance', id, attributes: { status: action === 'stop' ? 'stopping' : 'starting' } },
+    });
   }
 }
 

@@ -92,13 +92,25 @@ export class VastAiSim {
         route('GET', /^\/api\/v1\/instances$/, (req) => this.listV1(req)),
         route('GET', /^\/template$/, () => this.templates()),
         route('GET', /^\/users\/current$/, () =>
-          json(200, { id: 424242, email: 'simulated@vast.invalid', username: 'simulated', credit: 100.0, ssh_key: this.accountKeys[0]?.key ?? '' }),
+          json(200, {
+            id: 424242,
+            email: 'simulated@vast.invalid',
+            username: 'simulated',
+            credit: 100.0,
+            ssh_key: this.accountKeys[0]?.key ?? '',
+          }),
         ),
         route('POST', /^\/ssh$/, (req) => this.addAccountKey(req.body)),
         route('GET', /^\/ssh$/, () =>
           json(
             200,
-            this.accountKeys.map((k) => ({ id: k.id, user_id: 424242, key: k.key, created_at: iso(k.created_at), deleted_at: null })),
+            this.accountKeys.map((k) => ({
+              id: k.id,
+              user_id: 424242,
+              key: k.key,
+              created_at: iso(k.created_at),
+              deleted_at: null,
+            })),
           ),
         ),
       ],
@@ -135,7 +147,9 @@ export class VastAiSim {
   }
 
   private instanceId(raw: string): string | Reply {
-    return /^\d{1,18}$/.test(raw) ? String(Number(raw)) : invalidArgs(400, 1782, `Invalid instance id ${raw.slice(0, 40)}`);
+    return /^\d{1,18}$/.test(raw)
+      ? String(Number(raw))
+      : invalidArgs(400, 1782, `Invalid instance id ${raw.slice(0, 40)}`);
   }
 
   // ── offers ────────────────────────────────────────────────────────────────
@@ -240,14 +254,19 @@ export class VastAiSim {
     if (!offer) return this.noSuchAsk(rawAskId);
     const image = body['image'];
     const template = body['template_hash_id'];
-    if ((typeof image !== 'string' || image.trim() === '') && (typeof template !== 'string' || template.trim() === '')) {
+    if (
+      (typeof image !== 'string' || image.trim() === '') &&
+      (typeof template !== 'string' || template.trim() === '')
+    ) {
       return invalidArgs(400, 3467, 'Invalid args: image or template_hash_id is required');
     }
     if (typeof image === 'string' && image.length > 1024) return invalidArgs(400, 3467, 'Invalid args: image too long');
     const disk = body['disk'] ?? 10;
-    if (typeof disk !== 'number' || !(disk >= 8)) return invalidArgs(400, 3467, 'Invalid args: disk must be at least 8 GB');
+    if (typeof disk !== 'number' || !(disk >= 8))
+      return invalidArgs(400, 3467, 'Invalid args: disk must be at least 8 GB');
     const label = body['label'] ?? '';
-    if (typeof label !== 'string' || label.length > 256) return invalidArgs(400, 3467, 'Invalid args: label must be a string of at most 256 characters');
+    if (typeof label !== 'string' || label.length > 256)
+      return invalidArgs(400, 3467, 'Invalid args: label must be a string of at most 256 characters');
     const price = body['price'];
     if (price != null && (typeof price !== 'number' || price < 0.001 || price > 128)) {
       return json(400, { success: false, error: 'invalid_price', msg: 'error 400/3470: Invalid price' });
@@ -257,7 +276,11 @@ export class VastAiSim {
       return invalidArgs(400, 3467, 'Invalid args: unknown runtype');
     }
     const env = body['env'];
-    if (env != null && typeof env !== 'string' && !(isRecord(env) && Object.values(env).every((v) => typeof v === 'string'))) {
+    if (
+      env != null &&
+      typeof env !== 'string' &&
+      !(isRecord(env) && Object.values(env).every((v) => typeof v === 'string'))
+    ) {
       return invalidArgs(400, 3467, 'Invalid args: env must be an object of strings or a string of docker flags');
     }
     const onstart = body['onstart'];
@@ -281,8 +304,15 @@ export class VastAiSim {
         is_bid: price != null,
       },
     });
-    if (this.config.lost_create_response_probability > 0 && this.random() < this.config.lost_create_response_probability) {
-      return json(502, { success: false, error: 'bad_gateway', msg: 'upstream connect error or disconnect/reset before headers' });
+    if (
+      this.config.lost_create_response_probability > 0 &&
+      this.random() < this.config.lost_create_response_probability
+    ) {
+      return json(502, {
+        success: false,
+        error: 'bad_gateway',
+        msg: 'upstream connect error or disconnect/reset before headers',
+      });
     }
     return json(200, { success: true, new_contract: Number(id), instance_api_key: randomBytes(32).toString('hex') });
   }
@@ -323,8 +353,25 @@ export class VastAiSim {
       gone: null,
     };
     return {
-      ...pick(offer, ['machine_id', 'host_id', 'gpu_name', 'num_gpus', 'gpu_ram', 'gpu_total_ram', 'cuda_max_good', 'driver_version']),
-      ...pick(offer, ['cpu_name', 'cpu_cores', 'cpu_cores_effective', 'cpu_ram', 'dph_base', 'dph_total', 'storage_cost']),
+      ...pick(offer, [
+        'machine_id',
+        'host_id',
+        'gpu_name',
+        'num_gpus',
+        'gpu_ram',
+        'gpu_total_ram',
+        'cuda_max_good',
+        'driver_version',
+      ]),
+      ...pick(offer, [
+        'cpu_name',
+        'cpu_cores',
+        'cpu_cores_effective',
+        'cpu_ram',
+        'dph_base',
+        'dph_total',
+        'storage_cost',
+      ]),
       ...pick(offer, ['min_bid', 'geolocation', 'reliability2', 'inet_up', 'inet_down', 'direct_port_count']),
       id: Number(instance.id),
       bundle_id: offer['bundle_id'],
@@ -376,7 +423,11 @@ export class VastAiSim {
     if (!isRecord(body)) return invalidArgs(400, 1782, 'Invalid args');
     if ('label' in body) {
       if (typeof body['label'] !== 'string' || body['label'].length > 1024) {
-        return json(400, { success: false, error: 'label_too_long', msg: 'label must be at most 1024 characters (ideally less than 128)' });
+        return json(400, {
+          success: false,
+          error: 'label_too_long',
+          msg: 'label must be at most 1024 characters (ideally less than 128)',
+        });
       }
       this.market.setLabel(instance, body['label']);
     }
@@ -399,7 +450,10 @@ export class VastAiSim {
 
   private listV1(req: SimRequest): Reply {
     const rawLimit = Number(req.query.get('limit') ?? 25);
-    const limit = Math.min(this.config.page_size, !Number.isFinite(rawLimit) || rawLimit <= 0 ? 5 : Math.floor(rawLimit));
+    const limit = Math.min(
+      this.config.page_size,
+      !Number.isFinite(rawLimit) || rawLimit <= 0 ? 5 : Math.floor(rawLimit),
+    );
     let offset = 0;
     const token = req.query.get('after_token');
     if (token) {
@@ -415,10 +469,19 @@ export class VastAiSim {
     const rawFilters = req.query.get('select_filters');
     if (rawFilters) {
       const parsed = parseQuery(rawFilters);
-      if (!isRecord(parsed)) return json(400, { success: false, error: 'invalid_request', msg: 'Error in query parameters: select_filters' });
+      if (!isRecord(parsed))
+        return json(400, {
+          success: false,
+          error: 'invalid_request',
+          msg: 'Error in query parameters: select_filters',
+        });
       for (const field of Object.keys(parsed)) {
         if (!LIST_FILTER_COLUMNS.has(field)) {
-          return json(400, { success: false, error: 'invalid_request', msg: `Error in query parameters: ${field} is not a valid search key` });
+          return json(400, {
+            success: false,
+            error: 'invalid_request',
+            msg: `Error in query parameters: ${field} is not a valid search key`,
+          });
         }
       }
       filters = parsed;
@@ -427,7 +490,8 @@ export class VastAiSim {
       .map((i) => this.instanceBody(i))
       .filter((i) => matches(i, filters));
     const page = all.slice(offset, offset + limit);
-    const next = offset + limit < all.length ? Buffer.from(JSON.stringify({ o: offset + limit })).toString('base64url') : null;
+    const next =
+      offset + limit < all.length ? Buffer.from(JSON.stringify({ o: offset + limit })).toString('base64url') : null;
     const labelCounts: Record<string, number> = {};
     for (const i of all) labelCounts[String(i['label'] ?? '')] = (labelCounts[String(i['label'] ?? '')] ?? 0) + 1;
     return json(200, {
@@ -484,12 +548,22 @@ export class VastAiSim {
     if (typeof key !== 'string' || !isPublicKey(key.trim())) {
       return json(400, { success: false, error: 'invalid_args', msg: 'error 400/3801: Invalid ssh key' });
     }
-    const added: AccountKey = { id: this.accountKeys.reduce((m, k) => Math.max(m, k.id), 0) + 1, key: key.trim(), created_at: Date.now() };
+    const added: AccountKey = {
+      id: this.accountKeys.reduce((m, k) => Math.max(m, k.id), 0) + 1,
+      key: key.trim(),
+      created_at: Date.now(),
+    };
     this.accountKeys.push(added);
     this.market.save();
     return json(200, {
       success: true,
-      key: { id: added.id, user_id: 424242, public_key: added.key, created_at: iso(added.created_at), deleted_at: null },
+      key: {
+        id: added.id,
+        user_id: 424242,
+        public_key: added.key,
+        created_at: iso(added.created_at),
+        deleted_at: null,
+      },
     });
   }
 
@@ -584,4 +658,3 @@ function compare(value: unknown, op: string, arg: unknown): boolean {
 export async function startVastAiSim(options: SimStartOptions): Promise<VastAiSim> {
   return new VastAiSim(options).start();
 }
-

@@ -46,12 +46,17 @@ export function normalizeGpuName(raw: string): string {
   name = name.replace(/\s*\b\d+\s*gb$/i, '');
   name = name.replace(/\s+pcie$/i, '');
   name = name.replace(/\s+sxm\d?$/i, ' SXM').replace(/\s+nvl$/i, ' NVL');
-  name = name.replace(/^rtx\s*(\d)/i, 'RTX $1').replace(/^rtx\s*a(\d)/i, 'RTX A$1').replace(/^gtx\s*(\d)/i, 'GTX $1');
+  name = name
+    .replace(/^rtx\s*(\d)/i, 'RTX $1')
+    .replace(/^rtx\s*a(\d)/i, 'RTX A$1')
+    .replace(/^gtx\s*(\d)/i, 'GTX $1');
   name = name.replace(/(\d)\s*ti$/i, '$1 Ti');
   return name.trim();
 }
 
 /** A comparison key for GPU names: "RTX4090", "rtx 4090" and "RTX 4090" are the same GPU. */
 export function gpuKey(name: string): string {
-  return normalizeGpuName(name).toLowerCase().replace(/[^a-z0-9]/g, '');
+  return normalizeGpuName(name)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }

@@ -52,7 +52,10 @@ describe('error classification', () => {
     server.on('GET /thing', { status, body: { error: 'nope' } });
     const res = await http().send(get());
     expect(res.status).toBe(status);
-    expect(http().errorFor('get thing', res)).toMatchObject({ name, details: { http_status: status, provider: 'vastai' } });
+    expect(http().errorFor('get thing', res)).toMatchObject({
+      name,
+      details: { http_status: status, provider: 'vastai' },
+    });
   });
 
   it.each([
@@ -91,7 +94,9 @@ describe('error classification', () => {
 
     server.reset();
     server.on('PUT /thing', { status: 503, body: 'x', contentType: 'text/plain' }, { body: { ok: true } });
-    await expect(http().send(get({ method: 'PUT', idempotent: false }))).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    await expect(http().send(get({ method: 'PUT', idempotent: false }))).rejects.toMatchObject({
+      name: 'ProviderUnavailableError',
+    });
     expect(server.calls('PUT /thing')).toHaveLength(1);
   });
 
@@ -103,7 +108,11 @@ describe('error classification', () => {
   });
 
   it('keeps messages to one bounded line of text, even for HTML pages', async () => {
-    server.on('GET /thing', { status: 400, body: `<html><body><h1>Bad</h1><p>${'x'.repeat(2000)}</p></body></html>`, contentType: 'text/html' });
+    server.on('GET /thing', {
+      status: 400,
+      body: `<html><body><h1>Bad</h1><p>${'x'.repeat(2000)}</p></body></html>`,
+      contentType: 'text/html',
+    });
     const err = http().errorFor('get thing', await http().send(get()));
     expect(err.message).not.toMatch(/[<>\n]/);
     expect(err.message.length).toBeLessThan(400);

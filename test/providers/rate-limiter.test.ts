@@ -63,7 +63,13 @@ describe('TokenBucket', () => {
   });
 
   it('refuses with ProviderRateLimitedError rather than queueing past its maximum wait', async () => {
-    const bucket = new TokenBucket({ ratePerSecond: 1, burst: 1, maxWaitMs: 2500, now: () => 0, sleep: async () => undefined });
+    const bucket = new TokenBucket({
+      ratePerSecond: 1,
+      burst: 1,
+      maxWaitMs: 2500,
+      now: () => 0,
+      sleep: async () => undefined,
+    });
     await bucket.acquire();
     await bucket.acquire(); // 1 s
     await bucket.acquire(); // 2 s
@@ -77,7 +83,8 @@ describe('TokenBucket', () => {
       ratePerSecond: 1,
       burst: 1,
       now: () => 0,
-      sleep: (_ms, signal) => new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+      sleep: (_ms, signal) =>
+        new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
     });
     await bucket.acquire();
     const controller = new AbortController();

@@ -14,7 +14,9 @@ function fakeSecrets(answer: () => Promise<{ SecretString?: string }>) {
 
 describe('providerRegistryFromEnv', () => {
   it('configures a provider only when its credential is set', async () => {
-    const registry = providerRegistryFromEnv({ env: { VASTAI_API_KEY: 'vast-key', VASTAI_API_URL: 'http://127.0.0.1:9/api/v0' } });
+    const registry = providerRegistryFromEnv({
+      env: { VASTAI_API_KEY: 'vast-key', VASTAI_API_URL: 'http://127.0.0.1:9/api/v0' },
+    });
     const all = await registry.all();
     expect(all.map((p) => p.name)).toEqual(['vastai']);
     const vast = await registry.get('vastai');

@@ -58,7 +58,9 @@ export class ReplayServer {
         const answer = queue && queue.length > 1 ? queue.shift()! : queue?.[0];
         const send = () => {
           if (!answer) {
-            res.writeHead(599, { 'content-type': 'text/plain' }).end(`no answer recorded for ${req.method} ${url.pathname}`);
+            res
+              .writeHead(599, { 'content-type': 'text/plain' })
+              .end(`no answer recorded for ${req.method} ${url.pathname}`);
             return;
           }
           const body =
@@ -69,7 +71,11 @@ export class ReplayServer {
                 : JSON.stringify(answer.body ?? {});
           const type =
             answer.contentType ??
-            (answer.fixture?.endsWith('.html') ? 'text/html' : answer.fixture?.endsWith('.txt') ? 'text/plain' : 'application/json');
+            (answer.fixture?.endsWith('.html')
+              ? 'text/html'
+              : answer.fixture?.endsWith('.txt')
+                ? 'text/plain'
+                : 'application/json');
           res.writeHead(answer.status ?? 200, { 'content-type': type }).end(body);
         };
         if (answer?.delayMs) setTimeout(send, answer.delayMs);

@@ -7,8 +7,10 @@ import type { Offer } from '../../shared/domain/offer.ts';
 import { type Answer, instantSleep, ReplayServer } from './replay-server.ts';
 
 const TOKEN = 'td-7f3e9c1a-5b2d-4e8f-9a0b-1c2d3e4f5a6b';
-const BROKER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZkmVen3WwgHXZRA86GKV3LZhGEKMDd8GNUGPQyZiih broker@gpu-shopper';
-const CONSUMER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0IXiDhkxg1vI/vgT1l3JvcZGDMYUPq8FAlzddZgBXd consumer's laptop";
+const BROKER_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZkmVen3WwgHXZRA86GKV3LZhGEKMDd8GNUGPQyZiih broker@gpu-shopper';
+const CONSUMER_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0IXiDhkxg1vI/vgT1l3JvcZGDMYUPq8FAlzddZgBXd consumer's laptop";
 const LABEL = 'gs-dep1-0b4e1e81-3e3a-4f2c-89c2-e4c935e53605-1';
 const LOCATION = '8dd95ff0-dff9-489c-9b02-b38a366b6ab1';
 const INSTANCE = '468b716a-6747-4cbe-9f13-afc153a21c14';
@@ -86,7 +88,13 @@ describe('TensorDock inventory', () => {
     // no displayName: named from v0Name; the location's limits cap the VM (4 vCPU, 16 GB)
     expect(offers[1]).toMatchObject({ gpu_type: 'A40', vram_gb: 48, cpu_cores: 4, ram_gb: 16, price_per_hour: 0.499 });
     // tier 4 is clamped; "Texas, Texas" is not repeated; max_count 8 is not advertised
-    expect(offers[2]).toMatchObject({ gpu_type: 'H100 SXM', gpu_count: 1, reliability: 1, location: 'Texas, United States', vram_gb: 80 });
+    expect(offers[2]).toMatchObject({
+      gpu_type: 'H100 SXM',
+      gpu_count: 1,
+      reliability: 1,
+      location: 'Texas, United States',
+      vram_gb: 80,
+    });
   });
 
   it('defaults to the real API URL', () => {
@@ -99,7 +107,9 @@ describe('TensorDock create', () => {
     server.on('POST /api/v2/instances', { fixture: 'tensordock/create-ok.json' });
     await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: INSTANCE });
 
-    const body = server.calls('POST /api/v2/instances')[0]!.body as { data: { type: string; attributes: Record<string, unknown> } };
+    const body = server.calls('POST /api/v2/instances')[0]!.body as {
+      data: { type: string; attributes: Record<string, unknown> };
+    };
     expect(body.data.type).toBe('virtualmachine');
     const a = body.data.attributes;
     expect(a).toMatchObject({
@@ -123,7 +133,11 @@ describe('TensorDock create', () => {
 
   it.each([
     ['HTTP 200 {"status":400,"error":"No available nodes found"}', 200, 'tensordock/create-no-nodes-200.json'],
-    ['HTTP 200 {"status":400,"error":"No available public IPs on hostnode"}', 200, 'tensordock/create-no-public-ips-200.json'],
+    [
+      'HTTP 200 {"status":400,"error":"No available public IPs on hostnode"}',
+      200,
+      'tensordock/create-no-public-ips-200.json',
+    ],
     ['HTTP 400 {"error":"No available nodes found"}', 400, 'tensordock/create-no-nodes-400.json'],
   ])('maps %s to OfferUnavailableError', async (_what, status, file) => {
     server.on('POST /api/v2/instances', { status, fixture: file });
@@ -152,7 +166,8 @@ describe('TensorDock create', () => {
   it('accepts the offer id form tensordock-<uuid>-<v0Name> and refuses bare ids', async () => {
     server.on('POST /api/v2/instances', { fixture: 'tensordock/create-ok.json' });
     await client().createInstance({ ...createRequest, offer: { ...offer, provider_offer_id: '' } });
-    const a = (server.calls('POST /api/v2/instances')[0]!.body as { data: { attributes: Record<string, unknown> } }).data.attributes;
+    const a = (server.calls('POST /api/v2/instances')[0]!.body as { data: { attributes: Record<string, unknown> } })
+      .data.attributes;
     expect(a['location_id']).toBe(LOCATION);
     await expect(
       client().createInstance({ ...createRequest, offer: { ...offer, id: LOCATION, provider_offer_id: '' } }),
@@ -175,14 +190,19 @@ describe('TensorDock get instance', () => {
   it('takes SSH from the port-22 forward, or port 22 on a dedicated IP', async () => {
     const forwarded = await get({ fixture: 'tensordock/instance-running.json' });
     expect(forwarded.ssh).toEqual({ host: '174.94.145.71', port: 20456, user: 'root' });
-    expect(forwarded.ports).toEqual({ '22': { host: '174.94.145.71', port: 20456 }, '8000': { host: '174.94.145.71', port: 20457 } });
+    expect(forwarded.ports).toEqual({
+      '22': { host: '174.94.145.71', port: 20456 },
+      '8000': { host: '174.94.145.71', port: 20457 },
+    });
     const dedicated = await get({ fixture: 'tensordock/instance-dedicated-ip.json' });
     expect(dedicated).toMatchObject({ status: 'running', provider_status: 'Running' });
     expect(dedicated.ssh).toEqual({ host: '91.108.80.251', port: 22, user: 'root' });
   });
 
   it('compares statuses ignoring case, "_" and "-"', async () => {
-    expect(await get({ fixture: 'tensordock/instance-stopped-disassociated.json' })).toMatchObject({ status: 'stopped' });
+    expect(await get({ fixture: 'tensordock/instance-stopped-disassociated.json' })).toMatchObject({
+      status: 'stopped',
+    });
     expect(await get({ fixture: 'tensordock/instance-stopped-snake.json' })).toMatchObject({ status: 'stopped' });
     expect(await get({ fixture: 'tensordock/instance-starting.json' })).toMatchObject({ status: 'starting' });
     expect(tensorDockStatus('Deleting')).toBe('stopping');
@@ -190,7 +210,9 @@ describe('TensorDock get instance', () => {
   });
 
   it('maps 404 to InstanceNotFoundError and refuses path-walking ids', async () => {
-    await expect(get({ status: 404, fixture: 'tensordock/instance-not-found-404.json' })).rejects.toMatchObject({ name: 'InstanceNotFoundError' });
+    await expect(get({ status: 404, fixture: 'tensordock/instance-not-found-404.json' })).rejects.toMatchObject({
+      name: 'InstanceNotFoundError',
+    });
     for (const id of ['../locations', 'a/b', 'a%2fb', 'a\\b', 'x'.repeat(129), '']) {
       await expect(client().getInstance(id)).rejects.toMatchObject({ name: 'InvalidProviderRequestError' });
     }
@@ -228,7 +250,10 @@ describe('TensorDock destroy', () => {
   it('deletes, and counts 404 as already gone', async () => {
     server.on(`DELETE /api/v2/instances/${INSTANCE}`, { fixture: 'tensordock/delete-ok.json' });
     await expect(client().destroyInstance(INSTANCE)).resolves.toBeUndefined();
-    server.on(`DELETE /api/v2/instances/${INSTANCE}`, { status: 404, fixture: 'tensordock/instance-not-found-404.json' });
+    server.on(`DELETE /api/v2/instances/${INSTANCE}`, {
+      status: 404,
+      fixture: 'tensordock/instance-not-found-404.json',
+    });
     await expect(client().destroyInstance(INSTANCE)).resolves.toBeUndefined();
     server.on(`DELETE /api/v2/instances/${INSTANCE}`, { status: 401, fixture: 'tensordock/unauthorized-401.txt' });
     await expect(client().destroyInstance(INSTANCE)).rejects.toMatchObject({ name: 'ProviderAuthError' });

@@ -6,8 +6,10 @@ import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
 import { type Answer, instantSleep, ReplayServer } from './replay-server.ts';
 
 const API_KEY = 'a3f1c9e27b4d4e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f';
-const BROKER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZkmVen3WwgHXZRA86GKV3LZhGEKMDd8GNUGPQyZiih broker@gpu-shopper';
-const CONSUMER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0IXiDhkxg1vI/vgT1l3JvcZGDMYUPq8FAlzddZgBXd consumer's laptop";
+const BROKER_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAZkmVen3WwgHXZRA86GKV3LZhGEKMDd8GNUGPQyZiih broker@gpu-shopper';
+const CONSUMER_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0IXiDhkxg1vI/vgT1l3JvcZGDMYUPq8FAlzddZgBXd consumer's laptop";
 const LABEL = 'gs-dep1-0b4e1e81-3e3a-4f2c-89c2-e4c935e53605-1';
 
 const server = new ReplayServer();
@@ -131,9 +133,17 @@ describe('Vast.ai create', () => {
       .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-ok.json' })
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
-    await client().createInstance({ ...createRequest, template_hash_id: '4e17788f74f075dd9aab7d0d4427968f', on_start: 'echo hi' });
+    await client().createInstance({
+      ...createRequest,
+      template_hash_id: '4e17788f74f075dd9aab7d0d4427968f',
+      on_start: 'echo hi',
+    });
     const body = server.calls('PUT /api/v0/asks/29907796/')[0]!.body as Record<string, unknown>;
-    expect(body).toMatchObject({ template_hash_id: '4e17788f74f075dd9aab7d0d4427968f', runtype: 'ssh_proxy', onstart: 'echo hi' });
+    expect(body).toMatchObject({
+      template_hash_id: '4e17788f74f075dd9aab7d0d4427968f',
+      runtype: 'ssh_proxy',
+      onstart: 'echo hi',
+    });
     expect(body).not.toHaveProperty('image');
   });
 
@@ -168,7 +178,9 @@ describe('Vast.ai create', () => {
 
   it('never repeats a create after a 5xx or a timeout (the state machine finds the instance by label)', async () => {
     server.on('PUT /api/v0/asks/29907796/', { status: 502, fixture: 'vastai/bad-gateway-502.html' });
-    const err = await client().createInstance(createRequest).catch((e: Error) => e);
+    const err = await client()
+      .createInstance(createRequest)
+      .catch((e: Error) => e);
     expect(err).toMatchObject({ name: 'ProviderUnavailableError' });
     expect((err as Error).message).toContain('502 Bad Gateway');
     expect((err as Error).message).not.toContain('<');
@@ -188,7 +200,11 @@ describe('Vast.ai create', () => {
 
   it('retries a create answered with 429 (the provider did not act on it)', async () => {
     server
-      .on('PUT /api/v0/asks/29907796/', { status: 429, fixture: 'vastai/rate-limit-429.txt' }, { fixture: 'vastai/create-ok.json' })
+      .on(
+        'PUT /api/v0/asks/29907796/',
+        { status: 429, fixture: 'vastai/rate-limit-429.txt' },
+        { fixture: 'vastai/create-ok.json' },
+      )
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
     await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345678' });
@@ -208,10 +224,14 @@ describe('Vast.ai create', () => {
   });
 
   it('refuses a malformed key or offer id before calling the provider', async () => {
-    await expect(client().createInstance({ ...createRequest, ssh_public_keys: ["ssh-ed25519 AAAA' ; rm -rf /"] })).rejects.toMatchObject({
+    await expect(
+      client().createInstance({ ...createRequest, ssh_public_keys: ["ssh-ed25519 AAAA' ; rm -rf /"] }),
+    ).rejects.toMatchObject({
       name: 'InvalidProviderRequestError',
     });
-    await expect(client().createInstance({ ...createRequest, offer: { ...offer, id: 'vastai-../x', provider_offer_id: '' } })).rejects.toMatchObject({
+    await expect(
+      client().createInstance({ ...createRequest, offer: { ...offer, id: 'vastai-../x', provider_offer_id: '' } }),
+    ).rejects.toMatchObject({
       name: 'InvalidProviderRequestError',
     });
     expect(server.requests).toHaveLength(0);
@@ -222,7 +242,10 @@ describe('Vast.ai create', () => {
       .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-ok.json' })
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
-    await client().createInstance({ ...createRequest, offer: { ...offer, id: ' VASTAI-29907796 ', provider_offer_id: '' } });
+    await client().createInstance({
+      ...createRequest,
+      offer: { ...offer, id: ' VASTAI-29907796 ', provider_offer_id: '' },
+    });
     expect(server.calls('PUT /api/v0/asks/29907796/')).toHaveLength(1);
   });
 });
@@ -250,30 +273,55 @@ describe('Vast.ai get instance', () => {
     const instance = await get({ fixture: 'vastai/instance-running-direct.json' });
     expect(instance).toMatchObject({ status: 'running', provider_status: 'running', price_per_hour: 0.36042 });
     expect(instance.ssh).toEqual({ host: '203.0.113.42', port: 40022, user: 'root' });
-    expect(instance.ports).toEqual({ '22': { host: '203.0.113.42', port: 40022 }, '8000': { host: '203.0.113.42', port: 40100 } });
+    expect(instance.ports).toEqual({
+      '22': { host: '203.0.113.42', port: 40022 },
+      '8000': { host: '203.0.113.42', port: 40100 },
+    });
     expect(server.calls('GET /api/v0/instances/12345678/')[0]!.query.get('owner')).toBe('me');
   });
 
   it('falls back to ssh_host/ssh_port (trimmed, string port) and adds one for jupyter runtypes', async () => {
-    expect((await get({ fixture: 'vastai/instance-running-proxy.json' })).ssh).toEqual({ host: 'ssh9.vast.ai', port: 39810, user: 'root' });
-    expect((await get({ fixture: 'vastai/instance-running-jupyter.json' })).ssh).toEqual({ host: 'ssh2.vast.ai', port: 37641, user: 'root' });
+    expect((await get({ fixture: 'vastai/instance-running-proxy.json' })).ssh).toEqual({
+      host: 'ssh9.vast.ai',
+      port: 39810,
+      user: 'root',
+    });
+    expect((await get({ fixture: 'vastai/instance-running-jupyter.json' })).ssh).toEqual({
+      host: 'ssh2.vast.ai',
+      port: 37641,
+      user: 'root',
+    });
   });
 
   it('normalises the terminal and unknown statuses', async () => {
-    expect(await get({ fixture: 'vastai/instance-exited.json' })).toMatchObject({ status: 'stopped', provider_status: 'exited' });
-    expect(await get({ fixture: 'vastai/instance-created-oci-error.json' })).toMatchObject({ status: 'stopped', provider_status: 'created' });
+    expect(await get({ fixture: 'vastai/instance-exited.json' })).toMatchObject({
+      status: 'stopped',
+      provider_status: 'exited',
+    });
+    expect(await get({ fixture: 'vastai/instance-created-oci-error.json' })).toMatchObject({
+      status: 'stopped',
+      provider_status: 'created',
+    });
     expect(await get({ fixture: 'vastai/instance-offline.json' })).toMatchObject({ status: 'stopped' });
     expect(await get({ fixture: 'vastai/instance-unknown.json' })).toMatchObject({ status: 'unknown' });
   });
 
   it('maps {"instances":null} and 404 to InstanceNotFoundError, but a 404 "Invalid user key" to an auth error', async () => {
-    await expect(get({ fixture: 'vastai/instance-gone.json' })).rejects.toMatchObject({ name: 'InstanceNotFoundError' });
-    await expect(get({ status: 404, fixture: 'vastai/destroy-not-found-404.json' })).rejects.toMatchObject({ name: 'InstanceNotFoundError' });
-    await expect(get({ status: 404, fixture: 'vastai/invalid-user-key-404.json' })).rejects.toMatchObject({ name: 'ProviderAuthError' });
+    await expect(get({ fixture: 'vastai/instance-gone.json' })).rejects.toMatchObject({
+      name: 'InstanceNotFoundError',
+    });
+    await expect(get({ status: 404, fixture: 'vastai/destroy-not-found-404.json' })).rejects.toMatchObject({
+      name: 'InstanceNotFoundError',
+    });
+    await expect(get({ status: 404, fixture: 'vastai/invalid-user-key-404.json' })).rejects.toMatchObject({
+      name: 'ProviderAuthError',
+    });
   });
 
   it('refuses ids that are not integers without calling the provider', async () => {
-    await expect(client().getInstance('../users/current')).rejects.toMatchObject({ name: 'InvalidProviderRequestError' });
+    await expect(client().getInstance('../users/current')).rejects.toMatchObject({
+      name: 'InvalidProviderRequestError',
+    });
     expect(server.requests).toHaveLength(0);
   });
 });
@@ -299,11 +347,19 @@ describe('Vast.ai list instances', () => {
   });
 
   it('throws instead of returning a partial list when a later page fails', async () => {
-    server.on('GET /api/v1/instances/', { fixture: 'vastai/list-page-1.json' }, { status: 400, fixture: 'vastai/list-bad-token-400.json' });
+    server.on(
+      'GET /api/v1/instances/',
+      { fixture: 'vastai/list-page-1.json' },
+      { status: 400, fixture: 'vastai/list-bad-token-400.json' },
+    );
     await expect(client().listInstances()).rejects.toMatchObject({ name: 'InvalidProviderRequestError' });
 
     server.reset();
-    server.on('GET /api/v1/instances/', { fixture: 'vastai/list-page-1.json' }, { status: 502, fixture: 'vastai/bad-gateway-502.html' });
+    server.on(
+      'GET /api/v1/instances/',
+      { fixture: 'vastai/list-page-1.json' },
+      { status: 502, fixture: 'vastai/bad-gateway-502.html' },
+    );
     await expect(client().listInstances()).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
   });
 
@@ -337,7 +393,12 @@ describe('Vast.ai 429 handling', () => {
     ['{"detail"}', 'vastai/rate-limit-429-detail.json'],
     ['{"message","code"}', 'vastai/rate-limit-429-message.json'],
   ])('backs off on a %s 429 and succeeds when the limit clears', async (_shape, file) => {
-    server.on('GET /api/v0/instances/12345678/', { status: 429, fixture: file }, { status: 429, fixture: file }, { fixture: 'vastai/instance-loading.json' });
+    server.on(
+      'GET /api/v0/instances/12345678/',
+      { status: 429, fixture: file },
+      { status: 429, fixture: file },
+      { fixture: 'vastai/instance-loading.json' },
+    );
     await expect(client().getInstance('12345678')).resolves.toMatchObject({ provider_status: 'loading' });
     // exponential: the second wait is longer than the first
     expect(sleeps).toHaveLength(2);

@@ -16,17 +16,30 @@ afterEach(async () => {
 });
 
 const VAST_OFFER = { gpu: 'RTX 5060 Ti', vram_gb: 16, price: 0.05, location: 'Texas, US' };
-const TD_OFFER = { gpu: 'NVIDIA GeForce RTX 4090 PCIe 24GB', vram_gb: 24, price: 0.4, location: 'Chubbuck, Idaho, United States', gpu_count: 2 };
+const TD_OFFER = {
+  gpu: 'NVIDIA GeForce RTX 4090 PCIe 24GB',
+  vram_gb: 24,
+  price: 0.4,
+  location: 'Chubbuck, Idaho, United States',
+  gpu_count: 2,
+};
 
 async function vast(behaviour: Record<string, unknown>, extra: Partial<NonNullable<ScenarioInput['vastai']>> = {}) {
-  const sim = await startVastAiSim({ scenario: parseScenario({ vastai: { offers: [{ ...VAST_OFFER, count: 2, ...behaviour }], ...extra } }) });
+  const sim = await startVastAiSim({
+    scenario: parseScenario({ vastai: { offers: [{ ...VAST_OFFER, count: 2, ...behaviour }], ...extra } }),
+  });
   running.push(sim);
   return { sim, client: vastClient(sim) };
 }
 
-async function tensordock(behaviour: Record<string, unknown>, extra: Partial<NonNullable<ScenarioInput['tensordock']>> = {}) {
+async function tensordock(
+  behaviour: Record<string, unknown>,
+  extra: Partial<NonNullable<ScenarioInput['tensordock']>> = {},
+) {
   const sim = await startTensorDockSim({
-    scenario: parseScenario({ tensordock: { ip_delay_seconds: 0.1, offers: [{ ...TD_OFFER, count: 2, ...behaviour }], ...extra } }),
+    scenario: parseScenario({
+      tensordock: { ip_delay_seconds: 0.1, offers: [{ ...TD_OFFER, count: 2, ...behaviour }], ...extra },
+    }),
   });
   running.push(sim);
   return { sim, client: tensorDockClient(sim) };
@@ -34,7 +47,12 @@ async function tensordock(behaviour: Record<string, unknown>, extra: Partial<Non
 
 async function create(client: ProviderClient, n = 1, offerIndex = 0): Promise<string> {
   const offers = await client.listOffers();
-  const { instance_id } = await client.createInstance({ offer: offers[offerIndex]!, label: LABEL(n), disk_gb: 30, ssh_public_keys: [key.public] });
+  const { instance_id } = await client.createInstance({
+    offer: offers[offerIndex]!,
+    label: LABEL(n),
+    disk_gb: 30,
+    ssh_public_keys: [key.public],
+  });
   return instance_id;
 }
 
@@ -50,10 +68,14 @@ describe('boot delay', () => {
     const id = await create(client);
     const first = await client.getInstance(id);
     expect(first.status).toBe('starting');
-    const loading = await waitFor(async () => {
-      const i = await client.getInstance(id);
-      return i.provider_status === 'loading' ? i : undefined;
-    }, 10_000, 50);
+    const loading = await waitFor(
+      async () => {
+        const i = await client.getInstance(id);
+        return i.provider_status === 'loading' ? i : undefined;
+      },
+      10_000,
+      50,
+    );
     expect(loading.status).toBe('starting');
     expect(loading.ssh).toBeDefined();
     expect(await probeBanner(loading.ssh!.host, loading.ssh!.port)).toEqual({ kind: 'refused' });
@@ -83,7 +105,9 @@ describe('SSH behaviours', () => {
     const up = await untilRunning(client, await create(client));
     await waitFor(async () => (await probeBanner(up.ssh.host, up.ssh.port, 300)).kind !== 'refused');
     expect(await probeBanner(up.ssh.host, up.ssh.port, 1500)).toEqual({ kind: 'silent' });
-    await expect(sshExec(up.ssh, key.private, 'echo ok', 1500)).rejects.toThrow(/timed out while waiting for handshake/i);
+    await expect(sshExec(up.ssh, key.private, 'echo ok', 1500)).rejects.toThrow(
+      /timed out while waiting for handshake/i,
+    );
   });
 
   it('refused: the provider says running, but nothing listens', async () => {
@@ -102,7 +126,10 @@ describe('SSH behaviours', () => {
       return o.kind === 'banner' ? o : undefined;
     });
     expect(outcome).toEqual({ kind: 'banner', banner: expect.stringMatching(/^SSH-2\.0-OpenSSH/), closedAfter: true });
-    const err = (await sshExec(up.ssh, key.private, 'echo ok', 3000).catch((e: unknown) => e)) as { level?: string; message: string };
+    const err = (await sshExec(up.ssh, key.private, 'echo ok', 3000).catch((e: unknown) => e)) as {
+      level?: string;
+      message: string;
+    };
     expect(err).toBeInstanceOf(Error);
     expect(err.level).not.toBe('client-authentication');
   });
@@ -124,7 +151,10 @@ describe('instances that stop or vanish by themselves', () => {
     ['vastai', 'exited'],
     ['tensordock', 'stopped'],
   ])('%s: stop_after_seconds → %s, and SSH goes away', async (provider, providerStatus) => {
-    const { client } = provider === 'vastai' ? await vast({ boot_seconds: 0.2, stop_after_seconds: 1.5 }) : await tensordock({ boot_seconds: 0.2, stop_after_seconds: 1.5 });
+    const { client } =
+      provider === 'vastai'
+        ? await vast({ boot_seconds: 0.2, stop_after_seconds: 1.5 })
+        : await tensordock({ boot_seconds: 0.2, stop_after_seconds: 1.5 });
     const id = await create(client);
     const up = await untilRunning(client, id);
     await waitFor(() => sshExec(up.ssh, key.private, 'echo ok'));
@@ -139,7 +169,10 @@ describe('instances that stop or vanish by themselves', () => {
   });
 
   it.each(['vastai', 'tensordock'])('%s: vanish_after_seconds → gone from GET and from the list', async (provider) => {
-    const { sim, client } = provider === 'vastai' ? await vast({ boot_seconds: 0.2, vanish_after_seconds: 1.5 }) : await tensordock({ boot_seconds: 0.2, vanish_after_seconds: 1.5 });
+    const { sim, client } =
+      provider === 'vastai'
+        ? await vast({ boot_seconds: 0.2, vanish_after_seconds: 1.5 })
+        : await tensordock({ boot_seconds: 0.2, vanish_after_seconds: 1.5 });
     const id = await create(client);
     await untilRunning(client, id);
     await waitFor(async () => {
@@ -153,19 +186,25 @@ describe('instances that stop or vanish by themselves', () => {
 });
 
 describe('offers and listings', () => {
-  it.each(['vastai', 'tensordock'])('%s: an offer that vanishes when rented leaves the listing and cannot be rented twice', async (provider) => {
-    const { client } = provider === 'vastai' ? await vast({ vanish_when_rented: true }) : await tensordock({ vanish_when_rented: true });
-    const before = await client.listOffers();
-    expect(before).toHaveLength(2);
-    await create(client, 1, 0);
-    const after = await client.listOffers();
-    expect(after.map((o) => o.id)).toEqual([before[1]!.id]);
-    await expect(
-      client.createInstance({ offer: before[0]!, label: LABEL(2), disk_gb: 30, ssh_public_keys: [key.public] }),
-    ).rejects.toMatchObject({ name: 'OfferUnavailableError' });
-    // the other offer is still rentable
-    await expect(create(client, 3, 0)).resolves.toBeTruthy();
-  });
+  it.each(['vastai', 'tensordock'])(
+    '%s: an offer that vanishes when rented leaves the listing and cannot be rented twice',
+    async (provider) => {
+      const { client } =
+        provider === 'vastai'
+          ? await vast({ vanish_when_rented: true })
+          : await tensordock({ vanish_when_rented: true });
+      const before = await client.listOffers();
+      expect(before).toHaveLength(2);
+      await create(client, 1, 0);
+      const after = await client.listOffers();
+      expect(after.map((o) => o.id)).toEqual([before[1]!.id]);
+      await expect(
+        client.createInstance({ offer: before[0]!, label: LABEL(2), disk_gb: 30, ssh_public_keys: [key.public] }),
+      ).rejects.toMatchObject({ name: 'OfferUnavailableError' });
+      // the other offer is still rentable
+      await expect(create(client, 3, 0)).resolves.toBeTruthy();
+    },
+  );
 
   it('an ordinary offer stays listed and can be rented again', async () => {
     const { client } = await vast({});
@@ -175,15 +214,21 @@ describe('offers and listings', () => {
     expect((await client.listOffers()).map((o) => o.id)).toEqual(before.map((o) => o.id));
   });
 
-  it.each(['vastai', 'tensordock'])('%s: listing lag hides a new instance from the list (not from GET) for a while', async (provider) => {
-    const { client } = provider === 'vastai' ? await vast({}, { listing_lag_seconds: 2 }) : await tensordock({}, { listing_lag_seconds: 2 });
-    const id = await create(client);
-    const started = Date.now();
-    expect((await client.listInstances()).map((i) => i.id)).not.toContain(id);
-    await expect(client.getInstance(id)).resolves.toMatchObject({ id });
-    await waitFor(async () => (await client.listInstances()).some((i) => i.id === id));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
-  });
+  it.each(['vastai', 'tensordock'])(
+    '%s: listing lag hides a new instance from the list (not from GET) for a while',
+    async (provider) => {
+      const { client } =
+        provider === 'vastai'
+          ? await vast({}, { listing_lag_seconds: 2 })
+          : await tensordock({}, { listing_lag_seconds: 2 });
+      const id = await create(client);
+      const started = Date.now();
+      expect((await client.listInstances()).map((i) => i.id)).not.toContain(id);
+      await expect(client.getInstance(id)).resolves.toMatchObject({ id });
+      await waitFor(async () => (await client.listInstances()).some((i) => i.id === id));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    },
+  );
 
   it('listing latency delays the offer listing', async () => {
     const { client } = await tensordock({}, { listing_latency_seconds: 0.6 });
@@ -199,7 +244,9 @@ describe('inspection and chaos API', () => {
     const a = await create(client, 1);
     const b = await create(client, 2);
     const root = sim.url.replace(/\/api\/v0$/, '');
-    const listed = (await (await fetch(`${root}/_sim/instances`)).json()) as { instances: { id: string; label: string; provider: string }[] };
+    const listed = (await (await fetch(`${root}/_sim/instances`)).json()) as {
+      instances: { id: string; label: string; provider: string }[];
+    };
     expect(listed.instances.map((i) => [i.provider, i.id, i.label])).toEqual([
       ['vastai', a, LABEL(1)],
       ['vastai', b, LABEL(2)],

@@ -78,7 +78,11 @@ export function sshExec(target: SshTarget, privateKey: string, command: string, 
   });
 }
 
-export type BannerOutcome = { kind: 'banner'; banner: string; closedAfter: boolean } | { kind: 'refused' } | { kind: 'silent' } | { kind: 'closed' };
+export type BannerOutcome =
+  | { kind: 'banner'; banner: string; closedAfter: boolean }
+  | { kind: 'refused' }
+  | { kind: 'silent' }
+  | { kind: 'closed' };
 
 /**
  * TCP connect, then wait for the server's identification line. With `sendIdent` the client also starts its
@@ -94,7 +98,10 @@ export function probeBanner(host: string, port: number, waitMs = 1500, sendIdent
       socket.destroy();
       resolve(outcome);
     };
-    const timer = setTimeout(() => done(banner ? { kind: 'banner', banner, closedAfter: false } : { kind: 'silent' }), waitMs);
+    const timer = setTimeout(
+      () => done(banner ? { kind: 'banner', banner, closedAfter: false } : { kind: 'silent' }),
+      waitMs,
+    );
     socket.on('connect', () => {
       if (sendIdent) socket.write('SSH-2.0-probe_1.0\r\n');
     });
@@ -111,7 +118,11 @@ export function probeBanner(host: string, port: number, waitMs = 1500, sendIdent
 }
 
 /** Polls until the function returns something truthy (or stops throwing); fails after the timeout. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -122,7 +133,10 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, i
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
+      );
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -143,7 +157,12 @@ export function tensorDockClient(sim: TensorDockSim, apiToken = sim.apiKey): Ten
 export const LABEL = (n = 1) => `gs-test-0b4e1e81-3e3a-4f2c-89c2-e4c935e53605-${n}`;
 
 /** A raw API call, as a person or another tool would make it (not through the adapters). */
-export async function raw(url: string, method: string, body: unknown, token: string): Promise<{ status: number; json: unknown }> {
+export async function raw(
+  url: string,
+  method: string,
+  body: unknown,
+  token: string,
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(url, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -8,7 +8,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type SimulatedMarketplaces, startSimulatedMarketplaces } from '../../local/sim/marketplaces.ts';
 import { parseScenario } from '../../local/sim/scenario.ts';
 import type { ProviderClient } from '../../shared/ports/provider.ts';
-import { hostKeysSeen, keyPair, LABEL, probeBanner, sshExec, tensorDockClient, vastClient, waitFor } from './helpers.ts';
+import {
+  hostKeysSeen,
+  keyPair,
+  LABEL,
+  probeBanner,
+  sshExec,
+  tensorDockClient,
+  vastClient,
+  waitFor,
+} from './helpers.ts';
 
 const scenario = parseScenario({
   vastai: {
@@ -19,7 +28,9 @@ const scenario = parseScenario({
   },
   tensordock: {
     ip_delay_seconds: 0.1,
-    offers: [{ gpu: 'NVIDIA L4 PCIe 24GB', vram_gb: 24, price: 0.2, location: 'A, B, C', boot_seconds: 0.2, gpu_count: 2 }],
+    offers: [
+      { gpu: 'NVIDIA L4 PCIe 24GB', vram_gb: 24, price: 0.2, location: 'A, B, C', boot_seconds: 0.2, gpu_count: 2 },
+    ],
   },
 });
 
@@ -33,13 +44,10 @@ afterEach(async () => {
 });
 
 async function running(client: ProviderClient, id: string) {
-  return waitFor(
-    async () => {
-      const i = await client.getInstance(id);
-      return i.status === 'running' && i.ssh ? i.ssh : undefined;
-    },
-    20_000,
-  );
+  return waitFor(async () => {
+    const i = await client.getInstance(id);
+    return i.status === 'running' && i.ssh ? i.ssh : undefined;
+  }, 20_000);
 }
 
 describe('restarting the simulated marketplaces with a data directory', () => {
@@ -52,7 +60,9 @@ describe('restarting the simulated marketplaces with a data directory', () => {
     const fast = offers.filter((o) => o.gpu_type === 'RTX 5060 Ti');
     const slow = offers.find((o) => o.gpu_type === 'RTX 4090')!;
     const create = (client: ProviderClient, offer: (typeof offers)[number], n: number) =>
-      client.createInstance({ offer, label: LABEL(n), disk_gb: 30, ssh_public_keys: [key.public] }).then((r) => r.instance_id);
+      client
+        .createInstance({ offer, label: LABEL(n), disk_gb: 30, ssh_public_keys: [key.public] })
+        .then((r) => r.instance_id);
 
     const up = await create(vast, fast[0]!, 1);
     const booting = await create(vast, slow, 2);

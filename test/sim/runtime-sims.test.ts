@@ -34,7 +34,8 @@ async function start(env: Record<string, string> = {}) {
 describe('the local runtime and the simulated marketplaces', () => {
   beforeEach(() => {
     // the runtime copies its `env` option into process.env (handlers read it there)
-    for (const name of ['VASTAI_API_KEY', 'VASTAI_API_URL', 'TENSORDOCK_API_TOKEN', 'TENSORDOCK_API_URL']) delete process.env[name];
+    for (const name of ['VASTAI_API_KEY', 'VASTAI_API_URL', 'TENSORDOCK_API_TOKEN', 'TENSORDOCK_API_URL'])
+      delete process.env[name];
   });
 
   it('without credentials, points both adapters at loopback simulators and nothing else', async () => {

@@ -19,12 +19,21 @@ import { tensorDockClient, vastClient } from './helpers.ts';
 
 describe('scenario validation', () => {
   it.each([
-    [{ vastai: { offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X', ssh: 'sometimes' }] } }, 'vastai.offers.0.ssh'],
-    [{ vastai: { offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X', boot_seconds: [9, 2] }] } }, 'min ≤ max'],
+    [
+      { vastai: { offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X', ssh: 'sometimes' }] } },
+      'vastai.offers.0.ssh',
+    ],
+    [
+      { vastai: { offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X', boot_seconds: [9, 2] }] } },
+      'min ≤ max',
+    ],
     [{ vastai: { offers: [{ gpu: 'RTX 4090', price: 0.3, location: 'X' }] } }, 'vastai.offers.0.vram_gb'],
     [{ tensordock: { list_envelope: 'xml' } }, 'tensordock.list_envelope'],
     [{ tensordock: { rate_limit_probability: 1.5 } }, 'tensordock.rate_limit_probability'],
-    [{ vastai: { offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X', count: 0 }] } }, 'vastai.offers.0.count'],
+    [
+      { vastai: { offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X', count: 0 }] } },
+      'vastai.offers.0.count',
+    ],
     [{ vastai: { offfers: [] } }, 'offfers'],
     [{ vastai: { hosts: { h: { ssh: 'ok', bot_seconds: 3 } } } }, 'bot_seconds'],
   ])('rejects %j, naming %s', (input, expected) => {
@@ -40,12 +49,25 @@ describe('scenario validation', () => {
         offers: [
           { gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X, US' },
           { gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X, US', host: 'flaky', count: 2 },
-          { gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X, US', host: 'flaky', ssh: 'ok', boot_seconds: [1, 2] },
+          {
+            gpu: 'RTX 4090',
+            vram_gb: 24,
+            price: 0.3,
+            location: 'X, US',
+            host: 'flaky',
+            ssh: 'ok',
+            boot_seconds: [1, 2],
+          },
         ],
       },
     });
     const [plain, onHost, , overridden] = vastAiOffers(scenario);
-    expect(plain!.behaviour).toEqual({ boot_seconds: [30, 30], ssh: 'refused', vanish_when_rented: false, unavailable: false });
+    expect(plain!.behaviour).toEqual({
+      boot_seconds: [30, 30],
+      ssh: 'refused',
+      vanish_when_rented: false,
+      unavailable: false,
+    });
     expect(onHost!.behaviour).toMatchObject({ boot_seconds: [30, 30], ssh: 'close_early', stop_after_seconds: 60 });
     expect(overridden!.behaviour).toMatchObject({ boot_seconds: [1, 2], ssh: 'ok', stop_after_seconds: 60 });
     // offers on a named host share its machine; the others each get their own
@@ -57,7 +79,10 @@ describe('scenario validation', () => {
   it('reads SIM_SCENARIO files and says clearly what is wrong with one', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'scenario-'));
     const good = path.join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify({ vastai: { offers: [{ gpu: 'L40S', vram_gb: 48, price: 0.8, location: 'X, DE' }] } }));
+    writeFileSync(
+      good,
+      JSON.stringify({ vastai: { offers: [{ gpu: 'L40S', vram_gb: 48, price: 0.8, location: 'X, DE' }] } }),
+    );
     expect(vastAiOffers(scenarioFromEnv({ SIM_SCENARIO: good })).map((o) => o.gpu)).toEqual(['L40S']);
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{"vastai": ');
@@ -125,8 +150,20 @@ describe('large markets', () => {
     const scenario = parseScenario({
       tensordock: {
         offers: [
-          { gpu: 'NVIDIA A40 PCIe 48GB', vram_gb: 48, price: 0.45, location: 'Dallas, Texas, United States', location_id },
-          { gpu: 'NVIDIA L4 PCIe 24GB', vram_gb: 24, price: 0.25, location: 'Dallas, Texas, United States', location_id },
+          {
+            gpu: 'NVIDIA A40 PCIe 48GB',
+            vram_gb: 48,
+            price: 0.45,
+            location: 'Dallas, Texas, United States',
+            location_id,
+          },
+          {
+            gpu: 'NVIDIA L4 PCIe 24GB',
+            vram_gb: 24,
+            price: 0.25,
+            location: 'Dallas, Texas, United States',
+            location_id,
+          },
         ],
       },
     });

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { runSimCommand, shellWords } from '../../local/sim/shell.ts';
 
-const machine = { hostname: 'C.12345', gpuName: 'NVIDIA GeForce RTX 4090', gpuCount: 2, vramMiB: 24564, diskGb: 50, cudaVersion: 12.8 };
+const machine = {
+  hostname: 'C.12345',
+  gpuName: 'NVIDIA GeForce RTX 4090',
+  gpuCount: 2,
+  vramMiB: 24564,
+  diskGb: 50,
+  cudaVersion: 12.8,
+};
 
 describe('simulated commands', () => {
   it('echo handles quoting, -n and chains', () => {
@@ -19,7 +26,9 @@ describe('simulated commands', () => {
     expect(runSimCommand('nvidia-smi --query-gpu=name,memory.total --format=csv,noheader', machine).stdout).toBe(
       'NVIDIA GeForce RTX 4090, 24564 MiB\nNVIDIA GeForce RTX 4090, 24564 MiB\n',
     );
-    expect(runSimCommand('nvidia-smi --query-gpu=count,memory.total --format=csv,noheader,nounits', machine).stdout).toBe('2, 24564\n2, 24564\n');
+    expect(
+      runSimCommand('nvidia-smi --query-gpu=count,memory.total --format=csv,noheader,nounits', machine).stdout,
+    ).toBe('2, 24564\n2, 24564\n');
     const table = runSimCommand('nvidia-smi', machine).stdout;
     expect(table).toContain('CUDA Version: 12.8');
     expect(table.match(/24564MiB/g)).toHaveLength(2);
@@ -28,7 +37,11 @@ describe('simulated commands', () => {
   });
 
   it('anything else exits 127 with the shell message', () => {
-    expect(runSimCommand('python3 -c "print(1)"', machine)).toEqual({ stdout: '', stderr: 'bash: python3: command not found\n', code: 127 });
+    expect(runSimCommand('python3 -c "print(1)"', machine)).toEqual({
+      stdout: '',
+      stderr: 'bash: python3: command not found\n',
+      code: 127,
+    });
     expect(runSimCommand("echo 'unterminated", machine).code).toBe(2);
   });
 

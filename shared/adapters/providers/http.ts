@@ -137,7 +137,9 @@ export class ProviderHttp {
 
   /** A bounded, single-line, credential-free excerpt of a provider's text (bodies can be HTML pages). */
   snippet(text: string): string {
-    let plain = /^\s*</.test(text) ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
+    let plain = /^\s*</.test(text)
+      ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')
+      : text;
     plain = this.scrub(plain).replace(/\s+/g, ' ').trim();
     if (plain === '') return '(empty body)';
     return plain.length > MAX_SNIPPET ? `${plain.slice(0, MAX_SNIPPET)}…` : plain;

@@ -137,9 +137,14 @@ export function tensorDockLocation(parts: (string | null | undefined)[]): string
 export function gpuNameFromV0Name(v0Name: string): string {
   const parts = v0Name.toLowerCase().split('-');
   let model = (parts[0] ?? '').replace(/^(nvidia)?(geforce|tesla)?/, '');
-  model = model.replace(/^rtx(\d)/, 'RTX $1').replace(/^rtx(a\d)/, 'RTX $1').replace(/^gtx(\d)/, 'GTX $1');
+  model = model
+    .replace(/^rtx(\d)/, 'RTX $1')
+    .replace(/^rtx(a\d)/, 'RTX $1')
+    .replace(/^gtx(\d)/, 'GTX $1');
   const formFactor = parts.find((p) => /^(sxm\d?|nvl)$/.test(p));
-  return normalizeGpuName(`${model.toUpperCase().replace(/^(RTX|GTX) /, '$1 ')}${formFactor ? ` ${formFactor.toUpperCase()}` : ''}`);
+  return normalizeGpuName(
+    `${model.toUpperCase().replace(/^(RTX|GTX) /, '$1 ')}${formFactor ? ` ${formFactor.toUpperCase()}` : ''}`,
+  );
 }
 
 /** VRAM per GPU from "… PCIe 24GB" or "…-24gb". */
@@ -152,7 +157,10 @@ export function vramFromName(...names: (string | null | undefined)[]): number | 
 }
 
 /** provider_offer_id `<location uuid>/<v0Name>`, or the offer id `tensordock-<location uuid>-<v0Name>`. */
-export function tensorDockOfferParts(offer: Pick<Offer, 'id' | 'provider_offer_id'>): { locationId: string; v0Name: string } {
+export function tensorDockOfferParts(offer: Pick<Offer, 'id' | 'provider_offer_id'>): {
+  locationId: string;
+  v0Name: string;
+} {
   const own = offer.provider_offer_id?.trim() ?? '';
   const slash = own.indexOf('/');
   if (slash > 0 && slash < own.length - 1) return { locationId: own.slice(0, slash), v0Name: own.slice(slash + 1) };
@@ -307,7 +315,8 @@ export class TensorDockClient implements ProviderClient {
   async createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }> {
     const { locationId, v0Name } = tensorDockOfferParts(request.offer);
     const keys = checkPublicKeys(request.ssh_public_keys);
-    if (keys.length === 0) throw new InvalidProviderRequestError('TensorDock needs an SSH key', { field: 'ssh_public_keys' });
+    if (keys.length === 0)
+      throw new InvalidProviderRequestError('TensorDock needs an SSH key', { field: 'ssh_public_keys' });
     const body = {
       data: {
         type: 'virtualmachine',
@@ -343,10 +352,13 @@ export class TensorDockClient implements ProviderClient {
       const id = isRecord(data) && typeof data['id'] === 'string' ? data['id'].trim() : '';
       if (id) return { instance_id: id };
       // it may exist all the same; a retry finds it by its name
-      throw new ProviderUnavailableError(`tensordock create instance: no instance id in the answer: ${this.http.snippet(res.text)}`, {
-        provider: 'tensordock',
-        http_status: res.status,
-      });
+      throw new ProviderUnavailableError(
+        `tensordock create instance: no instance id in the answer: ${this.http.snippet(res.text)}`,
+        {
+          provider: 'tensordock',
+          http_status: res.status,
+        },
+      );
     }
     const message = errorText(res);
     if (CAPACITY.test(message) || (res.status === 404 && !embeddedStatus(res))) {

@@ -80,11 +80,23 @@ const ListPage = z.looseObject({
   next_token: z.string().nullish(),
 });
 
-const STARTING = new Set(['', 'created', 'creating', 'loading', 'scheduling', 'starting', 'provisioning', 'booting', 'rebooting']);
+const STARTING = new Set([
+  '',
+  'created',
+  'creating',
+  'loading',
+  'scheduling',
+  'starting',
+  'provisioning',
+  'booting',
+  'rebooting',
+]);
 const STOPPED = new Set(['stopped', 'exited', 'offline', 'frozen', 'error', 'unloaded', 'destroyed', 'deleted']);
 
 /** Vast's `actual_status` (plus intent and status message) as an InstanceStatus. */
-export function vastStatus(instance: Pick<VastInstance, 'actual_status' | 'intended_status' | 'cur_state' | 'status_msg'>): InstanceStatus {
+export function vastStatus(
+  instance: Pick<VastInstance, 'actual_status' | 'intended_status' | 'cur_state' | 'status_msg'>,
+): InstanceStatus {
   const actual = (instance.actual_status ?? '').trim().toLowerCase();
   const intended = (instance.intended_status ?? '').trim().toLowerCase();
   if (instance.cur_state?.trim().toLowerCase() === 'unloaded') return 'stopped';
@@ -141,7 +153,8 @@ export function toInstance(raw: VastInstance): Instance {
     provider_status: raw.actual_status?.trim() || 'null',
     status_message: raw.status_msg?.trim() || undefined,
     ssh: vastSshEndpoint(raw),
-    ports: ip && ports.size > 0 ? Object.fromEntries([...ports].map(([k, port]) => [k, { host: ip, port }])) : undefined,
+    ports:
+      ip && ports.size > 0 ? Object.fromEntries([...ports].map(([k, port]) => [k, { host: ip, port }])) : undefined,
     price_per_hour: raw.dph_total ?? undefined,
     created_at: raw.start_date ? new Date(raw.start_date * 1000).toISOString() : undefined,
   };
@@ -292,13 +305,20 @@ export class VastAiClient implements ProviderClient {
       });
     }
     if (res.status === 404 && !isAuthFailure(res)) {
-      throw new OfferUnavailableError(`vastai offer ${askId} not found`, { provider: 'vastai', offer_id: request.offer.id, http_status: 404 });
+      throw new OfferUnavailableError(`vastai offer ${askId} not found`, {
+        provider: 'vastai',
+        offer_id: request.offer.id,
+        http_status: 404,
+      });
     }
     if (res.status < 300) {
-      throw new InvalidProviderRequestError(`vastai create instance: no instance id in the answer: ${this.http.snippet(res.text)}`, {
-        provider: 'vastai',
-        http_status: res.status,
-      });
+      throw new InvalidProviderRequestError(
+        `vastai create instance: no instance id in the answer: ${this.http.snippet(res.text)}`,
+        {
+          provider: 'vastai',
+          http_status: res.status,
+        },
+      );
     }
     throw this.error('create instance', res);
   }
@@ -348,7 +368,9 @@ export class VastAiClient implements ProviderClient {
       const next = body.data.next_token?.trim();
       if (!next) return instances;
       if (seenTokens.has(next)) {
-        throw new ProviderUnavailableError('vastai list instances: pagination repeated a token', { provider: 'vastai' });
+        throw new ProviderUnavailableError('vastai list instances: pagination repeated a token', {
+          provider: 'vastai',
+        });
       }
       seenTokens.add(next);
       token = next;
@@ -386,10 +408,13 @@ export class VastAiClient implements ProviderClient {
         missing = await this.missingKeys(instanceId, keys);
       }
       if (missing.length > 0) {
-        throw new ProviderUnavailableError(`vastai: ${missing.length} ssh key(s) not listed on the instance after attach`, {
-          provider: 'vastai',
-          instance_id: instanceId,
-        });
+        throw new ProviderUnavailableError(
+          `vastai: ${missing.length} ssh key(s) not listed on the instance after attach`,
+          {
+            provider: 'vastai',
+            instance_id: instanceId,
+          },
+        );
       }
     } catch (err) {
       await this.destroyInstance(instanceId).catch((destroyErr: unknown) => {
@@ -415,7 +440,9 @@ export class VastAiClient implements ProviderClient {
     });
     if (res.status >= 300) throw this.error('attach ssh key', res);
     if (isRecord(res.json) && res.json['success'] === false) {
-      throw new InvalidProviderRequestError(`vastai attach ssh key: ${this.http.snippet(res.text)}`, { provider: 'vastai' });
+      throw new InvalidProviderRequestError(`vastai attach ssh key: ${this.http.snippet(res.text)}`, {
+        provider: 'vastai',
+      });
     }
   }
 
