@@ -113,7 +113,12 @@ export class Market {
   start(): Record<string, unknown> {
     const file = this.file();
     if (file && existsSync(file)) {
-      const state = JSON.parse(readFileSync(file, 'utf8')) as Persisted;
+      let state: Persisted;
+      try {
+        state = JSON.parse(readFileSync(file, 'utf8')) as Persisted;
+      } catch (err) {
+        throw new Error(`simulator state ${file} is unreadable (${(err as Error).message}); move it away to start afresh`);
+      }
       for (const key of state.rented ?? []) this.rented.add(key);
       for (const instance of state.instances ?? []) {
         this.instancesById.set(instance.id, instance);
@@ -172,7 +177,7 @@ export class Market {
       created_at: now,
       loading_at: now + Math.min(1000, boot / 4),
       ready_at: now + Math.max(boot, ipDelay),
-      ip_at: now + Math.min(ipDelay, boot),
+      ip_at: now + ipDelay,
       stop_at:
         offer.behaviour.stop_after_seconds !== undefined ? now + offer.behaviour.stop_after_seconds * 1000 : undefined,
       vanish_at:
