@@ -6,7 +6,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { startLocalRuntime } from '../../local/runtime.ts';
 import { parseScenario } from '../../local/sim/scenario.ts';
-import { providerRegistryFromEnv } from '../../shared/adapters/providers/registry.ts';
+import { providerRegistry, providerRegistryFromEnv } from '../../shared/adapters/providers/registry.ts';
 import type { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
 import type { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
 
@@ -48,7 +48,8 @@ describe('the local runtime and the simulated marketplaces', () => {
       expect(process.env['TENSORDOCK_API_URL']).toBe(tensordock!.url);
 
       // the registry the handlers use builds its adapters on those URLs
-      const clients = await providerRegistryFromEnv().all();
+      const clients = await providerRegistry().all();
+      expect(await providerRegistry().get('vastai')).toBe(clients[0]);
       expect(clients.map((c) => [c.name, (c as VastAiClient | TensorDockClient).baseUrl])).toEqual([
         ['vastai', vastai!.url],
         ['tensordock', tensordock!.url],

@@ -162,3 +162,14 @@ export function providerRegistryFromEnv(deps: RegistryDependencies = {}): Provid
     },
   };
 }
+
+let shared: ProviderRegistry | undefined;
+
+/**
+ * The process-wide registry over process.env. Handlers should use this one: in the local runtime every handler
+ * runs in one process, and one registry means one rate limiter per provider for all of them.
+ */
+export function providerRegistry(): ProviderRegistry {
+  shared ??= providerRegistryFromEnv();
+  return shared;
+}
