@@ -7,7 +7,7 @@ import { freePort } from '../free-port.ts';
 import { between, seededRandom } from './random.ts';
 import type { SimOffer } from './scenario.ts';
 import type { SimMachine } from './shell.ts';
-import { newHostKey, type SshListenMode, SimSshHost } from './ssh-host.ts';
+import { isUsableHostKey, newHostKey, type SshListenMode, SimSshHost } from './ssh-host.ts';
 
 export type SimProviderName = 'vastai' | 'tensordock';
 
@@ -121,6 +121,8 @@ export class Market {
       }
       for (const key of state.rented ?? []) this.rented.add(key);
       for (const instance of state.instances ?? []) {
+        // state written before host keys were checked may hold one of ssh2's malformed keys
+        if (!isUsableHostKey(instance.host_key)) instance.host_key = newHostKey();
         this.instancesById.set(instance.id, instance);
         this.scheduleTransitions(instance);
       }

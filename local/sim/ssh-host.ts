@@ -156,7 +156,16 @@ export class SimSshHost {
 
 /** A fresh ed25519 host key for a new simulated instance. */
 export function newHostKey(): string {
-  return utils.generateKeyPairSync('ed25519').private;
+  // ssh2 1.17's keygen strips leading zero bytes of the ed25519 public key, so about one key in 256 comes out
+  // malformed (unusable even by ssh2 itself): draw again until the key parses
+  for (;;) {
+    const key = utils.generateKeyPairSync('ed25519').private;
+    if (isUsableHostKey(key)) return key;
+  }
+}
+
+export function isUsableHostKey(key: string): boolean {
+  return !(utils.parseKey(key) instanceof Error);
 }
 
 /** true when the text is an OpenSSH public key ssh2 can read */

@@ -12,9 +12,15 @@ export interface KeyPair {
   public: string;
 }
 
+/** An ed25519 pair; ssh2's keygen sometimes makes a malformed one (a 31-byte public key), so check and redraw. */
 export function keyPair(comment = 'test@gpu-shopper'): KeyPair {
-  const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  return { private: kp.private, public: kp.public };
+  for (;;) {
+    const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    const pub = ssh2.utils.parseKey(kp.public);
+    if (!(ssh2.utils.parseKey(kp.private) instanceof Error) && !(pub instanceof Error)) {
+      return { private: kp.private, public: kp.public };
+    }
+  }
 }
 
 export interface ExecResult {
