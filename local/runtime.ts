@@ -10,6 +10,8 @@ import { freePort } from './free-port.ts';
 import { type Authorizer, LocalHttpServer } from './http-server.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { type LocalSims, startLocalSims } from './sim/local-sims.ts';
+import type { Scenario } from './sim/scenario.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { ensureTable } from './table-setup.ts';
 
@@ -36,6 +38,8 @@ export interface LocalRuntimeOptions {
   env?: Record<string, string>;
   authorizer?: Authorizer;
   log?: (line: string) => void;
+  /** scenario of the simulated marketplaces (default: the file in SIM_SCENARIO, else the built-in one) */
+  simScenario?: Scenario;
 }
 
 export interface LocalRuntime {
@@ -48,6 +52,8 @@ export interface LocalRuntime {
   lambdas: LambdaHost;
   stepFunctions: LocalStepFunctions;
   scheduler: LocalScheduler;
+  /** the simulated marketplaces of the providers without a real credential */
+  sims: LocalSims;
   stop(): Promise<void>;
 }
 
@@ -77,6 +83,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   mkdirSync(dataDir, { recursive: true });
   const deploymentId = loadDeploymentId(dataDir, options.deploymentId);
   const tableName = options.tableName ?? 'gpu-shopper';
+  // a provider without a real credential is served by its simulated marketplace
+  const sims = await startLocalSims({
+    env: { ...process.env, ...options.env },
+    dataDir: options.inMemory ? undefined : path.join(dataDir, 'sim'),
+    scenario: options.simScenario,
+    log,
+  });
 
   // Every handler reads its configuration from the environment at module load, exactly as in Lambda, so the
   // endpoints are chosen first and handlers are only imported afterwards.
@@ -103,6 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     DEPLOYMENT_ID: deploymentId,
     DATA_DIR: dataDir,
     APP_VERSION: readVersion(),
+    ...sims.env,
     ...Object.fromEntries(stateMachines.map((m) => [m.arnEnv, stepFunctions.stateMachineArn(m.id)])),
     ...options.env,
   });
@@ -130,6 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await server.close();
     await stepFunctions.close();
     await ddb?.stop();
+    await sims.stop();
   };
 
   try {
@@ -162,6 +177,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     lambdas,
     stepFunctions,
     scheduler,
+    sims,
     stop,
   };
 }

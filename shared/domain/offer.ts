@@ -35,16 +35,28 @@ export interface Offer {
   fetched_at: string;
 }
 
-/** "GeForce RTX 4090", "NVIDIA GeForce RTX 4090 PCIe 24GB", "rtx4090" → "RTX 4090" */
+/**
+ * "GeForce RTX 4090", "NVIDIA GeForce RTX 4090 PCIe 24GB", "rtx4090" → "RTX 4090". Memory sizes and the PCIe
+ * form factor (the default) are dropped and SXM generations are merged ("A100 SXM4", "H100 SXM5" → "… SXM"),
+ * so the same card gets the same name on Vast.ai and TensorDock.
+ */
 export function normalizeGpuName(raw: string): string {
-  let name = raw.trim().replace(/_/g, ' ');
+  let name = raw.trim().replace(/_/g, ' ').replace(/\s+/g, ' ');
   name = name.replace(/^(nvidia\s+)?(geforce\s+|tesla\s+)?/i, '');
-  name = name.replace(/\s+(pcie|sxm\d?|nvl)?\s*\d+\s*gb$/i, (m) => (/sxm|nvl/i.test(m) ? ` ${m.trim().split(/\s+/)[0]}` : ''));
-  name = name.replace(/^rtx\s*(\d)/i, 'RTX $1').replace(/^gtx\s*(\d)/i, 'GTX $1');
-  return name.replace(/\s+/g, ' ').trim();
+  name = name.replace(/\s*\b\d+\s*gb$/i, '');
+  name = name.replace(/\s+pcie$/i, '');
+  name = name.replace(/\s+sxm\d?$/i, ' SXM').replace(/\s+nvl$/i, ' NVL');
+  name = name
+    .replace(/^rtx\s*(\d)/i, 'RTX $1')
+    .replace(/^rtx\s*a(\d)/i, 'RTX A$1')
+    .replace(/^gtx\s*(\d)/i, 'GTX $1');
+  name = name.replace(/(\d)\s*ti$/i, '$1 Ti');
+  return name.trim();
 }
 
 /** A comparison key for GPU names: "RTX4090", "rtx 4090" and "RTX 4090" are the same GPU. */
 export function gpuKey(name: string): string {
-  return normalizeGpuName(name).toLowerCase().replace(/[^a-z0-9]/g, '');
+  return normalizeGpuName(name)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }

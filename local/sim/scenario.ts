@@ -1,0 +1,401 @@
+// The scenario of the simulated marketplaces: which offers exist, and how their instances behave (boot delay,
+// SSH faults, stops, vanishing) and how the APIs misbehave (429s, 5xx, slow listings, listing lag).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { stableInt, stableUuid } from './random.ts';
+
+const Seconds = z.number().nonnegative().max(86_400);
+/** seconds: a number, or [min, max] for a random value in between */
+const Range = z
+  .union([Seconds, z.tuple([Seconds, Seconds])])
+  .transform((v): [number, number] => (typeof v === 'number' ? [v, v] : v))
+  .refine(([min, max]) => min <= max, 'a range [min, max] needs min ≤ max');
+const Probability = z.number().min(0).max(1);
+
+export const SSH_MODES = ['ok', 'never', 'refused', 'close_early', 'reject_auth'] as const;
+export type SshMode = (typeof SSH_MODES)[number];
+
+const BehaviourFields = {
+  /** seconds from create until SSH answers */
+  boot_seconds: Range.optional(),
+  /**
+   * ok — key login works; never — TCP accepted, no banner ever; refused — nothing listens;
+   * close_early — banner, then the connection drops during the handshake; reject_auth — every key refused
+   */
+  ssh: z.enum(SSH_MODES).optional(),
+  /** the instance stops by itself this long after create (Vast `exited`, TensorDock `stopped`) */
+  stop_after_seconds: Seconds.optional(),
+  /** the instance disappears this long after create (GET null/404, gone from lists) */
+  vanish_after_seconds: Seconds.optional(),
+  /** renting the offer removes it from the listing; later creates on it fail as "gone" */
+  vanish_when_rented: z.boolean().optional(),
+  /** listed, but every create answers "gone" (Vast no_such_ask, TensorDock "No available nodes") */
+  unavailable: z.boolean().optional(),
+};
+const Behaviour = z.strictObject(BehaviourFields);
+
+const OfferTemplate = z.strictObject({
+  ...BehaviourFields,
+  /** the provider's own name: "RTX 5060 Ti" on Vast.ai, "NVIDIA GeForce RTX 4090 PCIe 24GB" on TensorDock */
+  gpu: z.string().min(1).max(100),
+  /** GPUs per offer (Vast `num_gpus`; TensorDock `max_count`) */
+  gpu_count: z.number().int().min(1).max(16).default(1),
+  /** per GPU */
+  vram_gb: z.number().positive().max(1024),
+  /** USD/h: Vast `dph_base` (storage is added per `allocated_storage`), TensorDock `price_per_hr` (per GPU) */
+  price: z.number().nonnegative().max(1000),
+  /** Vast "California, US"; TensorDock "City, State, Country" */
+  location: z.string().min(1).max(200),
+  /** the physical host (Vast machine / TensorDock hostnode): host behaviours apply, offers on it share it */
+  host: z.string().min(1).max(100).optional(),
+  /** how many offers this template makes */
+  count: z.number().int().min(1).max(100_000).default(1),
+  /** Vast reliability2 */
+  reliability: Probability.optional(),
+  /** Vast cuda_max_good */
+  cuda: z.number().positive().max(100).optional(),
+  /** TensorDock tier (1–4) */
+  tier: z.number().int().min(0).max(4).optional(),
+  /** TensorDock GPU key, e.g. "geforcertx4090-pcie-24gb" (derived from `gpu` when absent) */
+  v0_name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/)
+    .max(100)
+    .optional(),
+  /** TensorDock location uuid; templates with the same one share a location */
+  location_id: z.string().uuid().optional(),
+});
+
+const ProviderFields = {
+  /** the only key accepted; any non-empty key when absent */
+  api_key: z.string().min(1).optional(),
+  defaults: Behaviour.prefault({}),
+  hosts: z.record(z.string(), Behaviour).prefault({}),
+  offers: z.array(OfferTemplate).prefault([]),
+  /** chance that any API request answers 429 */
+  rate_limit_probability: Probability.default(0),
+  /** chance that any API request answers 5xx */
+  server_error_probability: Probability.default(0),
+  /** chance that a create is carried out but answered with a 502 */
+  lost_create_response_probability: Probability.default(0),
+  /** how long an offer listing takes */
+  listing_latency_seconds: Range.prefault(0),
+  /** a new instance is missing from instance lists for this long */
+  listing_lag_seconds: Seconds.default(0),
+};
+
+const VastAiScenario = z.strictObject({
+  ...ProviderFields,
+  /** status of the no_such_ask answer: 400 was observed live, 404/410 are documented */
+  no_such_ask_status: z.union([z.literal(400), z.literal(404), z.literal(410)]).default(400),
+  /** most instances per page of GET /api/v1/instances/ */
+  page_size: z.number().int().min(1).max(25).default(25),
+});
+
+const TensorDockScenario = z.strictObject({
+  ...ProviderFields,
+  /** an instance is `running` with ipAddress "" for this long */
+  ip_delay_seconds: Range.prefault([2, 4]),
+  /** the GET /instances envelope: data array; data.instances; JSON:API attributes (documented); list object */
+  list_envelope: z.enum(['data_array', 'data_instances', 'jsonapi', 'jsonapi_list']).default('jsonapi'),
+});
+
+export const ScenarioSchema = z.strictObject({
+  seed: z.number().int().default(1),
+  vastai: VastAiScenario.prefault({}),
+  tensordock: TensorDockScenario.prefault({}),
+});
+
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type VastAiScenarioConfig = Scenario['vastai'];
+export type TensorDockScenarioConfig = Scenario['tensordock'];
+type ProviderScenario = VastAiScenarioConfig | TensorDockScenarioConfig;
+type TemplateConfig = ProviderScenario['offers'][number];
+
+export interface Behaviour {
+  boot_seconds: [number, number];
+  ssh: SshMode;
+  stop_after_seconds?: number;
+  vanish_after_seconds?: number;
+  vanish_when_rented: boolean;
+  unavailable: boolean;
+}
+
+const BASE_BEHAVIOUR: Behaviour = { boot_seconds: [5, 15], ssh: 'ok', vanish_when_rented: false, unavailable: false };
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+export function parseScenario(input: unknown): Scenario {
+  const result = ScenarioSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ScenarioError(`invalid simulator scenario:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+export function loadScenarioFile(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(`cannot read simulator scenario ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ScenarioError(`simulator scenario ${file} is not JSON: ${(err as Error).message}`);
+  }
+  return parseScenario(json);
+}
+
+/** One concrete offer of a simulated marketplace. */
+export interface SimOffer {
+  /** Vast ask id; TensorDock `<location uuid>/<v0Name>` */
+  key: string;
+  gpu: string;
+  gpu_count: number;
+  vram_gb: number;
+  price: number;
+  location: string;
+  host: string;
+  reliability: number;
+  cuda: number;
+  tier: number;
+  /** Vast machine id */
+  machine_id: number;
+  /** TensorDock */
+  location_id: string;
+  v0_name: string;
+  behaviour: Behaviour;
+}
+
+function behaviourOf(provider: ProviderScenario, template: TemplateConfig, host: string): Behaviour {
+  const own: Partial<Behaviour> = {};
+  for (const key of Object.keys(BehaviourFields) as (keyof typeof BehaviourFields)[]) {
+    if (template[key] !== undefined) Object.assign(own, { [key]: template[key] });
+  }
+  return { ...BASE_BEHAVIOUR, ...strip(provider.defaults), ...strip(provider.hosts[host] ?? {}), ...own } as Behaviour;
+}
+
+function strip<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** "NVIDIA GeForce RTX 4090 PCIe 24GB" → "geforcertx4090-pcie-24gb" */
+export function deriveV0Name(gpu: string, vramGb: number): string {
+  const model = gpu
+    .toLowerCase()
+    .replace(/^nvidia\s+/, '')
+    .replace(/\b(pcie|\d+\s*gb)\b/g, '')
+    .replace(/[^a-z0-9]/g, '');
+  return `${model || 'gpu'}-pcie-${Math.round(vramGb)}gb`;
+}
+
+export function vastAiOffers(scenario: Scenario): SimOffer[] {
+  const config = scenario.vastai;
+  const offers: SimOffer[] = [];
+  let index = 0;
+  for (const template of config.offers) {
+    for (let i = 0; i < template.count; i++, index++) {
+      const askId = 30_000_000 + index;
+      const host = template.host ?? `vast-machine-${100_000 + index}`;
+      offers.push({
+        key: String(askId),
+        gpu: template.gpu,
+        gpu_count: template.gpu_count,
+        vram_gb: template.vram_gb,
+        price: template.price,
+        location: template.location,
+        host,
+        reliability: template.reliability ?? 0.99,
+        cuda: template.cuda ?? 12.8,
+        tier: template.tier ?? 0,
+        machine_id: template.host
+          ? stableInt(10_000, 99_999, scenario.seed, 'vast-host', template.host)
+          : 100_000 + index,
+        location_id: '',
+        v0_name: '',
+        behaviour: behaviourOf(config, template, host),
+      });
+    }
+  }
+  return offers;
+}
+
+export function tensorDockOffers(scenario: Scenario): SimOffer[] {
+  const config = scenario.tensordock;
+  const offers: SimOffer[] = [];
+  config.offers.forEach((template, t) => {
+    const v0 = template.v0_name ?? deriveV0Name(template.gpu, template.vram_gb);
+    for (let i = 0; i < template.count; i++) {
+      const locationId = template.location_id ?? stableUuid(scenario.seed, 'td-location', t, i);
+      const host = template.host ?? `td-node-${locationId.slice(0, 8)}`;
+      offers.push({
+        key: `${locationId}/${v0}`,
+        gpu: template.gpu,
+        gpu_count: template.gpu_count,
+        vram_gb: template.vram_gb,
+        price: template.price,
+        location: template.location,
+        host,
+        reliability: 0,
+        cuda: template.cuda ?? 12.4,
+        tier: template.tier ?? 1,
+        machine_id: 0,
+        location_id: locationId,
+        v0_name: v0,
+        behaviour: behaviourOf(config, template, host),
+      });
+    }
+  });
+  return offers;
+}
+
+/**
+ * The built-in market, after the field report: RTX 5060 Ti offers on Vast.ai boot in a few seconds; Vast.ai
+ * RTX 3090 offers sit on a host whose SSH never answers; TensorDock listings take 3–5 s; a handful of other
+ * GPUs (and TensorDock's usual stale stock and H100s that stop right after create) make the inventory look real.
+ */
+export const DEFAULT_SCENARIO: ScenarioInput = {
+  seed: 20260131,
+  vastai: {
+    defaults: { boot_seconds: [8, 20] },
+    hosts: { 'vast-ssh9-host': { ssh: 'never', boot_seconds: [3, 6] } },
+    offers: [
+      {
+        gpu: 'RTX 5060 Ti',
+        vram_gb: 16,
+        price: 0.054,
+        location: 'Texas, US',
+        count: 4,
+        boot_seconds: [2, 5],
+        cuda: 12.8,
+        reliability: 0.996,
+      },
+      {
+        gpu: 'RTX 5060 Ti',
+        vram_gb: 16,
+        price: 0.062,
+        location: 'Quebec, CA',
+        count: 3,
+        boot_seconds: [2, 5],
+        cuda: 12.8,
+        reliability: 0.992,
+      },
+      {
+        gpu: 'RTX 5060 Ti',
+        gpu_count: 2,
+        vram_gb: 16,
+        price: 0.115,
+        location: 'Oregon, US',
+        count: 2,
+        boot_seconds: [2, 5],
+        cuda: 12.8,
+      },
+      {
+        gpu: 'RTX 3090',
+        vram_gb: 24,
+        price: 0.062,
+        location: 'Nevada, US',
+        host: 'vast-ssh9-host',
+        count: 5,
+        cuda: 12.4,
+        reliability: 0.985,
+      },
+      {
+        gpu: 'RTX 4090',
+        vram_gb: 24,
+        price: 0.35,
+        location: 'California, US',
+        count: 6,
+        cuda: 12.8,
+        reliability: 0.994,
+      },
+      { gpu: 'RTX 4090', gpu_count: 2, vram_gb: 24, price: 0.69, location: 'Sweden, SE', count: 2, cuda: 12.8 },
+      { gpu: 'RTX A5000', vram_gb: 24, price: 0.18, location: 'Ontario, CA', count: 3, cuda: 12.2 },
+      {
+        gpu: 'A100 SXM4',
+        vram_gb: 80,
+        price: 1.05,
+        location: 'Virginia, US',
+        count: 2,
+        cuda: 12.6,
+        reliability: 0.998,
+      },
+      { gpu: 'H100 SXM', vram_gb: 80, price: 2.2, location: 'Utah, US', count: 2, cuda: 12.8, reliability: 0.999 },
+      { gpu: 'L40S', vram_gb: 48, price: 0.79, location: 'Nordrhein-Westfalen, DE', count: 2, cuda: 12.6 },
+    ],
+  },
+  tensordock: {
+    listing_latency_seconds: [3, 5],
+    ip_delay_seconds: [2, 5],
+    defaults: { boot_seconds: [10, 20] },
+    offers: [
+      {
+        gpu: 'NVIDIA GeForce RTX 4090 PCIe 24GB',
+        v0_name: 'geforcertx4090-pcie-24gb',
+        vram_gb: 24,
+        gpu_count: 4,
+        price: 0.3966,
+        location: 'Chubbuck, Idaho, United States',
+        tier: 1,
+        count: 2,
+      },
+      {
+        gpu: 'NVIDIA GeForce RTX 3090 PCIe 24GB',
+        v0_name: 'geforcertx3090-pcie-24gb',
+        vram_gb: 24,
+        gpu_count: 2,
+        price: 0.2,
+        location: 'Joplin, Missouri, United States',
+        tier: 3,
+      },
+      {
+        gpu: 'NVIDIA A40 PCIe 48GB',
+        v0_name: 'a40-pcie-48gb',
+        vram_gb: 48,
+        gpu_count: 8,
+        price: 0.45,
+        location: 'Texas, Texas, United States',
+        tier: 4,
+      },
+      {
+        gpu: 'NVIDIA L4 PCIe 24GB',
+        v0_name: 'l4-pcie-24gb',
+        vram_gb: 24,
+        price: 0.25,
+        location: 'Manassas, Virginia, United States',
+        tier: 2,
+        unavailable: true,
+      },
+      {
+        gpu: 'NVIDIA RTX A6000 PCIe 48GB',
+        v0_name: 'rtxa6000-pcie-48gb',
+        vram_gb: 48,
+        gpu_count: 4,
+        price: 0.45,
+        location: 'Orlando, Florida, United States',
+        tier: 3,
+      },
+      {
+        gpu: 'NVIDIA H100 SXM5 80GB',
+        v0_name: 'h100-sxm5-80gb',
+        vram_gb: 80,
+        gpu_count: 8,
+        price: 2.0,
+        location: 'Dallas, Texas, United States',
+        tier: 3,
+        stop_after_seconds: 8,
+      },
+    ],
+  },
+};
+
+export function defaultScenario(): Scenario {
+  return parseScenario(DEFAULT_SCENARIO);
+}

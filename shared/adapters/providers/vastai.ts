@@ -1,0 +1,521 @@
+// Vast.ai adapter (https://console.vast.ai/api/v0). Facts it relies on: offers come from POST /bundles/,
+// a create is PUT /asks/{id}/ and keys are attached per instance afterwards, GET of a gone instance answers
+// 200 {"instances":null}, the instance list is paginated by next_token, and 429s carry no Retry-After.
+import { z } from 'zod';
+import type { Instance, InstanceStatus } from '../../domain/instance.ts';
+import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
+import {
+  InstanceNotFoundError,
+  InvalidProviderRequestError,
+  OfferUnavailableError,
+  ProviderAuthError,
+  ProviderUnavailableError,
+} from '../../domain/provider-errors.ts';
+import { logger } from '../../observability/powertools.ts';
+import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import { deepTrim, isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
+import { TokenBucket } from './rate-limiter.ts';
+import { checkPublicKeys, publicKeyBody } from './ssh-keys.ts';
+
+export const VASTAI_DEFAULT_URL = 'https://console.vast.ai/api/v0';
+const DEFAULT_IMAGE = 'nvidia/cuda:12.6.3-runtime-ubuntu22.04';
+const MIN_DISK_GB = 8;
+const MAX_LABEL = 256;
+const MAX_PAGES = 1000;
+
+export interface VastAiClientOptions {
+  apiKey: string;
+  baseUrl?: string;
+  /** default: about 1 request/s with a burst of 2 (Vast limits per endpoint with a minimum interval) */
+  limiter?: TokenBucket;
+  /** test seams and tuning for the HTTP layer */
+  http?: Pick<ProviderHttpOptions, 'fetch' | 'sleep' | 'random' | 'rateLimitBackoff' | 'transientBackoff'>;
+  defaultImage?: string;
+  /** most offers one search returns */
+  offerLimit?: number;
+  /** disk the offer prices include (`allocated_storage`); dph_total depends on it */
+  allocatedStorageGb?: number;
+  now?: () => Date;
+}
+
+const VastOffer = z.looseObject({
+  id: z.number().int().positive(),
+  machine_id: z.number().int().nullish(),
+  gpu_name: z.string().min(1),
+  num_gpus: z.number().int().positive(),
+  gpu_ram: z.number().nonnegative(),
+  dph_total: z.number().nonnegative(),
+  geolocation: z.string().nullish(),
+  reliability2: z.number().nullish(),
+  reliability: z.number().nullish(),
+  cuda_max_good: z.union([z.number(), z.string()]).nullish(),
+  cpu_cores_effective: z.number().nullish(),
+  cpu_cores: z.number().nullish(),
+  cpu_ram: z.number().nullish(),
+  disk_space: z.number().nullish(),
+  inet_down: z.number().nullish(),
+  rentable: z.boolean().nullish(),
+  rented: z.boolean().nullish(),
+});
+
+const VastInstanceSchema = z.looseObject({
+  id: z.number().int(),
+  label: z.string().nullish(),
+  actual_status: z.string().nullish(),
+  intended_status: z.string().nullish(),
+  cur_state: z.string().nullish(),
+  status_msg: z.string().nullish(),
+  ssh_host: z.string().nullish(),
+  ssh_port: z.union([z.number(), z.string()]).nullish(),
+  public_ipaddr: z.string().nullish(),
+  ports: z.unknown(),
+  image_runtype: z.string().nullish(),
+  dph_total: z.number().nullish(),
+  start_date: z.number().nullish(),
+});
+export type VastInstance = z.infer<typeof VastInstanceSchema>;
+
+const ListPage = z.looseObject({
+  instances: z.array(z.unknown()),
+  next_token: z.string().nullish(),
+});
+
+const STARTING = new Set([
+  '',
+  'created',
+  'creating',
+  'loading',
+  'scheduling',
+  'starting',
+  'provisioning',
+  'booting',
+  'rebooting',
+]);
+const STOPPED = new Set(['stopped', 'exited', 'offline', 'frozen', 'error', 'unloaded', 'destroyed', 'deleted']);
+
+/** Vast's `actual_status` (plus intent and status message) as an InstanceStatus. */
+export function vastStatus(
+  instance: Pick<VastInstance, 'actual_status' | 'intended_status' | 'cur_state' | 'status_msg'>,
+): InstanceStatus {
+  const actual = (instance.actual_status ?? '').trim().toLowerCase();
+  const intended = (instance.intended_status ?? '').trim().toLowerCase();
+  if (instance.cur_state?.trim().toLowerCase() === 'unloaded') return 'stopped';
+  if (actual === 'running') return intended === 'stopped' ? 'stopping' : 'running';
+  if (actual === 'created' && /oci runtime create failed/i.test(instance.status_msg ?? '')) return 'stopped';
+  if (STARTING.has(actual)) return 'starting';
+  if (STOPPED.has(actual)) return 'stopped';
+  return 'unknown';
+}
+
+function toPort(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
+}
+
+/** Docker-style `ports` ("22/tcp" → [{HostIp, HostPort:"40022"}]) as container port → host port. */
+function portMap(ports: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!isRecord(ports)) return out;
+  for (const [key, bindings] of Object.entries(ports)) {
+    const m = /^(\d+)\/tcp$/.exec(key.trim());
+    if (!m || !Array.isArray(bindings)) continue;
+    for (const binding of bindings) {
+      const port = isRecord(binding) ? toPort(binding['HostPort']) : undefined;
+      if (port) {
+        out.set(m[1]!, port);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The official CLI's ssh-url logic: direct `public_ipaddr` + mapped 22/tcp when present, else the proxy. */
+export function vastSshEndpoint(instance: VastInstance): Instance['ssh'] {
+  const ip = instance.public_ipaddr?.trim();
+  const direct = portMap(instance.ports).get('22');
+  if (ip && direct) return { host: ip, port: direct, user: 'root' };
+  const host = instance.ssh_host?.trim();
+  const port = toPort(instance.ssh_port);
+  if (!host || !port) return undefined;
+  // jupyter runtypes put SSH one port above the advertised one
+  return { host, port: /jupyter/i.test(instance.image_runtype ?? '') ? port + 1 : port, user: 'root' };
+}
+
+export function toInstance(raw: VastInstance): Instance {
+  const ip = raw.public_ipaddr?.trim();
+  const ports = portMap(raw.ports);
+  return {
+    id: String(raw.id),
+    provider: 'vastai',
+    label: raw.label?.trim() || undefined,
+    status: vastStatus(raw),
+    provider_status: raw.actual_status?.trim() || 'null',
+    status_message: raw.status_msg?.trim() || undefined,
+    ssh: vastSshEndpoint(raw),
+    ports:
+      ip && ports.size > 0 ? Object.fromEntries([...ports].map(([k, port]) => [k, { host: ip, port }])) : undefined,
+    price_per_hour: raw.dph_total ?? undefined,
+    created_at: raw.start_date ? new Date(raw.start_date * 1000).toISOString() : undefined,
+  };
+}
+
+function instancePath(instanceId: string): string {
+  const id = instanceId.trim();
+  if (!/^\d{1,18}$/.test(id)) {
+    throw new InvalidProviderRequestError('Vast.ai instance ids are integers', { instance_id: id.slice(0, 40) });
+  }
+  return `/instances/${id}/`;
+}
+
+/** `vastai-29907796` (any case, surrounding space) or the bare ask id. */
+export function vastAskId(offer: Pick<Offer, 'id' | 'provider_offer_id'>): string {
+  const candidate = (offer.provider_offer_id || offer.id).trim().replace(/^vastai-/i, '');
+  if (!/^\d{1,18}$/.test(candidate)) {
+    throw new InvalidProviderRequestError('not a Vast.ai offer id', { offer_id: offer.id.slice(0, 80) });
+  }
+  return candidate;
+}
+
+export class VastAiClient implements ProviderClient {
+  readonly name = 'vastai' as const;
+  readonly baseUrl: string;
+  private readonly http: ProviderHttp;
+  private readonly v1Base: string;
+  private readonly defaultImage: string;
+  private readonly offerLimit: number;
+  private readonly allocatedStorageGb: number;
+  private readonly now: () => Date;
+
+  constructor(options: VastAiClientOptions) {
+    this.http = new ProviderHttp({
+      provider: 'vastai',
+      baseUrl: options.baseUrl ?? VASTAI_DEFAULT_URL,
+      credential: options.apiKey,
+      limiter: options.limiter ?? new TokenBucket({ ratePerSecond: 1, burst: 2 }),
+      ...options.http,
+    });
+    this.baseUrl = this.http.baseUrl;
+    this.v1Base = /\/api\/v0$/.test(this.baseUrl)
+      ? this.baseUrl.replace(/\/api\/v0$/, '/api/v1')
+      : `${new URL(this.baseUrl).origin}/api/v1`;
+    this.defaultImage = options.defaultImage ?? DEFAULT_IMAGE;
+    this.offerLimit = options.offerLimit ?? 10_000;
+    this.allocatedStorageGb = options.allocatedStorageGb ?? 50;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async listOffers(options: { signal?: AbortSignal } = {}): Promise<Offer[]> {
+    const res = await this.http.send({
+      method: 'POST',
+      path: '/bundles/',
+      body: {
+        rentable: { eq: true },
+        rented: { eq: false },
+        type: 'on-demand',
+        order: [['dph_total', 'asc']],
+        limit: this.offerLimit,
+        allocated_storage: this.allocatedStorageGb,
+      },
+      operation: 'search offers',
+      timeoutMs: 30_000,
+      idempotent: true, // a search has no side effects
+      signal: options.signal,
+    });
+    if (res.status >= 300) throw this.error('search offers', res);
+    const body = z.looseObject({ offers: z.array(z.unknown()) }).safeParse(res.json);
+    if (!body.success) throw this.malformed('search offers', res);
+    const fetchedAt = this.now().toISOString();
+    const offers: Offer[] = [];
+    let skipped = 0;
+    for (const item of body.data.offers) {
+      const parsed = VastOffer.safeParse(deepTrim(item));
+      if (!parsed.success) {
+        skipped++;
+        continue;
+      }
+      const o = parsed.data;
+      if (o.rentable === false || o.rented === true) continue;
+      offers.push({
+        id: `vastai-${o.id}`,
+        provider: 'vastai',
+        provider_offer_id: String(o.id),
+        gpu_type: normalizeGpuName(o.gpu_name),
+        gpu_count: o.num_gpus,
+        vram_gb: Math.round(o.gpu_ram / 1024),
+        price_per_hour: o.dph_total,
+        location: o.geolocation ?? '',
+        reliability: clamp01(o.reliability2 ?? o.reliability ?? 0),
+        cuda_version: parseCuda(o.cuda_max_good),
+        host_id: o.machine_id != null ? `vastai-machine-${o.machine_id}` : undefined,
+        cpu_cores: o.cpu_cores_effective ?? o.cpu_cores ?? undefined,
+        ram_gb: o.cpu_ram != null ? Math.round(o.cpu_ram / 1024) : undefined,
+        disk_gb: o.disk_space ?? undefined,
+        inet_down_mbps: o.inet_down ?? undefined,
+        fetched_at: fetchedAt,
+      });
+    }
+    if (skipped > 0) logger.warn('skipped malformed Vast.ai offers', { provider: 'vastai', skipped });
+    return offers;
+  }
+
+  async createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }> {
+    const askId = vastAskId(request.offer);
+    const keys = checkPublicKeys(request.ssh_public_keys);
+    if (request.label.length > MAX_LABEL) {
+      throw new InvalidProviderRequestError(`label longer than ${MAX_LABEL} characters`, { field: 'label' });
+    }
+    const env: Record<string, string> = { ...request.env };
+    for (const port of request.exposed_ports ?? []) env[`-p ${port}:${port}`] = '1';
+    const template = request.template_hash_id?.trim() || undefined;
+    // `price` is deliberately absent: sending it makes the instance interruptible
+    const body: Record<string, unknown> = {
+      client_id: 'me',
+      label: request.label,
+      disk: Math.max(MIN_DISK_GB, request.disk_gb),
+      // templates keep SSH only through the proxy; otherwise direct SSH where the host has open ports
+      runtype: template ? 'ssh_proxy' : 'ssh_direc ssh_proxy',
+      env,
+      ...(request.on_start ? { onstart: request.on_start } : {}),
+      ...(template ? { template_hash_id: template } : { image: request.image ?? this.defaultImage }),
+    };
+    if (template && request.image) body['image'] = request.image;
+
+    const res = await this.http.send({
+      method: 'PUT',
+      path: `/asks/${askId}/`,
+      body,
+      operation: 'create instance',
+      timeoutMs: 60_000,
+      idempotent: false,
+    });
+    const json = isRecord(res.json) ? res.json : {};
+    const contract = Number(json['new_contract']);
+    // success:false with new_contract>0 still means an instance exists (seen on bids)
+    if (res.status < 300 && Number.isInteger(contract) && contract > 0) {
+      const instanceId = String(contract);
+      await this.attachKeysOrDestroy(instanceId, keys);
+      return { instance_id: instanceId };
+    }
+    if (/no_such_ask/i.test(res.text)) {
+      throw new OfferUnavailableError(`vastai offer ${askId} is no longer available`, {
+        provider: 'vastai',
+        offer_id: request.offer.id,
+        http_status: res.status,
+      });
+    }
+    if (res.status === 404 && !isAuthFailure(res)) {
+      throw new OfferUnavailableError(`vastai offer ${askId} not found`, {
+        provider: 'vastai',
+        offer_id: request.offer.id,
+        http_status: 404,
+      });
+    }
+    if (res.status < 300) {
+      throw new InvalidProviderRequestError(
+        `vastai create instance: no instance id in the answer: ${this.http.snippet(res.text)}`,
+        {
+          provider: 'vastai',
+          http_status: res.status,
+        },
+      );
+    }
+    throw this.error('create instance', res);
+  }
+
+  async getInstance(instanceId: string): Promise<Instance> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: instancePath(instanceId),
+      query: { owner: 'me' },
+      operation: 'get instance',
+      timeoutMs: 15_000,
+      idempotent: true,
+    });
+    if (res.status === 404 && !isAuthFailure(res)) throw this.notFound(instanceId);
+    if (res.status >= 300) throw this.error('get instance', res);
+    if (!isRecord(res.json) || !('instances' in res.json)) throw this.malformed('get instance', res);
+    let raw = res.json['instances'];
+    if (Array.isArray(raw)) raw = raw.find((i) => isRecord(i) && String(i['id']) === instanceId.trim()) ?? null;
+    if (raw == null) throw this.notFound(instanceId);
+    const parsed = VastInstanceSchema.safeParse(deepTrim(raw));
+    if (!parsed.success) throw this.malformed('get instance', res);
+    return toInstance(parsed.data);
+  }
+
+  async listInstances(): Promise<Instance[]> {
+    const instances: Instance[] = [];
+    const seenTokens = new Set<string>();
+    let token: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const res = await this.http.send({
+        method: 'GET',
+        path: `${this.v1Base}/instances/`,
+        query: { limit: 25, after_token: token },
+        operation: 'list instances',
+        timeoutMs: 30_000,
+        idempotent: true,
+      });
+      if (res.status >= 300) throw this.error('list instances', res);
+      const body = ListPage.safeParse(res.json);
+      if (!body.success) throw this.malformed('list instances', res);
+      for (const item of body.data.instances) {
+        const parsed = VastInstanceSchema.safeParse(deepTrim(item));
+        // one unreadable item makes the listing incomplete, and an incomplete listing must not be used
+        if (!parsed.success) throw this.malformed('list instances', res);
+        instances.push(toInstance(parsed.data));
+      }
+      const next = body.data.next_token?.trim();
+      if (!next) return instances;
+      if (seenTokens.has(next)) {
+        throw new ProviderUnavailableError('vastai list instances: pagination repeated a token', {
+          provider: 'vastai',
+        });
+      }
+      seenTokens.add(next);
+      token = next;
+    }
+    throw new ProviderUnavailableError(`vastai list instances: more than ${MAX_PAGES} pages`, { provider: 'vastai' });
+  }
+
+  async destroyInstance(instanceId: string): Promise<void> {
+    const res = await this.http.send({
+      method: 'DELETE',
+      path: instancePath(instanceId),
+      body: {},
+      operation: 'destroy instance',
+      timeoutMs: 30_000,
+      idempotent: true,
+    });
+    // a 404 can also mean a bad key ("Invalid user key"), which must not pass for "already gone"
+    if ((res.status === 404 && !isAuthFailure(res)) || isGoneBody(res.json)) return;
+    if (res.status >= 300) throw this.error('destroy instance', res);
+    if (isRecord(res.json) && res.json['success'] === false) {
+      throw new InvalidProviderRequestError(`vastai destroy instance: ${this.http.snippet(res.text)}`, {
+        provider: 'vastai',
+        instance_id: instanceId,
+      });
+    }
+  }
+
+  /** Attaches each key and confirms the instance lists it; on failure the new instance is destroyed again. */
+  private async attachKeysOrDestroy(instanceId: string, keys: string[]): Promise<void> {
+    try {
+      for (const key of keys) await this.attachKey(instanceId, key);
+      let missing = await this.missingKeys(instanceId, keys);
+      if (missing.length > 0) {
+        for (const key of missing) await this.attachKey(instanceId, key);
+        missing = await this.missingKeys(instanceId, keys);
+      }
+      if (missing.length > 0) {
+        throw new ProviderUnavailableError(
+          `vastai: ${missing.length} ssh key(s) not listed on the instance after attach`,
+          {
+            provider: 'vastai',
+            instance_id: instanceId,
+          },
+        );
+      }
+    } catch (err) {
+      await this.destroyInstance(instanceId).catch((destroyErr: unknown) => {
+        // the label still marks it as ours: the reconciler destroys it if nothing else does
+        logger.error('could not destroy a Vast.ai instance whose keys failed to attach', {
+          provider: 'vastai',
+          instance_id: instanceId,
+          error: (destroyErr as Error).message,
+        });
+      });
+      throw err;
+    }
+  }
+
+  private async attachKey(instanceId: string, key: string): Promise<void> {
+    const res = await this.http.send({
+      method: 'POST',
+      path: `${instancePath(instanceId)}ssh/`,
+      body: { ssh_key: key },
+      operation: 'attach ssh key',
+      timeoutMs: 30_000,
+      idempotent: true, // attaching the same key twice is harmless, and it is confirmed afterwards
+    });
+    if (res.status >= 300) throw this.error('attach ssh key', res);
+    if (isRecord(res.json) && res.json['success'] === false) {
+      throw new InvalidProviderRequestError(`vastai attach ssh key: ${this.http.snippet(res.text)}`, {
+        provider: 'vastai',
+      });
+    }
+  }
+
+  private async missingKeys(instanceId: string, keys: string[]): Promise<string[]> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: `${instancePath(instanceId)}ssh/`,
+      operation: 'list instance ssh keys',
+      timeoutMs: 15_000,
+      idempotent: true,
+    });
+    if (res.status >= 300) throw this.error('list instance ssh keys', res);
+    if (!isRecord(res.json)) throw this.malformed('list instance ssh keys', res);
+    // `ssh_keys` is documented as a JSON string; accept it decoded too
+    let listed = res.json['ssh_keys'];
+    if (typeof listed === 'string') {
+      try {
+        listed = JSON.parse(listed);
+      } catch {
+        // a plain string: search it as is
+      }
+    }
+    const text = JSON.stringify(listed ?? '');
+    return keys.filter((key) => !text.includes(publicKeyBody(key)));
+  }
+
+  private error(operation: string, res: ProviderResponse): Error {
+    if (/no_such_ask/i.test(res.text)) {
+      return new OfferUnavailableError(`vastai ${operation}: offer no longer available`, {
+        provider: 'vastai',
+        http_status: res.status,
+      });
+    }
+    if (isAuthFailure(res)) {
+      return new ProviderAuthError(`vastai ${operation}: HTTP ${res.status}: ${this.http.snippet(res.text)}`, {
+        provider: 'vastai',
+        operation,
+        http_status: res.status,
+      });
+    }
+    return this.http.errorFor(operation, res);
+  }
+
+  private notFound(instanceId: string): InstanceNotFoundError {
+    return new InstanceNotFoundError(`vastai instance ${instanceId.trim()} not found`, {
+      provider: 'vastai',
+      instance_id: instanceId.trim(),
+    });
+  }
+
+  private malformed(operation: string, res: ProviderResponse): ProviderUnavailableError {
+    return new ProviderUnavailableError(`vastai ${operation}: unexpected answer: ${this.http.snippet(res.text)}`, {
+      provider: 'vastai',
+      operation,
+      http_status: res.status,
+    });
+  }
+}
+
+/** Vast documents 404 "Invalid user key" for a bad or missing key on some endpoints. */
+function isAuthFailure(res: ProviderResponse): boolean {
+  return res.status < 500 && /invalid user key|auth_error/i.test(res.text);
+}
+
+function isGoneBody(json: unknown): boolean {
+  return isRecord(json) && json['success'] === false && /not_found/i.test(String(json['error'] ?? ''));
+}
+
+function clamp01(n: number): number {
+  return Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0;
+}
+
+function parseCuda(value: number | string | null | undefined): number | undefined {
+  const n = typeof value === 'string' ? Number.parseFloat(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
