@@ -3,14 +3,14 @@
 import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { inventoryMaxAgeSeconds } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
 import { DynamoInventoryWriter } from '../../shared/adapters/dynamodb/inventory-writer.ts';
-import { providerRegistryFromEnv } from '../../shared/adapters/providers/registry.ts';
+import { providerRegistry } from '../../shared/adapters/providers/registry.ts';
 import { numberEnv, requireEnv } from '../../shared/config.ts';
 import { makeHandler } from './refresh-inventory-handler.ts';
 
 export { makeHandler };
 
 export const handler = makeHandler({
-  registry: providerRegistryFromEnv(),
+  registry: providerRegistry(),
   store: new DynamoInventoryWriter(documentClient(), requireEnv('TABLE_NAME')),
   now: () => new Date(),
   options: {

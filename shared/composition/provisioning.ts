@@ -1,7 +1,7 @@
 // Wiring of the provisioning tasks to real adapters, from the environment, once per process.
 import { DynamoVerificationHistory } from '../adapters/dynamodb/verification-history.ts';
 import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
-import { providerRegistryFromEnv } from '../adapters/providers/registry.ts';
+import { providerRegistry } from '../adapters/providers/registry.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { Ssh2Prober } from '../adapters/ssh/prober.ts';
 import { deploymentId, numberEnv } from '../config.ts';
@@ -36,7 +36,7 @@ export function provisioningDeps(): Promise<ProvisioningDeps> {
       sessions: stores.sessions,
       events: stores.events,
       costs: stores.costs,
-      providers: providerRegistryFromEnv(),
+      providers: providerRegistry(),
       prober: new Ssh2Prober(),
       cipher: secretCipherFromEnv(),
       inventory: inventory.service,

@@ -1,5 +1,5 @@
 // Wiring of the teardown tasks to real adapters, once per process.
-import { providerRegistryFromEnv } from '../adapters/providers/registry.ts';
+import { providerRegistry } from '../adapters/providers/registry.ts';
 import { deploymentId } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import type { TeardownDeps } from '../use-cases/teardown/deps.ts';
@@ -17,7 +17,7 @@ export function teardownDeps(): Promise<TeardownDeps> {
       events: stores.events,
       costs: stores.costs,
       workflows: sharedWorkflows(),
-      providers: providerRegistryFromEnv(),
+      providers: providerRegistry(),
       metrics: powertoolsMetricsSink,
       clock: systemClock,
       deploymentId: DEPLOYMENT,
