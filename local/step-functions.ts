@@ -75,7 +75,8 @@ class ServiceError extends Error {
 interface Machine {
   spec: StateMachineSpec;
   arn: string;
-  definition: StateMachineDefinition;
+  /** built once: validating a definition takes ~100 ms, far too long to do per execution */
+  machine: StateMachine;
   tasks: Record<string, string>;
 }
 
@@ -97,7 +98,8 @@ export class LocalStepFunctions {
         raw.replace(/\$\{(\w+)Arn\}/g, (_m, id: string) => this.functionArn(id)),
       ) as StateMachineDefinition;
       collectTasks(JSON.parse(raw) as StateMachineDefinition, tasks);
-      this.machines.set(arn, { spec, arn, definition, tasks });
+      const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+      this.machines.set(arn, { spec, arn, machine, tasks });
     }
     if (options.dataDir) this.load(options.dataDir);
   }
@@ -202,13 +204,12 @@ export class LocalStepFunctions {
   // ── execution ────────────────────────────────────────────────────────────
 
   private run(machine: Machine, record: ExecutionRecord): void {
-    const sm = new StateMachine(machine.definition, { validationOptions: { checkArn: false } });
     const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [stateName, functionId] of Object.entries(machine.tasks)) {
       taskResourceLocalHandlers[stateName] = (input) => this.options.lambdas.invoke(functionId, input);
     }
     const startedAt = new Date(record.startDate).toISOString();
-    const execution = sm.run(JSON.parse(record.input), {
+    const execution = machine.machine.run(JSON.parse(record.input), {
       overrides: {
         // biome-ignore lint/suspicious/noExplicitAny: the library types handlers over its own JSON type
         taskResourceLocalHandlers: taskResourceLocalHandlers as any,

@@ -9,6 +9,8 @@ export interface ExecutionInfo {
 }
 
 export interface Workflows {
+  /** the ARNs the executions of a session have (or will have): they are named by the session id */
+  executionArns(sessionId: string): { provisioning: string; teardown: string };
   /** starts (or finds) the provisioning execution of the session */
   startProvisioning(sessionId: string): Promise<ExecutionInfo>;
   /** stops it if running; unknown or finished executions are fine */

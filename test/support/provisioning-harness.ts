@@ -21,6 +21,12 @@ import { freshTable } from './table.ts';
 
 export class FakeWorkflows implements Workflows {
   started: string[] = [];
+  executionArns(sessionId: string) {
+    return {
+      provisioning: `arn:aws:states:us-east-1:0:execution:Provisioning:${sessionId}`,
+      teardown: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`,
+    };
+  }
   stopped: string[] = [];
   fail = false;
   async startProvisioning(sessionId: string): Promise<ExecutionInfo> {

@@ -42,6 +42,13 @@ export class SfnWorkflows implements Workflows {
     return `${this.arn(machine).replace(':stateMachine:', ':execution:')}:${sessionId}`;
   }
 
+  executionArns(sessionId: string): { provisioning: string; teardown: string } {
+    return {
+      provisioning: this.arns.provisioning ? this.executionArn('provisioning', sessionId) : '',
+      teardown: this.arns.teardown ? this.executionArn('teardown', sessionId) : '',
+    };
+  }
+
   private async start(machine: keyof StateMachineArns, sessionId: string): Promise<ExecutionInfo> {
     try {
       const { executionArn } = await this.sfn.send(

@@ -93,6 +93,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     failed_offers: [],
     failed_hosts: [],
     ssh_timeout_minutes: req.ssh_timeout_minutes,
+    execution_arn: deps.workflows.executionArns(id).provisioning,
     version: 1,
   };
 
@@ -120,9 +121,8 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
   ]);
   deps.metrics.add(METRIC.SessionsCreated, 'Count', 1, { provider: offer.provider });
   try {
-    const execution = await deps.workflows.startProvisioning(id);
-    const stored = await deps.sessions.mutate(id, () => ({ execution_arn: execution.execution_arn }));
-    return { session: stored, ssh_private_key: keys.private_key, replayed: false };
+    await deps.workflows.startProvisioning(id);
+    return { session, ssh_private_key: keys.private_key, replayed: false };
   } catch (err) {
     await abandon(deps, session);
     throw new ProvisioningUnavailableError('provisioning could not be started; nothing was created', { cause: err });

@@ -22,21 +22,22 @@ export interface TeardownRequest {
 
 export async function requestTeardown(deps: RequestTeardownDeps, sessionId: string, reason: EndReason): Promise<TeardownRequest> {
   const now = deps.clock().toISOString();
-  const transition = await deps.sessions.apply(sessionId, (s) =>
-    isActive(s.status) ? { status: 'stopping', phase: 'stopping', ended_reason: reason, teardown_requested_at: now } : undefined,
+  const { session, applied: started } = await deps.sessions.apply(sessionId, (s) =>
+    isActive(s.status)
+      ? {
+          status: 'stopping',
+          phase: 'stopping',
+          ended_reason: reason,
+          teardown_requested_at: now,
+          teardown_execution_arn: deps.workflows.executionArns(s.id).teardown,
+        }
+      : undefined,
   );
-  let { session } = transition;
-  const started = transition.applied;
   if (session.status !== 'stopping') return { session, started: false };
   if (started) {
     await deps.events.append(session.id, [{ type: 'teardown_requested', at: now, reason }]);
   }
   // also when another request won the transition: it may have died before starting the execution
-  const execution = await deps.workflows.startTeardown(session.id);
-  if (session.teardown_execution_arn !== execution.execution_arn) {
-    session = await deps.sessions.mutate(session.id, (s) =>
-      s.teardown_execution_arn ? undefined : { teardown_execution_arn: execution.execution_arn },
-    );
-  }
+  await deps.workflows.startTeardown(session.id);
   return { session, started };
 }
