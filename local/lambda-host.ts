@@ -15,9 +15,25 @@ export interface InvokeStats {
   totalMs: number;
 }
 
+/**
+ * Faults to inject, as Lambda would show them: a crash before the handler ran, or after it did its work but before
+ * its answer reached Step Functions (the side effect happened, the result is lost). Both surface as Lambda.Unknown.
+ */
+export interface LambdaFaults {
+  crashBefore?(functionId: string): boolean;
+  crashAfter?(functionId: string): boolean;
+}
+
+function lambdaCrash(functionId: string, when: string): Error {
+  const err = new Error(`${functionId} crashed ${when} (injected fault)`);
+  err.name = 'Lambda.Unknown';
+  return err;
+}
+
 export class LambdaHost {
   private readonly loaded = new Map<string, Promise<AnyHandler>>();
   readonly stats = new Map<string, InvokeStats>();
+  faults: LambdaFaults = {};
 
   constructor(private readonly projectRoot: string) {}
 
@@ -63,7 +79,10 @@ export class LambdaHost {
     this.stats.set(functionId, stats);
     stats.invocations += 1;
     try {
-      return (await handler(event, context)) as T;
+      if (this.faults.crashBefore?.(functionId)) throw lambdaCrash(functionId, 'before running');
+      const result = (await handler(event, context)) as T;
+      if (this.faults.crashAfter?.(functionId)) throw lambdaCrash(functionId, 'after its work, before answering');
+      return result;
     } catch (err) {
       stats.errors += 1;
       throw err;

@@ -21,6 +21,7 @@ export function provisioningSettingsFromEnv(): ProvisioningSettings {
     createListLagMs: numberEnv('CREATE_LIST_LAG_SECONDS', d.createListLagMs / 1000, { min: 0 }) * 1000,
     defaultDiskGb: numberEnv('DEFAULT_DISK_GB', d.defaultDiskGb, { min: 8 }),
     defaultSshDeadlineMs: numberEnv('SSH_DEADLINE_SECONDS', d.defaultSshDeadlineMs / 1000, { min: 1 }) * 1000,
+    authRejectionWindowMs: numberEnv('AUTH_REJECTION_WINDOW_SECONDS', d.authRejectionWindowMs / 1000, { min: 0 }) * 1000,
   };
 }
 

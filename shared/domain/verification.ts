@@ -8,9 +8,8 @@ export const LEARNED_MAX_MINUTES = 20;
 export const LOADING_EXTENSION_MINUTES = 2;
 /** … up to this much beyond the base deadline */
 export const LOADING_EXTENSION_CAP_MINUTES = 15;
-/** genuine auth rejections this many times in a row, over at least this long, fail fast */
+/** genuine auth rejections this many times in a row (over the configured window) fail fast */
 export const AUTH_REJECTIONS_TO_FAIL = 3;
-export const AUTH_REJECTION_WINDOW_MS = 20_000;
 /** fewer successful verifications than this for a provider and GPU: use the default */
 export const MIN_HISTORY = 5;
 

@@ -25,6 +25,8 @@ export interface ProvisioningSettings {
   defaultDiskGb: number;
   /** SSH verification deadline when neither the request nor history decides it */
   defaultSshDeadlineMs: number;
+  /** genuine auth rejections must go on at least this long before they fail the attempt (keys propagate slowly) */
+  authRejectionWindowMs: number;
 }
 
 export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
@@ -36,6 +38,7 @@ export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
   createListLagMs: 120_000,
   defaultDiskGb: 50,
   defaultSshDeadlineMs: 10 * 60_000,
+  authRejectionWindowMs: 20_000,
 };
 
 export interface ProvisioningDeps {

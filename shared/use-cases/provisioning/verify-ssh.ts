@@ -12,11 +12,7 @@ import {
   SshTimeoutError,
 } from '../../domain/provisioning-errors.ts';
 import type { Attempt, Session, Verification } from '../../domain/session.ts';
-import {
-  AUTH_REJECTION_WINDOW_MS,
-  AUTH_REJECTIONS_TO_FAIL,
-  extendedDeadline,
-} from '../../domain/verification.ts';
+import { AUTH_REJECTIONS_TO_FAIL, extendedDeadline } from '../../domain/verification.ts';
 import type { Endpoint } from '../../domain/instance.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProbeResult } from '../../ports/ssh-prober.ts';
@@ -176,7 +172,7 @@ class VerificationRound {
     this.v.first_auth_rejection_at ??= now.toISOString();
     const span = now.getTime() - Date.parse(this.v.first_auth_rejection_at);
     // keys can take seconds to propagate to a fresh host, so only a sustained rejection is a real one
-    if (this.v.consecutive_auth_rejections >= AUTH_REJECTIONS_TO_FAIL && span >= AUTH_REJECTION_WINDOW_MS) {
+    if (this.v.consecutive_auth_rejections >= AUTH_REJECTIONS_TO_FAIL && span >= this.deps.settings.authRejectionWindowMs) {
       throw new AuthRejectedError(
         `the SSH server rejected the session key ${this.v.consecutive_auth_rejections} times over ${Math.round(span / 1000)} s`,
       );
