@@ -11,5 +11,6 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.map(String).join('.') || where;
-  throw new ValidationError(`${field}: ${sanitizeEcho(issue.message, 200)}`, { field });
+  // zod's messages are ours (they name limits like ">=1", never echo the input), so only the field path is cleaned
+  throw new ValidationError(`${sanitizeEcho(field, 100)}: ${issue.message.slice(0, 200)}`, { field: sanitizeEcho(field, 100) });
 }
