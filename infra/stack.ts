@@ -2,7 +2,7 @@
 // its routes, the state machine(s) from statemachines/*.asl.json, and the schedules.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -303,8 +303,11 @@ export class GpuShopperStack extends Stack {
 
 /** How cdk-nag spells the execution-ARN wildcard that grantRead/grantExecution produce for a state machine. */
 function executionArnFinding(machine: sfn.StateMachine): string {
-  const logicalId = Stack.of(machine).getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine);
-  return `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*`;
+  const stack = Stack.of(machine);
+  const logicalId = stack.getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine);
+  // cdk-nag prints pseudo parameters as <AWS::…> while they are tokens, and their values once the stack knows them
+  const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  return `arn:${part(stack.partition, 'Partition')}:states:${part(stack.region, 'Region')}:${part(stack.account, 'AccountId')}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*`;
 }
 
 function readVersion(): string {

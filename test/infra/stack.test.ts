@@ -69,9 +69,12 @@ describe('the CDK stack built from the app model', () => {
     }
   });
 
-  it('passes cdk-nag AwsSolutions checks, every acknowledgement with a reason', () => {
+  it.each([
+    ['environment-agnostic', undefined],
+    ['with a concrete account and region', { account: '123456789012', region: 'eu-west-1' }],
+  ])('passes cdk-nag AwsSolutions checks %s, every acknowledgement with a reason', (_name, env) => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const nagged = new GpuShopperStack(app, 'Nagged');
+    const nagged = new GpuShopperStack(app, 'Nagged', { env });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     // policy validation throws on any unacknowledged finding
     expect(() => app.synth()).not.toThrow();
