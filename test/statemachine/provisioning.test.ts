@@ -140,7 +140,7 @@ function execution(id: string, machine = 'Provisioning') {
 }
 
 async function settledExecution(id: string, machine = 'Provisioning') {
-  for (let i = 0; i < 100 && execution(id, machine)?.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && execution(id, machine)?.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
   return execution(id, machine);
 }
 
