@@ -9,7 +9,7 @@ import { generateSshKeyPair, hostKeyFingerprint, parsePublicKey } from '../../sh
 import { startSshServer, type SshTestServer } from './test-servers.ts';
 import { sshExec } from '../support/ssh-exec.ts';
 
-const { Client, utils } = ssh2;
+const { utils } = ssh2;
 
 function expectedFingerprint(publicKeyLine: string): string {
   const blob = Buffer.from(publicKeyLine.split(' ')[1]!, 'base64');
