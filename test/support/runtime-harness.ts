@@ -15,6 +15,7 @@ const FAST_RETRIES: Record<string, number> = {
   BeginProvisioning: 50,
   CreateInstance: 200,
   VerifySsh: 200,
+  VerifyApi: 200,
   DestroyInstance: 200,
   RecordRefund: 50,
   ChooseRetryOffer: 50,
