@@ -48,6 +48,7 @@ export interface Harness {
   /** polls a session until its status is one of `statuses` */
   waitFor(id: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
   refreshInventory(): Promise<void>;
+  refreshTemplates(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,12 +78,16 @@ export async function startHarness(scenario: ScenarioInput, env: Record<string, 
   const refreshInventory = async () => {
     await runtime.scheduler.fire(schedules.find((s) => s.id === 'InventoryRefresh')!);
   };
-  await refreshInventory();
+  const refreshTemplates = async () => {
+    await runtime.scheduler.fire(schedules.find((s) => s.id === 'TemplateRefresh')!);
+  };
+  await Promise.all([refreshInventory(), refreshTemplates()]);
   return {
     runtime,
     url: runtime.url,
     api,
     refreshInventory,
+    refreshTemplates,
     async waitFor(id, statuses, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
