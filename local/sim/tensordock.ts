@@ -79,7 +79,7 @@ export function workloadFromRuncmd(runcmd: unknown): { ports: number[]; model?: 
   for (const line of runcmd) {
     if (typeof line !== 'string') continue;
     const words = shellWords(line);
-    if (!words || words[0] !== 'docker' || words[1] !== 'run') continue;
+    if (words?.[0] !== 'docker' || words[1] !== 'run') continue;
     for (let i = 2; i < words.length; i++) {
       const w = words[i]!;
       const mapping = w === '-p' || w === '--publish' ? words[++i] : w.startsWith('--publish=') ? w.slice(10) : undefined;

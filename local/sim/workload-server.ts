@@ -52,16 +52,15 @@ export class SimWorkloadServer {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (this.mode === 'unhealthy') return send(503, { error: 'model is still loading' });
-    if (req.method !== 'GET') return send(405, { error: 'method not allowed' });
-    if (path === '/health') return send(200, { status: 'ok' });
-    if (path === '/v1/models') {
-      return send(200, {
+    if (this.mode === 'unhealthy') send(503, { error: 'model is still loading' });
+    else if (req.method !== 'GET') send(405, { error: 'method not allowed' });
+    else if (path === '/health') send(200, { status: 'ok' });
+    else if (path === '/v1/models') {
+      send(200, {
         object: 'list',
         data: [{ id: this.options.model, object: 'model', created: 1_767_225_600, owned_by: 'gpu-shopper-sim' }],
       });
-    }
-    return send(404, { error: 'not found' });
+    } else send(404, { error: 'not found' });
   }
 
   private async start(): Promise<void> {
