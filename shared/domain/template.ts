@@ -39,12 +39,12 @@ export function templateImage(t: Pick<Template, 'image' | 'tag'>): string {
   return `${image}:${tag}`;
 }
 
-/** Container ports a template publishes (`-p 8000:8000`, `-p 8080:8080/tcp`), in order. */
+/** Container ports a template publishes for its workload (`-p 8000:8000`, `-p 8080:8080/tcp`), in order; 22 is SSH. */
 export function templatePorts(t: Pick<Template, 'env'>): number[] {
   const ports: number[] = [];
   for (const m of (t.env ?? '').matchAll(/(?:^|\s)-p\s+(?:[\d.]+:)?(?:\d+:)?(\d+)(?:\/tcp)?(?=\s|$)/g)) {
     const port = Number(m[1]);
-    if (port > 0 && port < 65536 && !ports.includes(port)) ports.push(port);
+    if (port > 0 && port < 65536 && port !== 22 && !ports.includes(port)) ports.push(port);
   }
   return ports;
 }

@@ -102,7 +102,7 @@ describe('template compatibility', () => {
     expect(templateImage({ image: 'vllm/vllm-openai', tag: 'v0.6.4' })).toBe('vllm/vllm-openai:v0.6.4');
     expect(templateImage({ image: 'vllm/vllm-openai:latest', tag: 'v0.6.4' })).toBe('vllm/vllm-openai:latest');
     expect(templateImage({ image: 'localhost:5000/app' })).toBe('localhost:5000/app');
-    expect(templatePorts({ env: '-e A=b -p 8000:8000 -p 127.0.0.1:8080:8080/tcp -p 70000:70000 -p 8000:8000' })).toEqual([
+    expect(templatePorts({ env: '-p 22:22 -e A=b -p 8000:8000 -p 127.0.0.1:8080:8080/tcp -p 70000:70000 -p 8000:8000' })).toEqual([
       8000, 8080,
     ]);
     expect(templatePorts({})).toEqual([]);
