@@ -10,6 +10,7 @@ export const METRIC = {
   SshVerificationDuration: 'SshVerificationDuration',
   SshVerificationAttempts: 'SshVerificationAttempts',
   SshVerificationFailed: 'SshVerificationFailed',
+  ApiVerificationDuration: 'ApiVerificationDuration',
   ProvisioningDuration: 'ProvisioningDuration',
   ProvisioningAttemptsFailed: 'ProvisioningAttemptsFailed',
   ProvisioningRetries: 'ProvisioningRetries',
