@@ -1,8 +1,8 @@
-// Asking for a session to end (DELETE, done, expiry, hard max). Any number of concurrent requests converge: the
-// first moves the session to `stopping`, and every request makes sure the one teardown execution (named by the
-// session id) is started. Never waits for the provider.
+// Asking for a session to end (DELETE, done, expiry, hard max, a vanished instance). Any number of concurrent
+// requests converge: the first moves the session to `stopping`, and every request makes sure the one teardown
+// execution (named by the session id) is started. Never waits for the provider.
 import type { EndReason, FailureType, Session } from '../../domain/session.ts';
-import { isActive } from '../../domain/session.ts';
+import { isActive, retrySuggested } from '../../domain/session.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
 import type { Workflows } from '../../ports/workflows.ts';
@@ -41,7 +41,9 @@ export async function requestTeardown(
           ended_reason: reason,
           teardown_requested_at: now,
           teardown_execution_arn: deps.workflows.executionArns(s.id).teardown,
-          ...(failure ? { error_type: failure.error_type, error: failure.error } : {}),
+          ...(failure
+            ? { error_type: failure.error_type, error: failure.error, retry_suggested: retrySuggested(failure.error_type) }
+            : {}),
         }
       : undefined,
   );
