@@ -1,6 +1,9 @@
 // The reconciler end to end: the Reconcile function of the local runtime against the simulated marketplaces, with
 // sessions made through the API and instances made behind the broker's back, on a grace period of a few seconds.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
@@ -8,6 +11,7 @@ import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store
 import { formatLabel } from '../../shared/domain/instance.ts';
 import type { ProviderName } from '../../shared/domain/offer.ts';
 import type { ProviderClient } from '../../shared/ports/provider.ts';
+import type { CleanupResult } from '../../shared/use-cases/reconcile/cleanup-orphans.ts';
 import type { ProviderReport, ReconcileReport } from '../../shared/use-cases/reconcile/reconcile.ts';
 import { keyPair, tensorDockClient, vastClient, waitFor } from '../sim/helpers.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';
@@ -207,5 +211,60 @@ describe('reconciler in the local runtime', () => {
     expect(h.runtime.sims.vastai!.instances().filter((i) => i.label.includes(id) && i.gone === null)).toEqual([]);
     const { body: events } = await h.api<{ events: { type: string; kind?: string }[] }>('GET', `/api/v1/sessions/${id}/events`);
     expect(events.events.some((e) => e.type === 'reconciled' && e.kind === 'ghost')).toBe(true);
+  });
+
+  it('`npm run ops -- cleanup-orphans` lists only this deployment’s unowned instances, and destroys them only with --execute', async () => {
+    const orphan = await rent(vast(), label());
+    const foreign = [await rent(vast(), label(randomUUID(), 'other-deploy')), await rent(tensordock(), 'my-own-box')];
+    const id = await createSession('provider=vastai&gpu_type=RTX%205060%20Ti');
+    const running = await h.waitFor(id, ['running']);
+    const owned = String((running['attempts'] as { instance_id: string }[])[0]!.instance_id);
+
+    // a user's shell: nothing but the runtime's DATA_DIR (it finds the rest in DATA_DIR/runtime.json)
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !/^(TABLE_NAME|DYNAMODB_ENDPOINT|DEPLOYMENT_ID|GPU_SHOPPER_LOCAL|VASTAI_|TENSORDOCK_|ORPHAN_GRACE)/.test(k),
+      ),
+    );
+    const root = path.resolve(import.meta.dirname, '../..');
+    const ops = async (...args: string[]) => {
+      const { stdout } = await promisify(execFile)(
+        path.join(root, 'node_modules/.bin/tsx'),
+        ['bin/ops.ts', 'cleanup-orphans', '--data-dir', h.runtime.dataDir, '--json', ...args],
+        { cwd: root, env: { ...env, ORPHAN_GRACE_SECONDS: '3600' }, timeout: 120_000 },
+      );
+      return JSON.parse(stdout) as CleanupResult;
+    };
+
+    const listed = await ops();
+    expect(listed).toMatchObject({ deployment_id: DEPLOYMENT, executed: false, listing_failures: [] });
+    expect(listed.orphans.map((o) => o.instance_id)).toContain(orphan);
+    for (const row of listed.orphans) expect(row.label.startsWith(`gs-${DEPLOYMENT}-`), row.label).toBe(true);
+    for (const other of [...foreign, owned]) expect(listed.orphans.map((o) => o.instance_id)).not.toContain(other);
+    expect(listed.orphans.find((o) => o.instance_id === orphan)).toMatchObject({
+      provider: 'vastai',
+      reason: 'no_session',
+      action: 'listed',
+      price_per_hour: expect.any(Number),
+      age_seconds: expect.any(Number),
+    });
+    expect(isLive('vastai', orphan)).toBe(true);
+
+    // younger than the minimum age (ORPHAN_GRACE_SECONDS): kept even with --execute
+    const young = await ops('--execute');
+    expect(young.orphans.find((o) => o.instance_id === orphan)?.action).toBe('kept_too_young');
+    expect(isLive('vastai', orphan)).toBe(true);
+
+    const executed = await ops('--execute', '--min-age-seconds', '0');
+    expect(executed.orphans.find((o) => o.instance_id === orphan)?.action).toBe('destroyed');
+    expect(simInstance('vastai', orphan).gone).toBe('destroyed');
+    for (const [provider, other] of [
+      ['vastai', foreign[0]!],
+      ['tensordock', foreign[1]!],
+      ['vastai', owned],
+    ] as [ProviderName, string][]) {
+      expect(isLive(provider, other), other).toBe(true);
+    }
+    expect((await h.api<{ status: string }>('GET', `/api/v1/sessions/${id}`)).body.status).toBe('running');
   });
 });

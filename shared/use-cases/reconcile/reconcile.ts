@@ -13,9 +13,9 @@ import { METRIC } from '../../observability/metric-names.ts';
 import { logger } from '../../observability/powertools.ts';
 import type { ProviderClient } from '../../ports/provider.ts';
 import type { Miss, ReconcilerMemory } from '../../ports/reconciler-memory.ts';
-import { confirmDestroyed } from '../provisioning/destroy-instance.ts';
 import { requestTeardown } from '../teardown/request-teardown.ts';
 import type { ReconcileDeps } from './deps.ts';
+import { destroyOrphan } from './destroy-orphan.ts';
 import { findUnowned, ignoredTotal, instanceSince, partition, type Unowned } from './ownership.ts';
 
 export interface ProviderReport {
@@ -129,7 +129,7 @@ async function reconcileProvider(deps: ReconcileDeps, provider: ProviderClient, 
     return { ...report, listing: 'contended' };
   }
 
-  for (const orphan of orphans) await destroyOrphan(deps, provider, orphan, report);
+  for (const orphan of orphans) await reconcileOrphan(deps, provider, orphan, report);
   for (const ghost of ghosts) await closeGhost(deps, ghost, report);
   logger.info('reconciled', { ...report });
   return report;
@@ -193,58 +193,39 @@ async function findGhosts(
   return ghosts;
 }
 
-async function destroyOrphan(deps: ReconcileDeps, provider: ProviderClient, orphan: Unowned, report: ProviderReport): Promise<void> {
-  const { instance, label, reason, session, attempt } = orphan;
-  const dims = { provider: provider.name };
-  const context = { provider: provider.name, instance_id: instance.id, label: instance.label, reason, session_id: label.sessionId };
-  try {
-    await provider.getInstance(instance.id);
-  } catch (err) {
-    // a listing that still shows a destroyed instance is not an orphan
-    if (err instanceof InstanceNotFoundError) return;
-    logger.warn('could not look at an orphan; the next run tries again', { ...context, error_name: (err as Error).name });
+async function reconcileOrphan(deps: ReconcileDeps, provider: ProviderClient, orphan: Unowned, report: ProviderReport): Promise<void> {
+  const context = {
+    provider: provider.name,
+    instance_id: orphan.instance.id,
+    label: orphan.instance.label,
+    reason: orphan.reason,
+    session_id: orphan.label.sessionId,
+    created_at: orphan.instance.created_at,
+  };
+  const outcome = await destroyOrphan(deps, provider, orphan, 'reconciler');
+  // a listing that still shows a destroyed instance is not an orphan
+  if (outcome.kind === 'already_gone') return;
+  if (outcome.kind === 'unreachable') {
     report.orphans_pending += 1;
+    logger.warn('could not look at an orphan; the next run tries again', { ...context, error_name: outcome.error.name });
     return;
   }
   report.orphans_found += 1;
-  deps.metrics.add(METRIC.OrphansFound, 'Count', 1, dims);
+  deps.metrics.add(METRIC.OrphansFound, 'Count', 1, { provider: provider.name });
   deps.metrics.add(METRIC.OrphansFound, 'Count', 1);
-  logger.warn('orphaned instance found; destroying it', { ...context, created_at: instance.created_at });
-  try {
-    await confirmDestroyed(provider, [instance.id]);
-  } catch (err) {
+  if (outcome.kind === 'not_confirmed') {
     report.orphans_pending += 1;
-    logger.warn('orphan not yet confirmed destroyed; the next run tries again', {
+    logger.warn('orphaned instance found; not yet confirmed destroyed, the next run tries again', {
       ...context,
-      error_name: (err as Error).name,
-      message: (err as Error).message,
+      error_name: outcome.error.name,
+      message: outcome.error.message,
     });
     return;
   }
   report.orphans_destroyed += 1;
-  deps.metrics.add(METRIC.OrphansDestroyed, 'Count', 1, dims);
+  deps.metrics.add(METRIC.OrphansDestroyed, 'Count', 1, { provider: provider.name });
   deps.metrics.add(METRIC.OrphansDestroyed, 'Count', 1);
-  if (!session) return;
-  const at = deps.clock().toISOString();
-  if (attempt?.instance_id === instance.id && !attempt.destroyed_at) {
-    // the session's own instance, left behind (e.g. a teardown that gave up): close its books too
-    await deps.sessions.mutate(session.id, (s) => ({
-      attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
-    }));
-    await deps.costs.close(session.id, attempt.n, at);
-  }
-  await deps.events.append(session.id, [
-    {
-      type: 'reconciled',
-      at,
-      attempt: label.attempt,
-      kind: 'orphan_destroyed',
-      instance_id: instance.id,
-      reason,
-      confirmed: true,
-      message: `the reconciler destroyed instance ${instance.id}, which no active session owned (${reason})`,
-    },
-  ]);
+  logger.warn('orphaned instance found and destroyed (confirmed)', context);
 }
 
 async function closeGhost(deps: ReconcileDeps, ghost: Ghost, report: ProviderReport): Promise<void> {
