@@ -118,7 +118,7 @@ async function createSession(offerQuery: string): Promise<string> {
 }
 
 describe('reconciler in the local runtime', () => {
-  it('destroys orphans on both marketplaces after the grace period, not before, and never touches anyone else’s', async () => {
+  it('destroys orphans on both marketplaces after the grace period, not before, and never touches anyone else’s', { timeout: 120_000 }, async () => {
     const orphans: [ProviderName, string][] = [
       ['vastai', await rent(vast(), label())],
       ['tensordock', await rent(tensordock(), label())],
@@ -157,7 +157,7 @@ describe('reconciler in the local runtime', () => {
     expect(emitted('OrphansDestroyed')).toBe(2);
   });
 
-  it('keeps the instance of a provisioning session, and of one whose create is still in flight', async () => {
+  it('keeps the instance of a provisioning session, and of one whose create is still in flight', { timeout: 120_000 }, async () => {
     // a real session on a host that takes minutes to boot
     const provisioning = await createSession('provider=vastai&gpu_type=RTX%204090');
     const booting = await waitFor(async () => {
@@ -191,7 +191,7 @@ describe('reconciler in the local runtime', () => {
     await h.waitFor(provisioning, ['stopped']);
   });
 
-  it('ends a running session whose instance vanished failed (instance_vanished) after two complete listings, leaving nothing', async () => {
+  it('ends a running session whose instance vanished failed (instance_vanished) after two complete listings, leaving nothing', { timeout: 120_000 }, async () => {
     const id = await createSession('provider=vastai&gpu_type=RTX%205060%20Ti');
     const running = await h.waitFor(id, ['running']);
     const instanceId = String((running['attempts'] as { instance_id: string }[])[0]!.instance_id);
@@ -213,7 +213,7 @@ describe('reconciler in the local runtime', () => {
     expect(events.events.some((e) => e.type === 'reconciled' && e.kind === 'ghost')).toBe(true);
   });
 
-  it('`npm run ops -- cleanup-orphans` lists only this deployment’s unowned instances, and destroys them only with --execute', async () => {
+  it('`npm run ops -- cleanup-orphans` lists only this deployment’s unowned instances, and destroys them only with --execute', { timeout: 120_000 }, async () => {
     const orphan = await rent(vast(), label());
     const foreign = [await rent(vast(), label(randomUUID(), 'other-deploy')), await rent(tensordock(), 'my-own-box')];
     const id = await createSession('provider=vastai&gpu_type=RTX%205060%20Ti');
