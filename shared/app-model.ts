@@ -173,6 +173,14 @@ export const functions: FunctionSpec[] = [
     memoryMb: 256,
     access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'] },
   },
+  {
+    id: 'Reconcile',
+    entry: 'functions/scheduled/reconcile.ts',
+    description: "Destroys this deployment's orphaned instances; ends sessions whose instance vanished",
+    timeoutSeconds: 240,
+    memoryMb: 256,
+    access: { table: 'write', providers: true, stateMachines: ['Teardown'] },
+  },
 ];
 
 function task(id: string, file: string, description: string, timeoutSeconds: number, access: FunctionAccess): FunctionSpec {
@@ -243,6 +251,17 @@ export const schedules: ScheduleSpec[] = [
     periodEnv: 'EXPIRY_SWEEP_SECONDS',
     defaultPeriodSeconds: 60,
     description: 'Ends sessions past expires_at or the hard maximum; restarts stuck workflows',
+    // after a crash of the local runtime: start what a pending or stopping session still waits for
+    runAtLocalStart: true,
+  },
+  {
+    id: 'Reconcile',
+    functionId: 'Reconcile',
+    periodEnv: 'RECONCILE_SECONDS',
+    defaultPeriodSeconds: 300,
+    description: "Compares each provider's instances with this deployment's sessions: orphans and ghosts",
+    // a local runtime restarted more often than the period would otherwise never reconcile
+    runAtLocalStart: true,
   },
 ];
 
