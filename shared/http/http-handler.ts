@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publish-metrics.ts';
+import { assertAuthenticated } from './auth.ts';
 import { errorAnswer } from './error-map.ts';
 import { callerOf, type HttpRequest, type HttpResponse, requestIdOf } from './request.ts';
 
@@ -82,7 +83,9 @@ export function httpHandler(route: RouteHandler) {
     .use(requestContext())
     .handler(async (event, _context, { signal: _signal }) => {
       const requestId = requestIdOf(event);
-      const res = await route(toRequest(event, requestId));
+      const req = toRequest(event, requestId);
+      assertAuthenticated(req.routeKey, req.caller);
+      const res = await route(req);
       return toResult(res, requestId);
     });
 }

@@ -19,6 +19,8 @@ export const METRIC = {
   TeardownPendingSeconds: 'TeardownPendingSeconds',
   Refunds: 'Refunds',
   RefundedAmount: 'RefundedAmount',
+  ApiKeysRejected: 'ApiKeysRejected',
+  AuthorizerErrors: 'AuthorizerErrors',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
