@@ -97,8 +97,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   mkdirSync(dataDir, { recursive: true });
   const deploymentId = loadDeploymentId(dataDir, options.deploymentId);
   const tableName = options.tableName ?? 'gpu-shopper';
-  const authMode = resolveAuthMode(options.authMode);
-  const authCacheSeconds = options.authCacheSeconds ?? Number(process.env['AUTH_CACHE_SECONDS'] ?? 60);
+  const authMode = resolveAuthMode(options.authMode ?? options.env?.['AUTH_MODE']);
+  const authCacheSeconds =
+    options.authCacheSeconds ?? Number(options.env?.['AUTH_CACHE_SECONDS'] ?? process.env['AUTH_CACHE_SECONDS'] ?? 60);
   if (!Number.isFinite(authCacheSeconds) || authCacheSeconds < 0) throw new Error('AUTH_CACHE_SECONDS must be a number ≥ 0');
   // a provider without a real credential is served by its simulated marketplace
   const sims = await startLocalSims({

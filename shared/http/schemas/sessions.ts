@@ -4,7 +4,9 @@ import { RETRY_SCOPES, SESSION_STATUSES, WORKLOAD_TYPES } from '../../domain/ses
 import { identifier, queryInt } from './common.ts';
 
 export const createSessionBody = z.object({
-  consumer_id: identifier(128),
+  consumer_id: identifier(128)
+    .optional()
+    .meta({ description: "required without an API key or with an admin key; a consumer key's own consumer when omitted" }),
   offer_id: z.string().trim().min(1).max(200),
   workload_type: z.enum(WORKLOAD_TYPES),
   reservation_hours: z.number().int().min(1).max(12),
