@@ -23,5 +23,17 @@ export function removeRuntimeInfo(dataDir: string): void {
 export function readRuntimeInfo(dataDir: string): RuntimeInfo | { missing: string } {
   const file = fileIn(dataDir);
   if (!existsSync(file)) return { missing: `${file} is missing (is npm start running with this DATA_DIR?)` };
-  return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+  const info = JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+  if (!alive(info.pid)) return { missing: `the runtime that wrote ${file} (pid ${info.pid}) is no longer running` };
+  return info;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
