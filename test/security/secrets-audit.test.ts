@@ -59,7 +59,11 @@ function capture(): () => void {
       return i === 1 ? (originals[i] as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest) : true;
     }) as typeof stream.write;
   });
-  return () => streams.forEach((stream, i) => (stream.write = originals[i] as typeof stream.write));
+  return () => {
+    streams.forEach((stream, i) => {
+      stream.write = originals[i] as typeof stream.write;
+    });
+  };
 }
 
 async function call(what: string, method: string, p: string, body?: unknown) {

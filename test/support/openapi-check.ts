@@ -82,7 +82,9 @@ export function validateJson(doc: Schema, schema: Schema, value: unknown, at = '
     if (typeof schema['exclusiveMinimum'] === 'number' && value <= schema['exclusiveMinimum']) fail(`not above ${schema['exclusiveMinimum']}`);
   }
   if (Array.isArray(value) && schema['items']) {
-    value.forEach((item, i) => errors.push(...validateJson(doc, schema['items'] as Schema, item, `${at}[${i}]`)));
+    value.forEach((item, i) => {
+      errors.push(...validateJson(doc, schema['items'] as Schema, item, `${at}[${i}]`));
+    });
   }
   if (typeOf(value) === 'object') {
     const object = value as Record<string, unknown>;
