@@ -46,7 +46,7 @@ export function fmt(value: Cell, unit = ''): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
   let text: string;
-  if (abs === 0) text = '0';
+  if (Number.isInteger(value)) text = abs >= 1000 ? value.toLocaleString('en-US') : String(value);
   else if (abs >= 1000) text = Math.round(value).toLocaleString('en-US');
   else if (abs >= 100) text = value.toFixed(0);
   else if (abs >= 10) text = value.toFixed(1);

@@ -8,6 +8,8 @@ export interface CaptureCounts {
   lines: Record<string, number>;
   /** datapoints per metric stream (namespace, name and dimension values), e.g. `GpuShopper/InventoryOffers{provider=vastai,service=gpu-shopper}` */
   streams: Record<string, number>;
+  /** sum of the values reported per metric stream */
+  sums: Record<string, number>;
   /** the functions that emitted each stream */
   streamSources: Record<string, string[]>;
 }
@@ -24,7 +26,7 @@ export class StdoutCapture {
   private original?: typeof process.stdout.write;
 
   private static empty(): CaptureCounts {
-    return { bytes: {}, lines: {}, streams: {}, streamSources: {} };
+    return { bytes: {}, lines: {}, streams: {}, sums: {}, streamSources: {} };
   }
 
   install(): void {
@@ -76,6 +78,10 @@ export class StdoutCapture {
         for (const metric of directive.Metrics) {
           const key = `${directive.Namespace}/${metric.Name}{${labels.join(',')}}`;
           this.counts.streams[key] = (this.counts.streams[key] ?? 0) + 1;
+          const values = doc[metric.Name];
+          for (const v of Array.isArray(values) ? values : [values]) {
+            if (typeof v === 'number') this.counts.sums[key] = (this.counts.sums[key] ?? 0) + v;
+          }
           const set = this.sources.get(key) ?? new Set<string>();
           set.add(source);
           this.sources.set(key, set);
@@ -83,4 +89,11 @@ export class StdoutCapture {
       }
     }
   }
+}
+
+/** The sum of every value reported for metric `name`, whatever its dimensions. */
+export function metricTotal(counts: CaptureCounts, name: string): number {
+  return Object.entries(counts.sums)
+    .filter(([key]) => key.slice(key.indexOf('/') + 1).startsWith(`${name}{`))
+    .reduce((sum, [, v]) => sum + v, 0);
 }
