@@ -9,8 +9,8 @@ export function bench10k(): Scenario {
 }
 
 /**
- * One Vast.ai offer per boot time, each on its own host; offer i is priced 0.1 + i/1000 $/h so a session can be
- * placed on the offer with a known boot time. TensorDock lists nothing.
+ * One Vast.ai offer per boot time, each on its own host, priced in the same order (0.1 + i/1000 $/h), so the i-th
+ * cheapest offer of the inventory boots in `bootSeconds[i]`. TensorDock lists nothing.
  */
 export function bootScenario(bootSeconds: number[]): Scenario {
   return parseScenario({
