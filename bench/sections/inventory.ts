@@ -6,6 +6,7 @@ import { tensorDockOffers, vastAiOffers } from '../../local/sim/scenario.ts';
 import type { Usage } from '../support/dynamodb-capacity.ts';
 import { goal, type SectionOutput } from '../report.ts';
 import { type BenchRuntime, startBenchRuntime } from '../support/bench-runtime.ts';
+import { changeSomePrices } from '../support/market-churn.ts';
 import { bench10k } from '../support/scenarios.ts';
 import { round, type Summary, rounded, summarize } from '../support/stats.ts';
 import { metricTotal } from '../support/stdout-capture.ts';
@@ -72,7 +73,7 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
     await sleep(steadyMs);
     const windows: [number, number][] = [];
     const underLoad = async (kind: RefreshFigures['kind'], round: number) => {
-      if (kind === 'changed') changeSomePrices(bench, round);
+      if (kind === 'changed') changeSomePrices(bench.runtime, round);
       const from = Date.now();
       refreshes.push(await refresh(kind));
       windows.push([from, Date.now() + TAIL_MS]);
@@ -104,16 +105,6 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
     });
   } finally {
     await bench.stop();
-  }
-}
-
-/** Moves 2% of each marketplace's prices (a different 2% each round), so the next refresh stores a new snapshot. */
-function changeSomePrices(bench: BenchRuntime, round: number): void {
-  for (const sim of [bench.runtime.sims.vastai, bench.runtime.sims.tensordock]) {
-    const offers = sim?.market.listedOffers() ?? [];
-    for (let i = round % 50; i < offers.length; i += 50) {
-      offers[i]!.price = Math.round((offers[i]!.price * 1.01 + 0.001) * 1000) / 1000;
-    }
   }
 }
 

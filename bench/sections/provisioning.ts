@@ -28,23 +28,39 @@ const BUCKETS: [number, number][] = [
   [45, 60],
 ];
 const POST_CONCURRENCY = 10;
+const TIMELINE_LABELS: Record<keyof SessionFigures['timeline'], string> = {
+  instance_created: 'instance created (PUT /asks answered)',
+  key_attached: 'session key attached to the instance',
+  ssh_up: 'simulated SSH server up (boot done)',
+  accepts_key: 'SSH accepts the key (later of the two above)',
+  create_task_done: 'CreateInstance task done',
+  first_probe: 'first SSH probe',
+  running: 'session running',
+};
 
 interface SessionFigures {
   id: string;
   boot_s: number;
   status: string;
   error_type?: string;
-  /** POST answered → instance created on the marketplace */
-  create_wait_s: number | null;
-  /** SSH accepts the key (simulator) → session running */
+  /** milestones, seconds after the POST was answered */
+  timeline: {
+    instance_created: number | null;
+    key_attached: number | null;
+    ssh_up: number | null;
+    /** the simulated SSH server first accepts the session key: SSH up and the key attached */
+    accepts_key: number | null;
+    create_task_done: number | null;
+    first_probe: number | null;
+    running: number | null;
+  };
+  /** accepts the key → session running */
   lag_s: number | null;
-  /** the part of the lag spent before the first probe could be made: waiting for the provider API to tell the endpoint */
-  provider_wait_s: number | null;
-  /** the rest: SSH up (or endpoint known, if later) → running */
+  /** the part of the lag before the first probe: the key was accepted, nothing had probed yet */
+  before_first_probe_s: number | null;
+  /** the rest: accepts the key (or first probe, if later) → running */
   probe_loop_lag_s: number | null;
   reference_lag_s: number;
-  /** POST answered → running */
-  to_running_s: number | null;
   transitions: number;
   /** transitions plus task retries, as Step Functions Standard bills them */
   billed_transitions: number;
@@ -79,38 +95,50 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
       await sleep(10_000);
     }
 
-    const instances = new Map((bench.runtime.sims.vastai?.instances() ?? []).map((i) => [i.id, i]));
+    const sim = bench.runtime.sims.vastai;
+    const instances = new Map((sim?.instances() ?? []).map((i) => [i.id, i]));
     const executions = new Map(bench.runtime.stepFunctions.allExecutions().map((e) => [e.name, e]));
     const sessions: SessionFigures[] = [];
     for (const [i, post] of posts.entries()) {
       const id = post.body.session!.id;
       const { body: s } = await getSession(bench.http, id);
       const firstProbe = (await sessionEvents(bench.http, id)).find((e) => e.type === 'ssh_attempt');
-      const endpointKnown = firstProbe ? Date.parse(firstProbe.at) : undefined;
       const instanceId = s.attempts.find((a) => a.instance_id)?.instance_id;
       const instance = instanceId ? instances.get(instanceId) : undefined;
+      const keys = instanceId ? (sim?.market.live(instanceId)?.keys ?? []) : [];
       const history = executions.get(id)?.history ?? [];
       const tasks = bench.invocations.records.filter((r) => r.sessionId === id && PROVISIONING_TASKS.has(r.functionId));
+      const created = tasks.find((r) => r.functionId === 'CreateInstance' && r.ok);
       const verify = tasks.filter((r) => r.functionId === 'VerifySsh');
-      const readyAt = s.verification?.ready_at ? Date.parse(s.verification.ready_at) : undefined;
-      const simReady = instance ? Date.parse(instance.ready_at) : undefined;
-      const simCreated = instance ? Date.parse(instance.created_at) : undefined;
+      const at = (iso?: string) => (iso ? Date.parse(iso) : undefined);
+      const sshUp = at(instance?.ready_at);
+      const keyAttached = keys.length ? Math.max(...keys.map((k) => k.created_at)) : undefined;
+      const accepts = sshUp !== undefined && keyAttached !== undefined ? Math.max(sshUp, keyAttached) : undefined;
+      const probed = at(firstProbe?.at);
+      const running = at(s.verification?.ready_at);
+      const rel = (t?: number) => (t === undefined ? null : round((t - post.answeredAt) / 1000, 2));
+      const diff = (a?: number, b?: number) => (a === undefined || b === undefined ? null : round((a - b) / 1000, 2));
       const entered = history.filter((e) => e.type.endsWith('StateEntered')).length;
       sessions.push({
         id,
         boot_s: boots[i]!,
         status: s.status,
         ...(s.error_type ? { error_type: s.error_type } : {}),
-        create_wait_s: simCreated === undefined ? null : round((simCreated - post.answeredAt) / 1000, 2),
-        lag_s: readyAt !== undefined && simReady !== undefined ? round((readyAt - simReady) / 1000, 2) : null,
-        provider_wait_s:
-          endpointKnown !== undefined && simReady !== undefined ? round(Math.max(0, endpointKnown - simReady) / 1000, 2) : null,
+        timeline: {
+          instance_created: rel(at(instance?.created_at)),
+          key_attached: rel(keyAttached),
+          ssh_up: rel(sshUp),
+          accepts_key: rel(accepts),
+          create_task_done: rel(created ? created.at + created.ms : undefined),
+          first_probe: rel(probed),
+          running: rel(running),
+        },
+        lag_s: diff(running, accepts),
+        before_first_probe_s:
+          probed === undefined || accepts === undefined ? null : round(Math.max(0, probed - accepts) / 1000, 2),
         probe_loop_lag_s:
-          readyAt !== undefined && simReady !== undefined && endpointKnown !== undefined
-            ? round((readyAt - Math.max(simReady, endpointKnown)) / 1000, 2)
-            : null,
+          running === undefined || accepts === undefined || probed === undefined ? null : diff(running, Math.max(accepts, probed)),
         reference_lag_s: round(referenceDetectionLag(boots[i]!), 2),
-        to_running_s: readyAt === undefined ? null : round((readyAt - post.answeredAt) / 1000, 1),
         transitions: entered,
         billed_transitions: entered + history.filter((e) => e.type.endsWith('Retried')).length,
         task_invocations: tasks.length,
@@ -129,7 +157,7 @@ function report(sessions: SessionFigures[], postMs: ReturnType<typeof summarize>
   const running = sessions.filter((s) => s.status === 'running' && s.lag_s !== null);
   const lags = running.map((s) => s.lag_s!);
   const refLags = sessions.map((s) => s.reference_lag_s);
-  const waits = running.map((s) => s.provider_wait_s).filter((v): v is number => v !== null);
+  const waits = running.map((s) => s.before_first_probe_s).filter((v): v is number => v !== null);
   const loops = running.map((s) => s.probe_loop_lag_s).filter((v): v is number => v !== null);
   const lagMedian = median(lags);
   const lagP95 = quantile(lags, 0.95);
@@ -152,7 +180,10 @@ function report(sessions: SessionFigures[], postMs: ReturnType<typeof summarize>
     };
   }).filter((b) => b.sessions > 0);
   const longest = buckets.at(-1)!;
-  const createWait = summarize(sessions.map((s) => s.create_wait_s).filter((v): v is number => v !== null));
+  const milestones = Object.keys(sessions[0]!.timeline) as (keyof SessionFigures['timeline'])[];
+  const timeline = Object.fromEntries(
+    milestones.map((m) => [m, summarize(sessions.map((s) => s.timeline[m]).filter((v): v is number => v !== null))]),
+  ) as Record<keyof SessionFigures['timeline'], ReturnType<typeof summarize>>;
 
   const bucketTable: Table = {
     title: 'Per boot-time bucket (medians unless marked max)',
@@ -178,11 +209,11 @@ function report(sessions: SessionFigures[], postMs: ReturnType<typeof summarize>
       not_running: failed.map((s) => ({ id: s.id, boot_s: s.boot_s, status: s.status, error_type: s.error_type })),
       detection_lag_s: { median: r2(lagMedian), p95: r2(lagP95), max: lags.length ? Math.max(...lags) : null },
       lag_parts_s: {
-        provider_wait: { median: r2(median(waits)), p95: r2(quantile(waits, 0.95)), max: waits.length ? Math.max(...waits) : null },
+        before_first_probe: { median: r2(median(waits)), p95: r2(quantile(waits, 0.95)), max: waits.length ? Math.max(...waits) : null },
         probe_loop: { median: r2(median(loops)), p95: r2(quantile(loops, 0.95)), max: loops.length ? Math.max(...loops) : null },
       },
       reference_detection_lag_s: { median: r2(median(refLags)), p95: r2(quantile(refLags, 0.95)), max: Math.max(...refLags) },
-      create_wait_s: rounded(createWait, 1),
+      timeline_s: Object.fromEntries(milestones.map((m) => [m, rounded(timeline[m], 1)])),
       post_sessions_ms: rounded(postMs),
       buckets,
       per_session: sessions,
@@ -204,30 +235,30 @@ function report(sessions: SessionFigures[], postMs: ReturnType<typeof summarize>
         columns: ['', 'median', 'p95', 'max'],
         rows: [
           ['GPU Shopper (measured)', r2(lagMedian), r2(lagP95), lags.length ? Math.max(...lags) : null],
-          ['  of which: waiting for the provider API', r2(median(waits)), r2(quantile(waits, 0.95)), waits.length ? Math.max(...waits) : null],
+          ['  of which: before the first probe', r2(median(waits)), r2(quantile(waits, 0.95)), waits.length ? Math.max(...waits) : null],
           ['  of which: probe loop', r2(median(loops)), r2(quantile(loops, 0.95)), loops.length ? Math.max(...loops) : null],
           ['reference schedule, same boots', r2(median(refLags)), r2(quantile(refLags, 0.95)), Math.max(...refLags)],
         ],
       },
       bucketTable,
       {
-        title: 'Around it (s, except POST)',
-        columns: ['', 'n', 'p50', 'p95', 'p99', 'max'],
-        rows: [
-          ['POST /sessions, ms', postMs.n, postMs.p50, postMs.p95, postMs.p99, postMs.max].map((v) =>
-            typeof v === 'number' ? round(v, 1) : v,
-          ),
-          ['POST answered → instance created', createWait.n, createWait.p50, createWait.p95, createWait.p99, createWait.max].map(
-            (v) => (typeof v === 'number' ? round(v, 1) : v),
-          ),
-        ],
+        title: 'Timeline of a session, s after POST /sessions answered (sessions sharing one Vast.ai client)',
+        columns: ['milestone', 'p50', 'p95', 'max'],
+        rows: milestones.map((m) => [TIMELINE_LABELS[m], timeline[m].p50, timeline[m].p95, timeline[m].max].map((v) =>
+          typeof v === 'number' ? round(v, 1) : v,
+        )),
+      },
+      {
+        title: 'POST /sessions, ms',
+        columns: ['n', 'p50', 'p95', 'p99', 'max'],
+        rows: [[postMs.n, postMs.p50, postMs.p95, postMs.p99, postMs.max].map((v) => (v === null ? null : round(v, 1)))],
       },
     ],
     notes: [
       `${sessions.length} sessions created ${POST_CONCURRENCY} requests at a time on simulated Vast.ai hosts whose SSH accepts the key ${sessions[0]?.boot_s}–${sessions.at(-1)?.boot_s} s after create (evenly spread); product defaults for every probe setting (probe every 1 s, provider check every 15 s, 45 s rounds); auto_retry off, so each session stays on its host.`,
-      'Lag is measured from the moment the simulator starts accepting the key (its ready_at) to the session\'s verification.ready_at. The reference lag is what the reference system\'s schedule (first try 15 s after create, ×1.5, capped at 60 s) gives for the same boot time, ignoring its attempt durations.',
+      'Lag is measured from the moment the simulated SSH server first accepts the session key (the later of its ready_at and the key\'s attachment, both recorded by the simulator) to the session\'s verification.ready_at. The reference lag is what the reference system\'s schedule (first try 15 s after create, ×1.5, capped at 60 s) gives for the same boot time, ignoring its attempt durations.',
       'Transitions = StateEntered events of the session\'s provisioning execution; "billed" adds task retries, which Standard workflows also bill. Invocations = task Lambda invocations for the session (retries included).',
-      '"Waiting for the provider API" is the time SSH was already up but the session had no endpoint to probe yet (its first SSH probe came later); "probe loop" is the rest. All sessions share one process here, and with it one Vast.ai client and its 1 request/s pacing (VASTAI_REQUESTS_PER_SECOND, one bucket for every endpoint): each VerifySsh round starts with a status read that queues behind the other sessions\' creates (several API calls each; see "POST answered → instance created"). In AWS each concurrent task has its own Lambda instance and limiter, so the queue does not form there, but nothing then keeps the account under the provider\'s limit.',
+      '"Before the first probe": the server already accepted the key but nothing had probed it yet; "probe loop": the rest. All sessions share one process here, and with it one Vast.ai client and its 1 request/s pacing (VASTAI_REQUESTS_PER_SECOND, one bucket for every endpoint). A create is three calls (PUT /asks, attach the key, list keys to confirm) and every VerifySsh round starts with a status read, all in one FIFO queue: see the timeline. In AWS each concurrent task has its own Lambda instance and limiter, so that queue does not form (nor does anything keep the account under the provider\'s limit).',
       ...(quick ? ['--quick: 10 sessions with boots of 5–20 s only; the 60 s-boot transition goal needs the full run.'] : []),
     ],
   };
