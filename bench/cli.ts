@@ -46,6 +46,7 @@ export function usage(): string {
     '',
     '  --quick      shorter runs (fewer samples and sessions)',
     '  --json       one JSON object with every figure on stdout; progress on stderr',
+    '               (`npm run -s bench -- --json`: -s keeps npm\'s own "> bench" banner off stdout)',
     '  --strict     exit 1 when a goal is missed (for CI, e.g. `npm run bench -- bundle --strict`)',
     '  --functions  bundle: only these app-model functions',
   ].join('\n');

@@ -1,6 +1,6 @@
 // One section in its own process (handlers are module singletons configured from process.env at first import, so
-// each section gets a fresh process and runtime). Its stdout is kept for the handlers' logs, which are counted and
-// dropped; progress goes to stderr; the result goes back to the runner over IPC.
+// each section gets a fresh process and runtime). The handlers' log lines are counted and dropped; progress goes to
+// stderr; the result goes back to the runner over IPC.
 import os from 'node:os';
 import type { SectionResult } from './report.ts';
 import { sectionByName } from './sections/index.ts';
@@ -12,7 +12,7 @@ capture.install();
 
 const [name = '', optionsJson = '{}'] = process.argv.slice(2);
 const options = JSON.parse(optionsJson) as SectionOptions;
-const progress = (message: string) => process.stderr.write(`[bench:${name}] ${message}\n`);
+const progress = (message: string) => capture.stderr(`[bench:${name}] ${message}\n`);
 
 async function main(): Promise<SectionResult> {
   const definition = sectionByName(name);

@@ -109,7 +109,10 @@ function report(rows: Row[], runs: number, plainRuns: number): SectionOutput {
           kb(r.source_map_bytes),
           r.load_error ? `FAILS: ${r.load_error.slice(0, 60)}` : r.load_ms,
           r.load_ms_without_source_maps,
-          r.biggest_parts.map((p) => `${p.name} ${kb(p.bytes)}`).join(', '),
+          r.biggest_parts
+            .slice(0, 3)
+            .map((p) => `${p.name.replace('@aws-lambda-powertools/', 'powertools/')} ${kb(p.bytes)}`)
+            .join(', '),
         ]),
       },
     ],

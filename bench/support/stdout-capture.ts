@@ -1,5 +1,6 @@
-// Keeps the handlers' stdout (JSON log lines and EMF metric lines, exactly what Lambda would ship to CloudWatch Logs)
-// off the benchmark's own stdout, and counts it: bytes per function, and the distinct metric streams emitted.
+// Keeps what the handlers write (JSON log lines on stdout and stderr, EMF metric lines: exactly what Lambda would ship
+// to CloudWatch Logs) off the benchmark's own output, and counts it: bytes per function, and the metric streams
+// emitted. Anything on stderr that is not a JSON log line (a crash, a warning) still reaches the real stderr.
 import { currentFunction } from './invocations.ts';
 
 export interface CaptureCounts {
@@ -20,29 +21,44 @@ interface EmfDirective {
   Metrics: { Name: string }[];
 }
 
+type Write = typeof process.stdout.write;
+
 export class StdoutCapture {
   private counts = StdoutCapture.empty();
   private readonly sources = new Map<string, Set<string>>();
-  private original?: typeof process.stdout.write;
+  private originals?: { stdout: Write; stderr: Write };
 
   private static empty(): CaptureCounts {
     return { bytes: {}, lines: {}, streams: {}, sums: {}, streamSources: {} };
   }
 
+  /** Writes to the real stderr (progress lines), whether or not the capture is installed. */
+  readonly stderr = (text: string): void => {
+    (this.originals?.stderr ?? process.stderr.write).call(process.stderr, text);
+  };
+
   install(): void {
-    if (this.original) return;
-    this.original = process.stdout.write;
-    process.stdout.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
-      this.record(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      const done = typeof encoding === 'function' ? encoding : callback;
-      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
-      return true;
-    }) as typeof process.stdout.write;
+    if (this.originals) return;
+    const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
+    this.originals = originals;
+    const patch = (stream: NodeJS.WriteStream, original: Write, passThrough: (text: string) => boolean): Write =>
+      ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+        if (passThrough(text)) return original.call(stream, chunk as string, encoding as BufferEncoding, callback as () => void);
+        this.record(text);
+        const done = typeof encoding === 'function' ? encoding : callback;
+        if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+        return true;
+      }) as Write;
+    process.stdout.write = patch(process.stdout, originals.stdout, () => false);
+    process.stderr.write = patch(process.stderr, originals.stderr, (text) => !text.trimStart().startsWith('{"level"'));
   }
 
   restore(): void {
-    if (this.original) process.stdout.write = this.original;
-    this.original = undefined;
+    if (!this.originals) return;
+    process.stdout.write = this.originals.stdout;
+    process.stderr.write = this.originals.stderr;
+    this.originals = undefined;
   }
 
   /** The counts since the last take, and start counting afresh. */
