@@ -4,6 +4,7 @@
 // 10,000 offers refreshed every minute.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FunctionSpec, functions, schedules } from '../../shared/app-model.ts';
+import { DEFAULT_PROVISIONING_SETTINGS } from '../../shared/use-cases/provisioning/deps.ts';
 import { goal, type SectionOutput, type Table, usd } from '../report.ts';
 import {
   API_ACCESS_LOG_BYTES,
@@ -23,10 +24,19 @@ import { round } from '../support/stats.ts';
 import type { SectionContext } from './types.ts';
 
 const GB = 1024 ** 3;
+/** the field report's mean SSH verification time (field-report.md, Performance Baseline) */
+const FIELD_REPORT_SSH_S = 142;
 /** a client polls its session this often while waiting (the bench's stand-in for gpu-deploy-llm) */
 const POLL_MS = 5000;
-/** one session every this often: creates do not queue behind each other on the provider's pacing */
-const SESSION_SPACING_MS = 4000;
+/** one session every this often */
+const SESSION_SPACING_MS = 3000;
+/**
+ * In AWS every task runs in its own Lambda instance with its own provider limiter, so no task waits for another
+ * session's calls. Here all sessions share one process and one limiter (1 request/s for Vast.ai), and queueing
+ * behind other sessions would be billed as Lambda time. Pacing is raised for this section so durations are the
+ * work itself (the simulated marketplaces do not rate-limit).
+ */
+const UNSHARED_PACING = { VASTAI_REQUESTS_PER_SECOND: '50', TENSORDOCK_REQUESTS_PER_SECOND: '50' };
 
 const memoryOf = (functionId: string) => functions.find((f: FunctionSpec) => f.id === functionId)?.memoryMb ?? 0;
 const gbSeconds = (functionId: string, ms: number) => (ms / 1000) * (memoryOf(functionId) / 1024);
@@ -61,7 +71,7 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
   for (const template of scenario.vastai.offers) template.boot_seconds = bootRange;
   const sessionCount = ctx.quick ? 6 : 20;
 
-  const bench = await startBenchRuntime({ name: 'cost', scenario, progress: ctx.progress });
+  const bench = await startBenchRuntime({ name: 'cost', scenario, env: UNSHARED_PACING, progress: ctx.progress });
   let refreshChanged: RunFigures[];
   let refreshUnchanged: RunFigures[];
   let sweeps: RunFigures[];
@@ -215,6 +225,26 @@ function perThousandSessions(p: SessionPhase): Line[] {
   ];
 }
 
+/**
+ * Longer boots cost more: VerifySsh holds its invocation for the whole wait, and each further probe round is one
+ * more invocation (a KMS decrypt, its DynamoDB writes) and three more transitions (VerifySsh, IsSshReady,
+ * WaitForSsh). Extra cost per session when SSH takes `bootS` instead of the measured mean.
+ */
+function extraForBoot(p: SessionPhase, bootS: number): Line[] {
+  const extraS = Math.max(0, bootS - p.mean_boot_s);
+  const rounds = extraS / (DEFAULT_PROVISIONING_SETTINGS.verifyRoundMs / 1000 + 1);
+  const verify = p.invocations['VerifySsh']?.invocations ?? 1;
+  const verifyUsage = p.usage_by_function['VerifySsh'] ?? emptyUsage();
+  const k = 1000;
+  return [
+    line('VerifySsh duration while waiting', extraS * (memoryOf('VerifySsh') / 1024) * k, 'GB-s', PRICES.lambdaArmGbSecond),
+    line('VerifySsh requests', rounds * k, 'requests', PRICES.lambdaRequest),
+    line('state transitions', rounds * 3 * k, 'transitions', PRICES.stepFunctionsTransition),
+    line('KMS decrypts', rounds * k, 'requests', PRICES.kmsRequest),
+    line('DynamoDB writes', (rounds * verifyUsage.wru * k) / verify, 'WRU', PRICES.dynamoWriteRequestUnit),
+  ];
+}
+
 function idleMonth(changed: RunFigures, sweep: RunFigures, stack: StackResources, streams: string[], snapshotKb: number): Line[] {
   const minutes = HOURS_PER_MONTH * 60;
   const period = (id: string) => (schedules.find((s) => s.id === id)?.defaultPeriodSeconds ?? 60) / 60;
@@ -284,6 +314,7 @@ function report(r: {
   const idleChanging = idleMonth(changed, sweep, r.stack, scheduleStreams, snapshotKb);
   const idleSteady = idleMonth(unchanged, sweep, r.stack, scheduleStreams, snapshotKb);
   const perThousand = total(sessionLines);
+  const atFieldBoot = perThousand + total(extraForBoot(r.sessions, FIELD_REPORT_SSH_S));
   const idle = total(idleChanging);
   const sessionStreams = r.sessions.streams.filter((s) => !scheduleStreams.includes(s));
   const p = r.sessions;
@@ -302,6 +333,7 @@ function report(r: {
     figures: {
       prices: { checked: PRICES_CHECKED, region: 'us-east-1', items: PRICES },
       per_1000_sessions_usd: round(perThousand, 4),
+      per_1000_sessions_usd_at_field_report_ssh_time: { ssh_s: FIELD_REPORT_SSH_S, usd: round(atFieldBoot, 4) },
       idle_month_usd: { market_changing_every_minute: round(idle, 2), market_unchanged: round(total(idleSteady), 2) },
       per_session: {
         sessions: p.sessions,
@@ -339,7 +371,14 @@ function report(r: {
       lines: { per_1000_sessions: sessionLines, idle_month_market_changing: idleChanging, idle_month_market_unchanged: idleSteady },
     },
     goals: [
-      goal('AWS cost per 1,000 sessions', '< $0.50', round(perThousand, 4), perThousand < 0.5, 'USD'),
+      goal(`AWS cost per 1,000 sessions (boots ${r.bootRange[0]}–${r.bootRange[1]} s)`, '< $0.50', round(perThousand, 4), perThousand < 0.5, 'USD'),
+      goal(
+        `… projected at the field report's ${FIELD_REPORT_SSH_S} s SSH time`,
+        '< $0.50',
+        round(atFieldBoot, 4),
+        atFieldBoot < 0.5,
+        'USD',
+      ),
       goal('AWS cost per idle month, 10,000 offers', '< $5', round(idle, 2), idle < 5, 'USD'),
     ],
     tables: [
@@ -359,6 +398,10 @@ function report(r: {
         ],
       },
       lineTable('Cost per 1,000 sessions', sessionLines),
+      lineTable(
+        `Added per 1,000 sessions if SSH took the field report's ${FIELD_REPORT_SSH_S} s instead of ${p.mean_boot_s} s (projected from the figures above)`,
+        extraForBoot(r.sessions, FIELD_REPORT_SSH_S),
+      ),
       {
         title: 'One scheduled run (means)',
         columns: ['run', 'ms', 'read req', 'RRU', 'write req', 'WRU', 'log bytes'],
@@ -382,6 +425,7 @@ function report(r: {
       `Alarms are billed per metric they watch: ${r.stack.alarmList.filter((a) => a.metrics > 1).map((a) => `${a.id} watches ${a.metrics}`).join(', ') || 'none watch more than one'}.`,
       `Custom metrics: the schedules emit ${scheduleStreams.length} metric streams every run, billed $0.30 a month each (${scheduleStreams.map((s) => s.replace(/^GpuShopper\//, '')).join(', ')}). Sessions add ${sessionStreams.length} more (per provider and GPU type); each costs up to $0.30 a month, prorated by the hours in which it is emitted — a fixed-ish monthly cost per provider × GPU combination in use, not per session, so it is not in the per-1,000-sessions figure.`,
       'Lambda durations are wall times here (what Lambda bills), on a shared 2-core machine: the refresh waits 5 s on each simulated provider listing (bench-10k), and VerifySsh keeps its invocation open for a whole probe round while the instance boots, so its GB-s grow with the boot time (the field report\'s 90–200 s boots would cost more than the boots here).',
+      'Provider request pacing is raised to 50/s in this section (VASTAI_REQUESTS_PER_SECOND, TENSORDOCK_REQUESTS_PER_SECOND): in AWS each task has its own Lambda instance and limiter, while here every session shares one, and the queue would be billed as Lambda time (see the provisioning section for that queue).',
       'Not measured, modelled: a reconciler (not in the app model yet) as one 256 MB, 2 s run every 5 minutes with the sweep\'s DynamoDB and log figures; Lambda platform log lines (350 B per invocation), API access logs (260 B per request), Step Functions log events (each history event + 250 B); KMS requests from the code paths (one encrypt per create, one decrypt per VerifySsh invocation); one X-Ray trace per API request, execution and scheduled run (active tracing, default sampling at these rates); secret reads on cold starts.',
     ],
   };

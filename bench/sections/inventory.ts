@@ -3,9 +3,9 @@
 // compared with the slowest provider's latency, and its DynamoDB writes are counted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tensorDockOffers, vastAiOffers } from '../../local/sim/scenario.ts';
-import type { Usage } from '../support/dynamodb-capacity.ts';
 import { goal, type SectionOutput } from '../report.ts';
 import { type BenchRuntime, startBenchRuntime } from '../support/bench-runtime.ts';
+import { emptyUsage, type Usage } from '../support/dynamodb-capacity.ts';
 import { changeSomePrices } from '../support/market-churn.ts';
 import { bench10k } from '../support/scenarios.ts';
 import { round, type Summary, rounded, summarize } from '../support/stats.ts';
@@ -47,7 +47,7 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
       const started = performance.now();
       await bench.fire('InventoryRefresh');
       const wall = performance.now() - started;
-      const usage: Usage = bench.dynamodb.take().get('RefreshInventory') ?? { reads: 0, writes: 0, rru: 0, wru: 0 };
+      const usage: Usage = bench.dynamodb.take().get('RefreshInventory') ?? emptyUsage();
       const figures = {
         kind,
         wall_ms: Math.round(wall),
@@ -72,8 +72,8 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
     const load = bench.http.load(PATH, CONCURRENCY);
     await sleep(steadyMs);
     const windows: [number, number][] = [];
-    const underLoad = async (kind: RefreshFigures['kind'], round: number) => {
-      if (kind === 'changed') changeSomePrices(bench.runtime, round);
+    const underLoad = async (kind: RefreshFigures['kind'], n: number) => {
+      if (kind === 'changed') changeSomePrices(bench.runtime, n);
       const from = Date.now();
       refreshes.push(await refresh(kind));
       windows.push([from, Date.now() + TAIL_MS]);
