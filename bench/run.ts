@@ -6,6 +6,7 @@ import { type BenchArgs, parseArgs, UsageError, usage } from './cli.ts';
 import { renderSection, type SectionResult, toJson } from './report.ts';
 import { sectionByName } from './sections/index.ts';
 import type { SectionOptions } from './sections/types.ts';
+import { sectionEnvironment } from './support/clean-env.ts';
 
 const CHILD = path.join(import.meta.dirname, 'section-child.ts');
 
@@ -13,7 +14,10 @@ function runSection(name: string, options: SectionOptions): Promise<SectionResul
   return new Promise((resolve) => {
     const started = performance.now();
     // execArgv is inherited: the child runs under the same tsx loader as this process
-    const child = fork(CHILD, [name, JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(CHILD, [name, JSON.stringify(options)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: sectionEnvironment(process.env),
+    });
     let result: SectionResult | undefined;
     child.on('message', (message) => {
       result = message as SectionResult;

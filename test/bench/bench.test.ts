@@ -11,6 +11,7 @@ import { packageOf } from '../../bench/bundle/build-bundle.ts';
 import { measureLoadTime } from '../../bench/bundle/load-time.ts';
 import { parseArgs, UsageError } from '../../bench/cli.ts';
 import { fmt, goal, renderSection, renderTable, type SectionResult, toJson, usd } from '../../bench/report.ts';
+import { sectionEnvironment } from '../../bench/support/clean-env.ts';
 import { referenceAttemptTimes, referenceDetectionLag } from '../../bench/support/reference-schedule.ts';
 import { quantile, summarize } from '../../bench/support/stats.ts';
 import { functionById } from '../../shared/app-model.ts';
@@ -81,6 +82,23 @@ describe('bench arguments', () => {
   it('refuses an unknown section or option', () => {
     expect(() => parseArgs(['inventroy'])).toThrow(UsageError);
     expect(() => parseArgs(['--fast'])).toThrow(UsageError);
+  });
+});
+
+describe('bench sections run on defaults and simulated marketplaces only', () => {
+  it("takes the product's settings and any real credential out of a section's environment", () => {
+    const env = sectionEnvironment({
+      PATH: '/usr/bin',
+      HOME: '/root',
+      VASTAI_API_KEY: 'real-key',
+      TENSORDOCK_API_TOKEN: 'real-token',
+      SSH_PROBE_INTERVAL_MS: '50',
+      SIM_SCENARIO: 'x.json',
+      DATA_DIR: '/somewhere',
+      AWS_PROFILE: 'prod',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    });
+    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   });
 });
 
