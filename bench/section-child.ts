@@ -5,9 +5,9 @@ import os from 'node:os';
 import type { SectionResult } from './report.ts';
 import { sectionByName } from './sections/index.ts';
 import type { SectionOptions } from './sections/types.ts';
-import { StdoutCapture } from './support/stdout-capture.ts';
+import { LogCapture } from './support/log-capture.ts';
 
-const capture = new StdoutCapture();
+const capture = new LogCapture();
 capture.install();
 
 const [name = '', optionsJson = '{}'] = process.argv.slice(2);

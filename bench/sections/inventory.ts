@@ -9,7 +9,7 @@ import { emptyUsage, type Usage } from '../support/dynamodb-capacity.ts';
 import { changeSomePrices } from '../support/market-churn.ts';
 import { bench10k } from '../support/scenarios.ts';
 import { round, type Summary, rounded, summarize } from '../support/stats.ts';
-import { metricTotal } from '../support/stdout-capture.ts';
+import { metricTotal } from '../support/log-capture.ts';
 import type { SectionContext } from './types.ts';
 
 const PATH = '/api/v1/inventory';

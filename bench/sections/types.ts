@@ -1,6 +1,6 @@
 // The contract between the runner and a section.
 import type { SectionOutput } from '../report.ts';
-import type { StdoutCapture } from '../support/stdout-capture.ts';
+import type { LogCapture } from '../support/log-capture.ts';
 
 export interface SectionOptions {
   quick: boolean;
@@ -12,7 +12,7 @@ export interface SectionContext extends SectionOptions {
   /** a progress line on stderr */
   progress(message: string): void;
   /** what the handlers wrote to stdout (their logs and EMF metrics), counted and kept off the real stdout */
-  capture: StdoutCapture;
+  capture: LogCapture;
 }
 
 export interface SectionDefinition {

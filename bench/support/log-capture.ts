@@ -23,8 +23,8 @@ interface EmfDirective {
 
 type Write = typeof process.stdout.write;
 
-export class StdoutCapture {
-  private counts = StdoutCapture.empty();
+export class LogCapture {
+  private counts = LogCapture.empty();
   private readonly sources = new Map<string, Set<string>>();
   private originals?: { stdout: Write; stderr: Write };
 
@@ -65,7 +65,7 @@ export class StdoutCapture {
   take(): CaptureCounts {
     const taken = this.counts;
     taken.streamSources = Object.fromEntries([...this.sources].map(([k, v]) => [k, [...v].sort()]));
-    this.counts = StdoutCapture.empty();
+    this.counts = LogCapture.empty();
     this.sources.clear();
     return taken;
   }
