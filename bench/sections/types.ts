@@ -11,7 +11,7 @@ export interface SectionOptions {
 export interface SectionContext extends SectionOptions {
   /** a progress line on stderr */
   progress(message: string): void;
-  /** what the handlers wrote to stdout (their logs and EMF metrics), counted and kept off the real stdout */
+  /** what the handlers logged (JSON lines and EMF metrics), counted and kept off the real output */
   capture: LogCapture;
 }
 
