@@ -2,7 +2,7 @@
 // simply absent. Locally the credentials (or the simulated marketplaces' keys) come from the environment; in
 // AWS from one Secrets Manager secret, read once per process.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, NotFoundError } from '../../domain/errors.ts';
 import type { ProviderName } from '../../domain/offer.ts';
 import type { ProviderClient, ProviderRegistry } from '../../ports/provider.ts';

@@ -1,7 +1,7 @@
 // Vast.ai adapter (https://console.vast.ai/api/v0). Facts it relies on: offers come from POST /bundles/,
 // a create is PUT /asks/{id}/ and keys are attached per instance afterwards, GET of a gone instance answers
 // 200 {"instances":null}, the instance list is paginated by next_token, and 429s carry no Retry-After.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Instance, InstanceStatus } from '../../domain/instance.ts';
 import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
 import { parseExtraFilters, type Template } from '../../domain/template.ts';
