@@ -93,6 +93,8 @@ export interface Verification {
   last_class?: string;
   last_provider_status?: string;
   consecutive_auth_rejections: number;
+  /** where SSH is expected, as the provider last said (kept so the next round can probe at once) */
+  endpoint?: Endpoint & { user: string };
   first_auth_rejection_at?: string;
   ready_at?: string;
   duration_ms?: number;

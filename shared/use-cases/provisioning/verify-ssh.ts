@@ -105,6 +105,8 @@ class VerificationRound {
   ) {
     this.v = { ...verification };
     this.providerStatus = verification.last_provider_status;
+    // a new round probes at once where the last one left off; the provider is asked again in the background
+    this.endpoint = verification.endpoint;
   }
 
   private now(): Date {
@@ -177,7 +179,10 @@ class VerificationRound {
           `the provider reports the instance ${instance.provider_status}${instance.status_message ? ` (${instance.status_message.slice(0, 120)})` : ''}`,
         );
       }
-      if (instance.ssh) this.endpoint = instance.ssh;
+      if (instance.ssh) {
+        this.endpoint = instance.ssh;
+        this.v.endpoint = instance.ssh;
+      }
     } catch (err) {
       if (!(err instanceof InstanceNotFoundError)) throw err;
       // a just-created instance can be briefly unknown to a provider's read path: twice in a row means gone
