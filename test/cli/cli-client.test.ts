@@ -58,31 +58,43 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   return { code, stdout, stderr };
 }
 
-const KEY = { id: 'k-1', consumer_id: 'team-a', admin: false, prefix: 'gs_3f9a', created_at: '2026-05-01T12:00:00.000Z' };
+const KEY = { key_id: '3f9a0c1d2e4b', consumer_id: 'team-a', admin: false, prefix: 'gsk_3f9a0c1d2e4b', created_at: '2026-05-01T12:00:00.000Z' };
 
 describe('keys (admin)', () => {
   it('create, list and revoke speak the keys routes with the admin key, and show the secret only on create', async () => {
     const api = await stub(({ method, url, authorization }) => {
-      if (authorization !== 'Bearer gs_admin_secret') return { status: 401, body: { error: 'missing or invalid API key', error_type: 'unauthorized', request_id: 'r-401' } };
-      if (method === 'POST' && url === '/api/v1/keys') return { status: 201, body: { key: KEY, api_key: 'gs_3f9a_the_whole_secret' } };
-      if (method === 'GET' && url === '/api/v1/keys?consumer_id=team-a') return { status: 200, body: { keys: [KEY, { ...KEY, id: 'k-2', revoked_at: '2026-05-02T08:00:00.000Z' }] } };
-      if (method === 'DELETE' && url === '/api/v1/keys/k-1') return { status: 200, body: { key: { ...KEY, revoked_at: '2026-05-03T09:30:00.000Z' } } };
-      return { status: 404, body: { error: 'route not found', error_type: 'not_found', request_id: 'r-404' } };
+      if (authorization !== 'Bearer gs_admin_secret') {
+        return { status: 401, body: { error: 'missing or invalid API key', error_type: 'unauthorized', request_id: 'r-401' } };
+      }
+      if (method === 'POST' && url === '/api/v1/keys') {
+        return { status: 201, body: { key: KEY, api_key: 'gsk_3f9a0c1d2e4b_the_whole_secret', message: 'Store api_key now' } };
+      }
+      if (method === 'GET' && url === '/api/v1/keys?consumer_id=team-a') {
+        return { status: 200, body: { keys: [KEY, { ...KEY, key_id: '77aa00bb11cc', label: 'ci', revoked_at: '2026-05-02T08:00:00.000Z' }], count: 2 } };
+      }
+      // the key itself, as the keys route answers; `{key}` is read too
+      if (method === 'DELETE' && url === '/api/v1/keys/3f9a0c1d2e4b') return { status: 200, body: { ...KEY, revoked_at: '2026-05-03T09:30:00.000Z' } };
+      if (method === 'DELETE' && url === '/api/v1/keys/77aa00bb11cc') return { status: 200, body: { key: { ...KEY, id: '77aa00bb11cc', key_id: undefined, revoked_at: '2026-05-03T09:31:00.000Z' } } };
+      return { status: 404, body: { error: 'no API key', error_type: 'not_found', request_id: 'r-404' } };
     });
     const env = { GPU_SHOPPER_URL: api.url, GPU_SHOPPER_API_KEY: 'gs_admin_secret' };
 
     const created = await cli(['keys', 'create', '--consumer', 'team-a'], env);
     expect(created.code, created.stderr).toBe(0);
-    expect(api.seen[0]!.body).toEqual({ consumer_id: 'team-a', admin: false });
-    expect(created.stdout).toMatch(/^k-1\s+gs_3f9a…\s+team-a\s+no\s+2026-05-01 12:00:00Z$/m);
-    expect(created.stdout).toContain('api key (shown once; keep it secret): gs_3f9a_the_whole_secret');
+    expect(api.seen[0]!.body).toEqual({ consumer_id: 'team-a' });
+    expect(created.stdout).toMatch(/^3f9a0c1d2e4b\s+gsk_3f9a0c1d2e4b…\s+team-a\s+no\s+2026-05-01 12:00:00Z$/m);
+    expect(created.stdout).toContain('api key (shown once; keep it secret): gsk_3f9a0c1d2e4b_the_whole_secret');
 
     const listed = await cli(['keys', 'list', '-c', 'team-a'], env);
     expect(listed.stdout).not.toContain('the_whole_secret');
-    expect(listed.stdout).toMatch(/^k-2\s+gs_3f9a…\s+team-a\s+no\s+2026-05-01 12:00:00Z\s+2026-05-02 08:00:00Z$/m);
+    expect(listed.stdout).toMatch(/^77aa00bb11cc\s+gsk_3f9a0c1d2e4b…\s+team-a\s+no\s+ci\s+2026-05-01 12:00:00Z\s+2026-05-02 08:00:00Z$/m);
 
-    const revoked = await cli(['keys', 'revoke', 'k-1', '-o', 'json'], env);
-    expect(JSON.parse(revoked.stdout)).toMatchObject({ key: { id: 'k-1', revoked_at: '2026-05-03T09:30:00.000Z' } });
+    const revoked = await cli(['keys', 'revoke', '3f9a0c1d2e4b'], env);
+    expect(revoked.stdout).toBe('key 3f9a0c1d2e4b (gsk_3f9a0c1d2e4b…, team-a) revoked at 2026-05-03 09:30:00Z\n');
+    const wrapped = await cli(['keys', 'revoke', '77aa00bb11cc'], env);
+    expect(wrapped.stdout).toBe('key 77aa00bb11cc (gsk_3f9a0c1d2e4b…, team-a) revoked at 2026-05-03 09:31:00Z\n');
+    const unknown = await cli(['keys', 'revoke', 'nope'], env);
+    expect(unknown).toMatchObject({ code: 1, stderr: 'error: not_found: no API key (request id r-404)\n' });
 
     // --api-key wins over the environment; a wrong key is the API's 401, on one line with its request id
     const refused = await cli(['--api-key', 'gs_wrong', 'keys', 'list'], env);
@@ -90,9 +102,9 @@ describe('keys (admin)', () => {
     expect(refused.stderr).toBe('error: unauthorized: missing or invalid API key (request id r-401)\n');
     expect(api.seen.at(-1)!.authorization).toBe('Bearer gs_wrong');
 
-    const admin = await cli(['keys', 'create', '-c', 'ops', '--admin'], env);
+    const admin = await cli(['keys', 'create', '--admin', '--label', 'ops team'], env);
     expect(admin.code).toBe(0);
-    expect(api.seen.at(-1)!.body).toEqual({ consumer_id: 'ops', admin: true });
+    expect(api.seen.at(-1)!.body).toEqual({ admin: true, label: 'ops team' });
   });
 });
 
