@@ -20,6 +20,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--api-key <key>', 'API key, sent as a bearer token (env GPU_SHOPPER_API_KEY)')
     .addOption(new Option('-o, --output <format>', 'table for people, json for scripts').choices(FORMATS).default('table'))
     .showHelpAfterError(false)
+    .configureHelp({ showGlobalOptions: true })
     // set before the commands are added: subcommands inherit both
     .exitOverride()
     .configureOutput({

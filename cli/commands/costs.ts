@@ -80,12 +80,16 @@ export function register(program: Command, contextOf: ContextOf): void {
       printSummary(out, answer);
     });
 
+  // `costs summary -c x` and `costs -c x summary` alike: the options are the parent's, parsed wherever they stand
   costs
     .command('summary')
-    .description("this month's costs, with the budget if one is set")
-    .option('-c, --consumer <id>', 'one consumer')
-    .action(async (opts: { consumer?: string }, cmd: Command) => {
+    .description("this month's costs, with the budget if one is set (takes --consumer)")
+    .action(async (_opts: unknown, cmd: Command) => {
       const { api, out } = contextOf(cmd);
+      const opts = cmd.optsWithGlobals<CostsOptions>();
+      if (opts.session || opts.period || opts.start || opts.end) {
+        throw new CliError('invalid_usage', 'costs summary covers this month for one consumer; it takes only --consumer');
+      }
       const answer = await api.get<ConsumerCosts>('/api/v1/costs/summary', { consumer_id: opts.consumer });
       if (out.json) return out.data(answer);
       printSummary(out, answer);

@@ -216,6 +216,8 @@ describe('gpu-shopper against the local runtime', () => {
     expect(table.stdout).toMatch(new RegExp(`session ${sessionId} \\(cli-alice\\): \\$\\d+\\.\\d{4} for`));
     const summary = await bin(['costs', '--consumer', 'cli-alice', '-o', 'json']);
     expect(JSON.parse(summary.stdout)).toMatchObject({ consumer_id: 'cli-alice', session_count: 1 });
+    const month = await bin(['costs', 'summary', '-c', 'cli-alice', '-o', 'json']);
+    expect(JSON.parse(month.stdout)).toMatchObject({ consumer_id: 'cli-alice', session_count: 1, refunded_total: 0 });
 
     const list = await bin(['sessions', 'list', '--consumer', 'cli-alice']);
     expect(list.stdout).toMatch(new RegExp(`^${sessionId}\\s+stopped\\s+stopped\\s+cli-alice\\s+vastai\\s+RTX 4090`, 'm'));
