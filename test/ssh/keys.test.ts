@@ -7,8 +7,9 @@ import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSshKeyPair, hostKeyFingerprint, parsePublicKey } from '../../shared/adapters/ssh/keys.ts';
 import { startSshServer, type SshTestServer } from './test-servers.ts';
+import { sshExec } from '../support/ssh-exec.ts';
 
-const { Client, utils } = ssh2;
+const { utils } = ssh2;
 
 function expectedFingerprint(publicKeyLine: string): string {
   const blob = Buffer.from(publicKeyLine.split(' ')[1]!, 'base64');
@@ -57,26 +58,8 @@ describe('generateSshKeyPair', () => {
 
   it('the pair logs into an ssh2 server that authorizes the public key', async () => {
     server = await startSshServer({ authorizedKey: pair.public_key });
-    const port = server.port;
-    const output = await new Promise<string>((resolve, reject) => {
-      const client = new Client();
-      client.on('error', reject);
-      client.on('ready', () => {
-        client.exec('echo ok', (err, stream) => {
-          if (err) return reject(err);
-          let out = '';
-          stream.on('data', (d: Buffer) => {
-            out += d.toString();
-          });
-          stream.on('close', () => {
-            client.end();
-            resolve(out);
-          });
-        });
-      });
-      client.connect({ host: '127.0.0.1', port, username: 'root', privateKey: pair.private_key });
-    });
-    expect(output.trim()).toBe('ok');
+    const output = await sshExec({ host: '127.0.0.1', port: server.port, user: 'root' }, pair.private_key);
+    expect(output).toBe('ok');
     expect(server.authMethods).toContain('publickey');
   });
 

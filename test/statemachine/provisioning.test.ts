@@ -1,9 +1,9 @@
 // The real provisioning and teardown state machines, executed locally against the simulated marketplaces (real
 // HTTP, real SSH servers), one scenario per field-report failure mode.
-import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';
+import { sshExec } from '../support/ssh-exec.ts';
 
 const scenario: ScenarioInput = {
   vastai: {
@@ -94,31 +94,8 @@ async function create(offerId: string, extra: Record<string, unknown> = {}) {
 }
 
 function sshEcho(session: Record<string, unknown>, key: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client
-      .on('ready', () => {
-        client.exec('echo ok', (err, stream) => {
-          if (err) return reject(err);
-          let out = '';
-          stream.on('data', (d: Buffer) => {
-            out += d.toString();
-          });
-          stream.on('close', () => {
-            client.end();
-            resolve(out.trim());
-          });
-        });
-      })
-      .on('error', reject)
-      .connect({
-        host: String(session['ssh_host']),
-        port: Number(session['ssh_port']),
-        username: String(session['ssh_user']),
-        privateKey: key,
-        readyTimeout: 5000,
-      });
-  });
+  const target = { host: String(session['ssh_host']), port: Number(session['ssh_port']), user: String(session['ssh_user']) };
+  return sshExec(target, key);
 }
 
 function liveInstancesOf(sessionId: string) {
@@ -140,7 +117,7 @@ function execution(id: string, machine = 'Provisioning') {
 }
 
 async function settledExecution(id: string, machine = 'Provisioning') {
-  for (let i = 0; i < 100 && execution(id, machine)?.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && execution(id, machine)?.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
   return execution(id, machine);
 }
 

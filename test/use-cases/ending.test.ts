@@ -88,7 +88,8 @@ describe('ending sessions', () => {
       return realCreate(req);
     };
     const creating = createInstance(h.deps, state).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // wait until the create call is really in flight (its attempt marked), however busy the machine is
+    while (!(await h.sessions.get(session.id))?.attempts[0]?.create_started_at) await new Promise((r) => setTimeout(r, 10));
     await requestTeardown(h.teardownDeps, session.id, 'deleted');
     await stopProvisioning(h.teardownDeps, { session_id: session.id });
     await expect(destroySessionInstances(h.teardownDeps, { session_id: session.id })).rejects.toMatchObject({
@@ -101,6 +102,9 @@ describe('ending sessions', () => {
     expect(h.vast.instances).toHaveLength(1);
     expect(h.vast.alive()).toHaveLength(0);
     expect((await h.sessions.get(session.id))?.status).toBe('stopped');
+    // never usable, so never billed: the attempt is refunded
+    const [cost] = await h.costs.forSession(session.id);
+    expect(cost).toMatchObject({ refunded: true, billed_cost: 0, refund_reason: 'ended_before_running' });
   });
 
   it('extends up to the hard maximum and refuses past it', async () => {

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { providerCost } from '../../domain/costs.ts';
+import { queryAll } from './query-all.ts';
 import type { CostLedger, CostRecord } from '../../ports/cost-ledger.ts';
 
 const costKey = (sessionId: string, attempt: number) => ({
@@ -131,22 +132,13 @@ export class DynamoCostLedger implements CostLedger {
   }
 
   async forConsumer(consumerId: string | undefined, from: Date, to: Date): Promise<CostRecord[]> {
-    const out: CostRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
     const [index, pk] = consumerId ? ['gsi1', `COST#${consumerId}`] : ['gsi3', 'COSTS'];
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index,
-          KeyConditionExpression: `${index}pk = :pk AND ${index}sk BETWEEN :from AND :to`,
-          ExpressionAttributeValues: { ':pk': pk, ':from': from.toISOString(), ':to': `${to.toISOString()}\uffff` },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :pk AND ${index}sk BETWEEN :from AND :to`,
+      ExpressionAttributeValues: { ':pk': pk, ':from': from.toISOString(), ':to': `${to.toISOString()}\uffff` },
+    });
+    return items.map(fromItem);
   }
 }

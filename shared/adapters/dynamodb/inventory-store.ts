@@ -1,7 +1,7 @@
 // Reads inventory snapshots for one process. The offers stay in memory; every read checks the heads with one
 // small consistent query and reloads a provider's chunks only when its version changed. Concurrent reads share
 // one check (and so one reload).
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, } from '@aws-sdk/lib-dynamodb';
 import type { ProviderSnapshot, SnapshotHead, StoredOffer } from '../../domain/inventory-snapshot.ts';
 import type { ProviderName } from '../../domain/offer.ts';
 import { logger } from '../../observability/powertools.ts';
@@ -17,6 +17,7 @@ import {
   INVENTORY_PK,
   publicHead,
 } from './inventory-layout.ts';
+import { queryAll } from './query-all.ts';
 
 interface Cached {
   head: SnapshotHead;
@@ -100,25 +101,16 @@ export class DynamoInventoryReader implements InventorySnapshotReader {
 
   private async readChunks(head: HeadItem): Promise<Uint8Array[] | undefined> {
     const slot = head.slot ?? 0;
-    const items: ChunkItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
-          ExpressionAttributeValues: {
-            ':pk': INVENTORY_PK,
-            ':first': chunkKey(head.provider, slot, 0).sk,
-            ':last': chunkKey(head.provider, slot, head.chunk_count - 1).sk,
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((page.Items ?? []) as ChunkItem[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll<ChunkItem>(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: {
+        ':pk': INVENTORY_PK,
+        ':first': chunkKey(head.provider, slot, 0).sk,
+        ':last': chunkKey(head.provider, slot, head.chunk_count - 1).sk,
+      },
+      ConsistentRead: true,
+    });
     // a chunk of another version means a writer has reused this slot since the head was read
     const intact =
       items.length === head.chunk_count &&
@@ -128,25 +120,13 @@ export class DynamoInventoryReader implements InventorySnapshotReader {
 
   private async readHeads(): Promise<HeadItem[]> {
     this.stats.headReads++;
-    const heads: HeadItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :head)',
-          ExpressionAttributeValues: { ':pk': INVENTORY_PK, ':head': headPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const head = headFromItem(item);
-        if (head) heads.push(head);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return heads;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :head)',
+      ExpressionAttributeValues: { ':pk': INVENTORY_PK, ':head': headPrefix },
+      ConsistentRead: true,
+    });
+    return items.map(headFromItem).filter((head): head is HeadItem => head !== undefined);
   }
 
   private async readHead(provider: ProviderName): Promise<HeadItem | undefined> {

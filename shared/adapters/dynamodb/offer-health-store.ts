@@ -2,13 +2,14 @@
 // the decay window. The data is small, so every reader gets all of it with one query, and each recorded failure
 // is one read-modify-write guarded by a version.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyError } from '../../domain/errors.ts';
 import { isProviderName, type ProviderName } from '../../domain/offer.ts';
 import { DEFAULT_HEALTH_RULES, type HealthRules, pruneFailures } from '../../domain/offer-health.ts';
 import { redactSecrets, sanitizeEcho } from '../../observability/redact.ts';
 import type { OfferFailure, OfferFailureType, OfferHealthRecorder } from '../../ports/inventory.ts';
 import type { OfferFailureSource } from '../../ports/inventory-storage.ts';
+import { queryAll } from './query-all.ts';
 
 export const OFFER_HEALTH_PK = 'OFFER_HEALTH';
 const keyOf = (provider: ProviderName) => ({ pk: OFFER_HEALTH_PK, sk: `PROVIDER#${provider}` });
@@ -96,23 +97,15 @@ export class DynamoOfferHealthStore implements OfferHealthRecorder, OfferFailure
   }
 
   async recentFailures(): Promise<OfferFailure[]> {
-    const failures: OfferFailure[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': OFFER_HEALTH_PK },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of (page.Items ?? []) as HealthItem[]) {
-        if (isProviderName(item.provider)) failures.push(...toFailures(item.provider, item.failures ?? []));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll<HealthItem>(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': OFFER_HEALTH_PK },
+      ConsistentRead: true,
+    });
+    const failures = items.flatMap((item) =>
+      isProviderName(item.provider) ? toFailures(item.provider, item.failures ?? []) : [],
+    );
     return pruneFailures(failures, this.options.now(), this.rules);
   }
 }

@@ -1,7 +1,8 @@
 // A session's timeline: each append is one item (a verification round's probes share one write), read back in order.
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SessionEvent, SessionEventLog } from '../../ports/session-events.ts';
+import { queryAll } from './query-all.ts';
 
 export class DynamoSessionEventLog implements SessionEventLog {
   constructor(
@@ -28,20 +29,12 @@ export class DynamoSessionEventLog implements SessionEventLog {
   }
 
   async list(sessionId: string): Promise<SessionEvent[]> {
-    const out: SessionEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `SESSION#${sessionId}`, ':prefix': 'EVENT#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(...((item['events'] as SessionEvent[]) ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `SESSION#${sessionId}`, ':prefix': 'EVENT#' },
+    });
+    const out = items.flatMap((item) => (item['events'] as SessionEvent[] | undefined) ?? []);
     // items are ordered by their first event; events inside later items can interleave with earlier ones
     return out.sort((a, b) => a.at.localeCompare(b.at));
   }

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isActive, type Session } from '../../domain/session.ts';
+import { queryAll } from './query-all.ts';
 import type {
   CreateOutcome,
   NewSession,
@@ -272,22 +273,13 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async listUnfinished(): Promise<Session[]> {
-    const out: Session[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'UNFINISHED' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'UNFINISHED' },
+    });
+    return items.map(fromItem);
   }
 
   async releaseOfferLock(session: Session): Promise<void> {

@@ -13,7 +13,7 @@ export interface RetryDecision extends FailedAttemptState {
 
 export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAttemptState): Promise<RetryDecision> {
   const session = await deps.sessions.get(input.session_id);
-  if (!session || session.status !== 'provisioning') return { ...input, retry: false };
+  if (session?.status !== 'provisioning') return { ...input, retry: false };
   const latest = currentAttempt(session);
   if (latest && latest.n > input.attempt) return { ...input, attempt: latest.n, retry: true };
   if (!session.auto_retry || session.retry_count >= session.max_retries) return { ...input, retry: false };

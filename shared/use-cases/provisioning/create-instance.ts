@@ -122,7 +122,7 @@ async function recordInstance(
 
 export async function requireProvisioning(deps: ProvisioningDeps, sessionId: string): Promise<Session> {
   const session = await deps.sessions.get(sessionId);
-  if (!session || session.status !== 'provisioning') {
+  if (session?.status !== 'provisioning') {
     throw new SessionEndedError(`session ${sessionId} is ${session?.status ?? 'unknown'}; provisioning stops`);
   }
   return session;

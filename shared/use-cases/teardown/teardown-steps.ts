@@ -47,6 +47,8 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
     }));
     if (attempt.instance_id) {
       await deps.costs.close(session.id, attempt.n, at);
+      // ended before it was ever usable: the consumer pays nothing for it
+      if (attempt.outcome !== 'running') await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
     }
     if (ids.length > 0) {
       deps.metrics.add(METRIC.InstancesDestroyed, 'Count', ids.length, { provider: attempt.provider, reason: session.ended_reason ?? 'ended' });
