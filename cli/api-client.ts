@@ -33,20 +33,13 @@ export interface ApiClientOptions {
   userAgent: string;
   /** per request */
   timeoutMs?: number;
-  fetch?: typeof fetch;
 }
 
 export class ApiClient {
   private readonly base: URL;
-  private readonly fetchFn: typeof fetch;
 
   constructor(private readonly opts: ApiClientOptions) {
     this.base = parseServerUrl(opts.baseUrl);
-    this.fetchFn = opts.fetch ?? fetch;
-  }
-
-  get serverUrl(): string {
-    return this.base.origin;
   }
 
   get<T>(path: string, query: Query = {}): Promise<T> {
@@ -71,7 +64,7 @@ export class ApiClient {
 
     let res: Response;
     try {
-      res = await this.fetchFn(url, {
+      res = await fetch(url, {
         method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),

@@ -34,7 +34,6 @@ export function contextFactory(io: CliIo): ContextOf {
       baseUrl: g.server ?? io.env['GPU_SHOPPER_URL'] ?? DEFAULT_SERVER,
       apiKey: g.apiKey ?? (io.env['GPU_SHOPPER_API_KEY'] || undefined),
       userAgent: `gpu-shopper-cli/${VERSION}`,
-      fetch: io.fetch,
     });
     return {
       api,

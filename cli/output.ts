@@ -3,15 +3,13 @@
 
 export interface Stream {
   write(text: string): unknown;
-  isTTY?: boolean;
 }
 
 export interface CliIo {
   stdout: Stream;
   stderr: Stream;
   env: Record<string, string | undefined>;
-  /** injected by tests; the global fetch otherwise */
-  fetch?: typeof fetch;
+  /** between polls; tests inject one that does not wait */
   sleep?: (ms: number) => Promise<void>;
 }
 

@@ -46,6 +46,9 @@ export function register(program: Command, contextOf: ContextOf): void {
     .action(async (opts: ProvisionOptions, command: Command) => {
       const ctx = contextOf(command);
       if (opts.offer && opts.gpu) throw new CliError('invalid_usage', 'give either --offer or --gpu, not both');
+      if (opts.offer && Object.values(filterQuery(opts)).some((v) => v !== undefined)) {
+        throw new CliError('invalid_usage', 'the offer filters choose among --gpu matches; --offer names the offer itself');
+      }
       if (!opts.offer && !opts.gpu) throw new CliError('invalid_usage', 'give --offer <id>, or --gpu <type> to rent the cheapest match');
       // before anything is rented: a key that cannot be written would be lost for good
       if (opts.saveKey && existsSync(opts.saveKey)) {
