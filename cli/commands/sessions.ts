@@ -4,6 +4,7 @@ import { PROVIDERS } from '../../shared/domain/offer.ts';
 import { SESSION_STATUSES } from '../../shared/domain/session.ts';
 import type { SessionView } from '../../shared/http/session-view.ts';
 import type { SessionEvent } from '../../shared/ports/session-events.ts';
+import { CliError } from '../api-client.ts';
 import { type Context, type ContextOf, intIn, segment } from '../context.ts';
 import { age, duration, oneLine, str, time, usd } from '../output.ts';
 import { waitForSession } from '../wait.ts';
@@ -128,6 +129,8 @@ export function register(program: Command, contextOf: ContextOf): void {
               history: false,
             })
           : answer;
+        // the instance may still be running and billing: that is a failure of this command, not a result
+        if (opts.wait && final.error_type === 'destroy_failed') throw new CliError('destroy_failed', final.error ?? 'the instance was not confirmed destroyed');
         if (ctx.out.json) return ctx.out.data(opts.wait ? final : answer);
         ctx.out.line(`session ${answer.id}: ${answer.message}`);
         if (opts.wait) ctx.out.line(`session ${final.id} is ${final.status}${final.ended_reason ? ` (${final.ended_reason})` : ''}`);

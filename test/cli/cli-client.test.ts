@@ -174,6 +174,25 @@ describe('talking to a server', () => {
   });
 });
 
+describe('ending a session', () => {
+  it('done --wait fails when the provider never confirmed the instance destroyed (it may still bill)', async () => {
+    const id = '9a1f3c2e-6b4d-4e8a-8f10-2c3d4e5f6a7b';
+    const base = { id, status: 'stopping', phase: 'stopping', gpu_type: 'RTX 4090', provider: 'vastai' };
+    const api = await stub(({ method, url }) => {
+      if (method === 'POST') return { status: 202, body: { ...base, session_id: id, message: 'teardown started' } };
+      if (url.endsWith('/events')) return { status: 200, body: { events: [{ type: 'failed', at: '2026-05-01T12:00:00.000Z', error_type: 'destroy_failed' }] } };
+      return {
+        status: 200,
+        body: { ...base, status: 'failed', phase: 'failed', error_type: 'destroy_failed', error: 'vastai never confirmed instance 123 destroyed' },
+      };
+    });
+    const run = await cli(['--server', api.url, 'sessions', 'done', id, '--wait']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('error: destroy_failed: vastai never confirmed instance 123 destroyed');
+    expect(api.seen[0]).toMatchObject({ method: 'POST', url: `/api/v1/sessions/${id}/done` });
+  });
+});
+
 describe('tables', () => {
   it('pads columns to their widest cell and right-aligns numbers', () => {
     expect(
