@@ -9,6 +9,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { type Authorizer, LocalHttpServer } from './http-server.ts';
 import { LambdaHost } from './lambda-host.ts';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type LocalSims, startLocalSims } from './sim/local-sims.ts';
 import type { Scenario } from './sim/scenario.ts';
@@ -140,6 +141,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   const stop = async () => {
     starting = 'stopping';
+    removeRuntimeFile(dataDir);
     await scheduler.stop();
     await server.close();
     await stepFunctions.close();
@@ -162,6 +164,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (resumed) log(`resumed ${resumed} execution(s) interrupted by the last stop`);
     if (options.schedules !== false) scheduler.start();
     starting = undefined;
+    writeRuntimeFile(dataDir, {
+      pid: process.pid,
+      url,
+      deployment_id: deploymentId,
+      table_name: tableName,
+      dynamodb_endpoint: dynamoDbEndpoint,
+      sim_env: sims.env,
+    });
   } catch (err) {
     await stop();
     throw err;

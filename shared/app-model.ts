@@ -101,6 +101,22 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    id: 'TemplatesApi',
+    entry: 'functions/http/templates.ts',
+    description: 'GET /api/v1/templates, /api/v1/templates/{hash_id} and /api/v1/inventory/{id}/compatible-templates, from storage',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    access: { table: 'read' },
+  },
+  {
+    id: 'RefreshTemplates',
+    entry: 'functions/scheduled/refresh-templates.ts',
+    description: 'Fetches the Vast.ai template catalog and stores it',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    access: { table: 'write', providers: true },
+  },
+  {
     id: 'RefreshInventory',
     entry: 'functions/scheduled/refresh-inventory.ts',
     description: 'Fetches every provider in parallel and stores a snapshot per provider when it changed',
@@ -136,6 +152,7 @@ export const functions: FunctionSpec[] = [
   task('BeginProvisioning', 'begin-provisioning', 'pending -> provisioning with the first attempt', 30, {}),
   task('CreateInstance', 'create-instance', 'rent the offer, idempotently by label', 180, { providers: true }),
   task('VerifySsh', 'verify-ssh', 'one round of classified SSH probes', 120, { providers: true, secrets: true }),
+  task('VerifyApi', 'verify-api', "one round of health probes of an entrypoint workload's server", 120, { providers: true }),
   task('DestroyInstance', 'destroy-instance', 'compensation: destroy and confirm the failed attempt', 120, { providers: true }),
   task('RecordRefund', 'record-refund', 'refund the failed attempt, report the failure', 30, {}),
   task('ChooseRetryOffer', 'choose-retry-offer', 'continue on a comparable offer', 30, {}),
@@ -155,6 +172,14 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 60,
     memoryMb: 256,
     access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'] },
+  },
+  {
+    id: 'Reconcile',
+    entry: 'functions/scheduled/reconcile.ts',
+    description: "Destroys this deployment's orphaned instances; ends sessions whose instance vanished",
+    timeoutSeconds: 240,
+    memoryMb: 256,
+    access: { table: 'write', providers: true, stateMachines: ['Teardown'] },
   },
 ];
 
@@ -184,6 +209,9 @@ export const routes: RouteSpec[] = [
   { method: 'GET', path: '/ready', functionId: 'HealthApi', auth: false },
   api('GET', '/inventory', 'InventoryApi'),
   api('GET', '/inventory/{id}', 'InventoryApi'),
+  api('GET', '/inventory/{id}/compatible-templates', 'TemplatesApi'),
+  api('GET', '/templates', 'TemplatesApi'),
+  api('GET', '/templates/{hash_id}', 'TemplatesApi'),
   api('GET', '/offer-health', 'OfferHealthApi'),
   api('POST', '/sessions', 'SessionsApi'),
   api('GET', '/sessions', 'SessionsApi'),
@@ -210,11 +238,30 @@ export const schedules: ScheduleSpec[] = [
     runAtLocalStart: true,
   },
   {
+    id: 'TemplateRefresh',
+    functionId: 'RefreshTemplates',
+    periodEnv: 'TEMPLATE_REFRESH_SECONDS',
+    defaultPeriodSeconds: 3600,
+    description: 'Refreshes the stored Vast.ai template catalog',
+    runAtLocalStart: true,
+  },
+  {
     id: 'SessionSweep',
     functionId: 'SessionSweep',
     periodEnv: 'EXPIRY_SWEEP_SECONDS',
     defaultPeriodSeconds: 60,
     description: 'Ends sessions past expires_at or the hard maximum; restarts stuck workflows',
+    // after a crash of the local runtime: start what a pending or stopping session still waits for
+    runAtLocalStart: true,
+  },
+  {
+    id: 'Reconcile',
+    functionId: 'Reconcile',
+    periodEnv: 'RECONCILE_SECONDS',
+    defaultPeriodSeconds: 300,
+    description: "Compares each provider's instances with this deployment's sessions: orphans and ghosts",
+    // a local runtime restarted more often than the period would otherwise never reconcile
+    runAtLocalStart: true,
   },
 ];
 

@@ -1,14 +1,17 @@
 // GET /api/v1/inventory and GET /api/v1/inventory/{id}: answered from stored snapshots only, never a provider.
 import { z } from 'zod';
 import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
+import { templatesFromEnv } from '../../shared/composition/templates.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { DEFAULT_LIMIT, type InventoryQuery, MAX_LIMIT, queryOffers } from '../../shared/domain/inventory-query.ts';
+import { templateCompatibility } from '../../shared/domain/template.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import { presentParams, providerParam, textParam } from '../../shared/http/query.ts';
 import { queryInt, queryNumber } from '../../shared/http/schemas/common.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 import type { InventoryService, ServedOffer } from '../../shared/use-cases/inventory-service.ts';
+import type { TemplateCatalog } from '../../shared/use-cases/templates/template-catalog.ts';
 
 const querySchema = z.object({
   provider: providerParam().optional(),
@@ -24,6 +27,7 @@ const querySchema = z.object({
   limit: queryInt(1, MAX_LIMIT).optional(),
   offset: queryInt(0, 1_000_000).optional(),
   sort: z.enum(['price', 'confidence']).optional(),
+  template_hash_id: z.string().trim().regex(/^[A-Za-z0-9]{8,64}$/, 'must be a Vast.ai template hash id').optional(),
 });
 
 export function parseInventoryQuery(raw: Record<string, string | undefined>): InventoryQuery {
@@ -40,6 +44,8 @@ export function parseInventoryQuery(raw: Record<string, string | undefined>): In
 
 export interface InventoryApiDeps {
   inventory: Pick<InventoryService, 'view'>;
+  /** the Vast.ai template catalog, for the template_hash_id filter */
+  templates?: Pick<TemplateCatalog, 'find'>;
 }
 
 /** The wire shape: the offer, plus `region` and a string `availability` that existing clients read. */
@@ -60,11 +66,22 @@ export function makeRoute(deps: InventoryApiDeps): RouteHandler {
     }
     const query = parseInventoryQuery(req.query);
     const view = await deps.inventory.view();
-    const { offers, total } = queryOffers(view.offers, query);
+    let candidates = view.offers;
+    if (query.template_hash_id) {
+      const template = await deps.templates?.find(query.template_hash_id);
+      if (!template) {
+        throw new NotFoundError(`template ${query.template_hash_id} is not in the template catalog`, {
+          template_hash_id: query.template_hash_id,
+        });
+      }
+      // templates are Vast.ai's: the offers that meet the template's CUDA, VRAM and other host requirements
+      candidates = candidates.filter((o) => o.provider === 'vastai' && templateCompatibility(template, o).compatible);
+    }
+    const { offers, total } = queryOffers(candidates, query);
     return json(200, { offers: offers.map(toApiOffer), count: offers.length, total, providers: view.providers });
   };
 }
 
 export const makeHandler = (deps: InventoryApiDeps) => httpHandler(makeRoute(deps));
 
-export const handler = makeHandler({ inventory: inventoryFromEnv().service });
+export const handler = makeHandler({ inventory: inventoryFromEnv().service, templates: templatesFromEnv().catalog });

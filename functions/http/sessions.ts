@@ -42,6 +42,17 @@ export function makeRoute(deps: SessionsApiDeps): RouteHandler {
         retry_scope: body.retry_scope,
         ssh_public_key: body.ssh_public_key === undefined ? undefined : parsePublicKey(body.ssh_public_key),
         ssh_timeout_minutes: body.ssh_timeout_minutes,
+        workload: {
+          launch_mode: body.launch_mode,
+          docker_image: body.docker_image,
+          template_hash_id: body.template_hash_id,
+          model_id: body.model_id,
+          quantization: body.quantization,
+          exposed_ports: body.exposed_ports,
+          on_start_cmd: body.on_start_cmd,
+          disk_gb: body.disk_gb,
+          api_timeout_minutes: body.api_timeout_minutes,
+        },
         idempotency_key: idempotencyKey,
       });
       return json(created.replayed ? 200 : 201, {

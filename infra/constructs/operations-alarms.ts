@@ -1,6 +1,6 @@
 // The alarms that page an operator, all wired to one SNS topic (encrypted, TLS-only): SSH verification failures,
-// failed or timed-out executions, instances that could not be destroyed, teardowns stuck on a provider, function
-// errors. Metric names come from shared/observability/metric-names.ts, the same names the code emits.
+// failed or timed-out executions, instances that could not be destroyed, orphaned instances, teardowns stuck on a
+// provider, function errors. Metric names come from shared/observability/metric-names.ts, the same names the code emits.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -57,6 +57,12 @@ export class OperationsAlarms extends Construct {
     this.add('DestroyFailures', {
       alarmDescription: 'A provider never confirmed an instance destroyed: it may still be billing. Check the reconciler.',
       metric: serviceMetric(METRIC.DestroyFailures, cloudwatch.Stats.SUM),
+      threshold: 1,
+    });
+    this.add('OrphansFound', {
+      alarmDescription:
+        "The reconciler found instances of this deployment that no active session owns (it destroys them); find out how they leaked: the logs name the instance, label and reason.",
+      metric: serviceMetric(METRIC.OrphansFound, cloudwatch.Stats.SUM),
       threshold: 1,
     });
     this.add('TeardownStuck', {

@@ -8,6 +8,7 @@ import { between, seededRandom } from './random.ts';
 import type { SimOffer } from './scenario.ts';
 import type { SimMachine } from './shell.ts';
 import { isUsableHostKey, newHostKey, type SshListenMode, SimSshHost } from './ssh-host.ts';
+import { SimWorkloadServer, type WorkloadServerMode } from './workload-server.ts';
 
 export type SimProviderName = 'vastai' | 'tensordock';
 
@@ -37,8 +38,16 @@ export interface SimInstance {
   stopped_at?: number;
   destroyed_at?: number;
   ssh_port: number;
+  /** false: the image's entrypoint runs alone and nothing serves SSH (Vast runtype `args`) */
+  ssh?: boolean;
   host_key: string;
   keys: SimKey[];
+  /** entrypoint instances: published container port → the loopback port its server listens on */
+  api_ports?: Record<string, number>;
+  /** the model the server says it serves */
+  api_model?: string;
+  /** the server answers from here on (as the scenario says) */
+  api_ready_at?: number;
   /** what the create request asked for, as the provider echoes it back (image, disk, runtype, resources…) */
   details: Record<string, unknown>;
 }
@@ -63,6 +72,9 @@ export interface SimInstanceView {
   ssh_port: number;
   ssh_listening: boolean;
   keys: number;
+  /** published container port → loopback port, for entrypoint instances */
+  api_ports: Record<string, number>;
+  api_listening: boolean;
 }
 
 export interface MarketOptions {
@@ -96,6 +108,8 @@ export class Market {
   private readonly offersByKey = new Map<string, SimOffer>();
   private readonly instancesById = new Map<string, SimInstance>();
   private readonly hosts = new Map<string, SimSshHost>();
+  /** per instance, per published container port */
+  private readonly servers = new Map<string, Map<string, SimWorkloadServer>>();
   private readonly rented = new Set<string>();
   private readonly random: () => number;
   private ticker?: NodeJS.Timeout;
@@ -141,6 +155,8 @@ export class Market {
     this.timers.clear();
     await Promise.all([...this.hosts.values()].map((h) => h.close()));
     this.hosts.clear();
+    await Promise.all([...this.servers.values()].flatMap((m) => [...m.values()].map((srv) => srv.close())));
+    this.servers.clear();
   }
 
   // ── offers ────────────────────────────────────────────────────────────────
@@ -167,10 +183,21 @@ export class Market {
   async create(
     id: string,
     offer: SimOffer,
-    init: { label: string; keys: Omit<SimKey, 'id' | 'created_at'>[]; details: Record<string, unknown> },
+    init: {
+      label: string;
+      keys: Omit<SimKey, 'id' | 'created_at'>[];
+      details: Record<string, unknown>;
+      /** false: no SSH server at all */
+      ssh?: boolean;
+      /** container ports whose server the image starts (entrypoint instances) */
+      apiPorts?: number[];
+      apiModel?: string;
+    },
   ): Promise<SimInstance> {
     const now = Date.now();
     const boot = between(this.random, offer.behaviour.boot_seconds) * 1000;
+    const apiPorts: Record<string, number> = {};
+    for (const port of init.apiPorts ?? []) apiPorts[String(port)] = await freePort();
     const ipDelay = this.options.ipDelaySeconds ? between(this.random, this.options.ipDelaySeconds) * 1000 : 0;
     const instance: SimInstance = {
       id,
@@ -187,10 +214,16 @@ export class Market {
           ? now + offer.behaviour.vanish_after_seconds * 1000
           : undefined,
       ssh_port: await freePort(),
+      ...(init.ssh === false ? { ssh: false } : {}),
       host_key: newHostKey(),
       keys: [],
       details: init.details,
     };
+    if (Object.keys(apiPorts).length > 0) {
+      instance.api_ports = apiPorts;
+      instance.api_model = init.apiModel ?? 'simulated-model';
+      instance.api_ready_at = instance.ready_at + between(this.random, offer.behaviour.api_boot_seconds) * 1000;
+    }
     for (const key of init.keys) this.addKey(instance, key.user, key.key, false);
     this.instancesById.set(id, instance);
     if (offer.behaviour.vanish_when_rented) this.rented.add(offer.key);
@@ -252,6 +285,9 @@ export class Market {
     instance.stop_at = undefined;
     instance.loading_at = now;
     instance.ready_at = now + boot;
+    if (instance.api_ready_at !== undefined) {
+      instance.api_ready_at = instance.ready_at + between(this.random, instance.offer.behaviour.api_boot_seconds) * 1000;
+    }
     this.save();
     this.scheduleTransitions(instance);
     this.tick();
@@ -318,10 +354,12 @@ export class Market {
       created_at: new Date(instance.created_at).toISOString(),
       ready_at: new Date(instance.ready_at).toISOString(),
       destroyed_at: instance.destroyed_at !== undefined ? new Date(instance.destroyed_at).toISOString() : null,
-      ssh_mode: instance.offer.behaviour.ssh,
+      ssh_mode: instance.ssh === false ? 'none' : instance.offer.behaviour.ssh,
       ssh_port: instance.ssh_port,
       ssh_listening: host?.listening ?? false,
       keys: instance.keys.length,
+      api_ports: { ...instance.api_ports },
+      api_listening: [...(this.servers.get(instance.id)?.values() ?? [])].some((srv) => srv.listening),
     };
   }
 
@@ -364,7 +402,7 @@ export class Market {
   /** SSH follows the timeline to the moment (the periodic tick is only a safety net). */
   private scheduleTransitions(instance: SimInstance): void {
     const now = Date.now();
-    for (const at of [instance.ready_at, instance.stop_at, instance.vanish_at]) {
+    for (const at of [instance.ready_at, instance.api_ready_at, instance.stop_at, instance.vanish_at]) {
       if (at === undefined || at <= now) continue;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
@@ -381,8 +419,11 @@ export class Market {
     const now = Date.now();
     for (const instance of this.instancesById.values()) {
       const phase = this.phase(instance, now);
+      this.tickServers(instance, phase, now);
       const mode: SshListenMode =
-        phase === 'running' && instance.offer.behaviour.ssh !== 'refused' ? instance.offer.behaviour.ssh : 'off';
+        phase === 'running' && instance.ssh !== false && instance.offer.behaviour.ssh !== 'refused'
+          ? instance.offer.behaviour.ssh
+          : 'off';
       let host = this.hosts.get(instance.id);
       if (!host) {
         if (mode === 'off') continue;
@@ -401,6 +442,36 @@ export class Market {
       void host.setMode(mode);
       if (phase === 'gone' && mode === 'off') this.hosts.delete(instance.id);
     }
+  }
+
+  /** The entrypoint server follows the instance: up (as the scenario says) once running and loaded, else off. */
+  private tickServers(instance: SimInstance, phase: Phase, now: number): void {
+    if (!instance.api_ports) return;
+    const behaviour = instance.offer.behaviour.api;
+    const up = phase === 'running' && now >= (instance.api_ready_at ?? 0) && behaviour !== 'never';
+    const mode: WorkloadServerMode = !up ? 'off' : behaviour === 'unhealthy' ? 'unhealthy' : 'ok';
+    let servers = this.servers.get(instance.id);
+    if (!servers) {
+      if (mode === 'off') return;
+      servers = new Map();
+      this.servers.set(instance.id, servers);
+    }
+    for (const [containerPort, hostPort] of Object.entries(instance.api_ports)) {
+      let server = servers.get(containerPort);
+      if (!server) {
+        server = new SimWorkloadServer({
+          port: hostPort,
+          model: instance.api_model ?? 'simulated-model',
+          onPort: (port) => {
+            instance.api_ports![containerPort] = port;
+            this.save();
+          },
+        });
+        servers.set(containerPort, server);
+      }
+      void server.setMode(mode);
+    }
+    if (phase === 'gone' && mode === 'off') this.servers.delete(instance.id);
   }
 
   private forgetOldGone(): void {

@@ -15,6 +15,10 @@ const Probability = z.number().min(0).max(1);
 export const SSH_MODES = ['ok', 'never', 'refused', 'close_early', 'reject_auth'] as const;
 export type SshMode = (typeof SSH_MODES)[number];
 
+/** what an entrypoint instance's server does: answers health checks, never listens, or answers 503 forever */
+export const API_MODES = ['ok', 'never', 'unhealthy'] as const;
+export type ApiMode = (typeof API_MODES)[number];
+
 const BehaviourFields = {
   /** seconds from create until SSH answers */
   boot_seconds: Range.optional(),
@@ -31,6 +35,10 @@ const BehaviourFields = {
   vanish_when_rented: z.boolean().optional(),
   /** listed, but every create answers "gone" (Vast no_such_ask, TensorDock "No available nodes") */
   unavailable: z.boolean().optional(),
+  /** entrypoint instances: their server's health answers (ok), never comes up (never), or stays 503 (unhealthy) */
+  api: z.enum(API_MODES).optional(),
+  /** seconds from the instance running until its server answers (the model loading) */
+  api_boot_seconds: Range.optional(),
 };
 const Behaviour = z.strictObject(BehaviourFields);
 
@@ -84,8 +92,32 @@ const ProviderFields = {
   listing_lag_seconds: Seconds.default(0),
 };
 
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** A Vast.ai template as GET /template/ returns it. */
+const TemplateSchema = z.strictObject({
+  hash_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/),
+  name: z.string().min(1).max(200),
+  image: z.string().min(1).max(300),
+  tag: z.string().max(100).optional(),
+  /** docker flags: "-e A=b -p 8000:8000" */
+  env: z.string().max(4000).default(''),
+  onstart: z.string().max(4048).default(''),
+  runtype: z.string().default('ssh'),
+  args_str: z.string().max(4000).default(''),
+  use_ssh: z.boolean().default(true),
+  ssh_direct: z.boolean().default(true),
+  recommended: z.boolean().default(true),
+  recommended_disk_space: z.number().positive().max(10_000).optional(),
+  extra_filters: z.record(z.string(), z.record(z.string(), z.union([Scalar, z.array(Scalar)]))).default({}),
+  count_created: z.number().int().nonnegative().default(0),
+});
+export type SimTemplate = z.output<typeof TemplateSchema>;
+
 const VastAiScenario = z.strictObject({
   ...ProviderFields,
+  /** the templates GET /template/ serves (a few recommended ones when absent) */
+  templates: z.array(TemplateSchema).optional(),
   /** status of the no_such_ask answer: 400 was observed live, 404/410 are documented */
   no_such_ask_status: z.union([z.literal(400), z.literal(404), z.literal(410)]).default(400),
   /** most instances per page of GET /api/v1/instances/ */
@@ -116,13 +148,84 @@ type TemplateConfig = ProviderScenario['offers'][number];
 export interface Behaviour {
   boot_seconds: [number, number];
   ssh: SshMode;
+  api: ApiMode;
+  api_boot_seconds: [number, number];
   stop_after_seconds?: number;
   vanish_after_seconds?: number;
   vanish_when_rented: boolean;
   unavailable: boolean;
 }
 
-const BASE_BEHAVIOUR: Behaviour = { boot_seconds: [5, 15], ssh: 'ok', vanish_when_rented: false, unavailable: false };
+const BASE_BEHAVIOUR: Behaviour = {
+  boot_seconds: [5, 15],
+  ssh: 'ok',
+  api: 'ok',
+  api_boot_seconds: [5, 15],
+  vanish_when_rented: false,
+  unavailable: false,
+};
+
+/** Recommended Vast.ai templates for a local market: a CUDA base, vLLM, TGI and Ollama, plus one not recommended. */
+export const DEFAULT_TEMPLATES: z.input<typeof TemplateSchema>[] = [
+  {
+    hash_id: '4e17788f74f075dd9aab7d0d4427968f',
+    name: 'NVIDIA CUDA',
+    image: 'nvidia/cuda',
+    tag: '12.6.3-runtime-ubuntu22.04',
+    env: '-p 22:22',
+    recommended_disk_space: 32,
+    extra_filters: { cuda_max_good: { gte: 12.6 } },
+    count_created: 48_210,
+  },
+  {
+    hash_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    name: 'vLLM (OpenAI-compatible server)',
+    image: 'vllm/vllm-openai',
+    tag: 'latest',
+    env: '-p 8000:8000 -e HF_HOME=/workspace/hf',
+    runtype: 'args',
+    args_str: '--model Qwen/Qwen2.5-0.5B-Instruct --port 8000',
+    use_ssh: false,
+    recommended_disk_space: 80,
+    extra_filters: { cuda_max_good: { gte: 12.4 }, gpu_ram: { gte: 16_000 } },
+    count_created: 21_877,
+  },
+  {
+    hash_id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    name: 'Text Generation Inference',
+    image: 'ghcr.io/huggingface/text-generation-inference',
+    tag: '3.0',
+    env: '-p 80:80',
+    onstart: 'text-generation-launcher --model-id "$MODEL_ID" --port 80 &',
+    recommended_disk_space: 60,
+    extra_filters: { cuda_max_good: { gte: 12.2 }, gpu_ram: { gte: 23_000 }, num_gpus: { lte: 8 } },
+    count_created: 9_140,
+  },
+  {
+    hash_id: '5c6d7e8f90a1b2c3d4e5f60718293a4b',
+    name: 'Ollama',
+    image: 'ollama/ollama',
+    tag: 'latest',
+    env: '-p 11434:11434',
+    onstart: 'ollama serve &',
+    recommended_disk_space: 40,
+    extra_filters: { gpu_ram: { gte: 8_000 } },
+    count_created: 15_302,
+  },
+  {
+    hash_id: '99887766554433221100ffeeddccbbaa',
+    name: 'Legacy PyTorch 1.13',
+    image: 'pytorch/pytorch',
+    tag: '1.13.1-cuda11.6-cudnn8-runtime',
+    recommended: false,
+    extra_filters: { cuda_max_good: { lt: 12 } },
+    count_created: 310,
+  },
+];
+
+export function scenarioTemplates(scenario: Scenario): SimTemplate[] {
+  return scenario.vastai.templates ?? DEFAULT_TEMPLATES.map((t) => TemplateSchema.parse(t));
+}
 
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';

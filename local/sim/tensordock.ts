@@ -1,7 +1,8 @@
 // A simulated TensorDock (https://dashboard.tensordock.com/api/v2): the routes, request and answer shapes,
 // quirks and error bodies of the real API (reference/provider-apis.md §2), so the real adapter runs unchanged
 // against it. Deliberate difference: a VM cannot have port 22 on loopback, so even with a dedicated IP its
-// SSH port is reported as a port-22 forward (the adapter reads forwards first, as it must for real VMs too).
+// SSH port is reported as a port-22 forward (the adapter reads forwards first, as it must for real VMs too), and
+// the ports a `docker run -p` in cloud-init publishes likewise.
 import { randomUUID } from 'node:crypto';
 import { bearer, delay, json, type Reply, route, type SimRequest, SimHttpServer, text } from './http-kit.ts';
 import { injectedFault } from './faults.ts';
@@ -11,7 +12,7 @@ import { between, pick, seededRandom, stableUuid } from './random.ts';
 import { type Scenario, type SimOffer, tensorDockOffers } from './scenario.ts';
 import { shellWords } from './shell.ts';
 import { isPublicKey } from './ssh-host.ts';
-import type { SimStartOptions } from './vastai.ts';
+import { modelOf, type SimStartOptions } from './vastai.ts';
 
 const PRICING = { per_vcpu_hr: 0.003, per_gb_ram_hr: 0.002, per_gb_storage_hr: 0.00005 };
 const MIN_STORAGE_GB = 100;
@@ -65,6 +66,29 @@ export function keysFromRuncmd(runcmd: unknown): { user: string; key: string }[]
     }
   }
   return found;
+}
+
+/**
+ * The workload a cloud-init `runcmd` starts with `docker run … -p A:B … image [args]`: its published container
+ * ports and the model its server names, if any.
+ */
+export function workloadFromRuncmd(runcmd: unknown): { ports: number[]; model?: string } {
+  if (!Array.isArray(runcmd)) return { ports: [] };
+  const ports: number[] = [];
+  let model: string | undefined;
+  for (const line of runcmd) {
+    if (typeof line !== 'string') continue;
+    const words = shellWords(line);
+    if (words?.[0] !== 'docker' || words[1] !== 'run') continue;
+    for (let i = 2; i < words.length; i++) {
+      const w = words[i]!;
+      const mapping = w === '-p' || w === '--publish' ? words[++i] : w.startsWith('--publish=') ? w.slice(10) : undefined;
+      const port = Number(mapping?.split(':').at(-1)?.replace(/\/tcp$/, ''));
+      if (mapping && Number.isInteger(port) && port > 0 && port < 65_536 && !ports.includes(port)) ports.push(port);
+    }
+    model ??= modelOf(words.join(' '));
+  }
+  return { ports, ...(model ? { model } : {}) };
 }
 
 export class TensorDockSim {
@@ -222,7 +246,16 @@ export class TensorDockSim {
       name: instance.label,
       status: this.status(instance, phase),
       ipAddress: hasIp ? '127.0.0.1' : '',
-      portForwards: hasIp ? [{ internal_port: 22, external_port: instance.ssh_port }] : [],
+      // loopback cannot give a VM its own ports: SSH and published workload ports appear as forwards
+      portForwards: hasIp
+        ? [
+            { internal_port: 22, external_port: instance.ssh_port },
+            ...Object.entries(instance.api_ports ?? {}).map(([internal, external]) => ({
+              internal_port: Number(internal),
+              external_port: external,
+            })),
+          ]
+        : [],
       rateHourly: instance.details['rate_hourly'],
       resources: instance.details['resources'],
       location_id: instance.offer.location_id,
@@ -332,6 +365,7 @@ export class TensorDockSim {
     // ssh_key goes to the default account; cloud-init runcmd lines may install keys for root and user
     const runcmd = isRecord(a['cloud_init']) ? a['cloud_init']['runcmd'] : undefined;
     const keys = [{ user: 'user', key: String(a['ssh_key']).trim() }, ...keysFromRuncmd(runcmd)];
+    const workload = workloadFromRuncmd(runcmd);
     const id = randomUUID();
     const rate =
       offer.price * (count as number) +
@@ -341,6 +375,8 @@ export class TensorDockSim {
     await this.market.create(id, offer, {
       label: String(name).trim(),
       keys,
+      apiPorts: workload.ports,
+      apiModel: workload.model,
       details: {
         image: a['image'],
         disk_gb: storage,

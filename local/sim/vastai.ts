@@ -7,11 +7,14 @@ import { injectedFault } from './faults.ts';
 import { inspectionRoutes } from './inspect.ts';
 import { Market, type Phase, type SimInstance, type SimInstanceView } from './market.ts';
 import { between, seededRandom } from './random.ts';
-import { type Scenario, type SimOffer, vastAiOffers } from './scenario.ts';
+import { type Scenario, type SimOffer, type SimTemplate, scenarioTemplates, vastAiOffers } from './scenario.ts';
+import { shellWords } from './shell.ts';
 import { isPublicKey } from './ssh-host.ts';
 
 /** $/GB/month, as Vast quotes storage */
 const STORAGE_COST = 0.1;
+/** `disk_space` every simulated machine offers */
+const MACHINE_DISK_GB = 500;
 const RESERVED_QUERY_KEYS = new Set(['limit', 'type', 'order', 'allocated_storage', 'disable_bundling', 'select_cols']);
 const LIST_FILTER_COLUMNS = new Set(['label', 'actual_status', 'intended_status', 'id', 'gpu_name', 'machine_id']);
 const RUNTYPE_TOKENS = new Set([
@@ -57,9 +60,11 @@ export class VastAiSim {
   private readonly offerJson = new Map<string, Json>();
   private nextInstanceId = 12_340_000;
   private accountKeys: AccountKey[] = [];
+  private readonly templateList: SimTemplate[];
 
   constructor(options: SimStartOptions) {
     this.config = options.scenario.vastai;
+    this.templateList = scenarioTemplates(options.scenario);
     this.apiKey = this.config.api_key ?? randomBytes(32).toString('hex');
     this.random = seededRandom(options.scenario.seed + 17);
     this.market = new Market({
@@ -90,7 +95,7 @@ export class VastAiSim {
         route('DELETE', /^\/instances\/([^/]+)$/, (_req, [id]) => this.destroy(id!)),
         route('GET', /^\/instances$/, () => this.listV0()),
         route('GET', /^\/api\/v1\/instances$/, (req) => this.listV1(req)),
-        route('GET', /^\/template$/, () => this.templates()),
+        route('GET', /^\/template$/, (req) => this.templates(req)),
         route('GET', /^\/users\/current$/, () =>
           json(200, {
             id: 424242,
@@ -178,7 +183,7 @@ export class VastAiSim {
         cpu_cores: 64,
         cpu_cores_effective: 8 * offer.gpu_count,
         cpu_ram: 32_768 * offer.gpu_count,
-        disk_space: 500.0,
+        disk_space: MACHINE_DISK_GB,
         disk_bw: 1500.0,
         inet_down: 900.0,
         inet_up: 800.0,
@@ -260,10 +265,20 @@ export class VastAiSim {
     ) {
       return invalidArgs(400, 3467, 'Invalid args: image or template_hash_id is required');
     }
+    const tpl =
+      typeof template === 'string' && template.trim() !== ''
+        ? this.templateList.find((t) => t.hash_id === template.trim())
+        : undefined;
+    if (typeof template === 'string' && template.trim() !== '' && !tpl) {
+      return invalidArgs(404, 3611, `Invalid args: no template with hash_id ${template.trim().slice(0, 64)}`);
+    }
     if (typeof image === 'string' && image.length > 1024) return invalidArgs(400, 3467, 'Invalid args: image too long');
-    const disk = body['disk'] ?? 10;
+    const disk = body['disk'] ?? tpl?.recommended_disk_space ?? 10;
     if (typeof disk !== 'number' || !(disk >= 8))
       return invalidArgs(400, 3467, 'Invalid args: disk must be at least 8 GB');
+    if (disk > MACHINE_DISK_GB) {
+      return invalidArgs(400, 3467, `Invalid args: disk ${disk} GB exceeds the ${MACHINE_DISK_GB} GB the machine offers`);
+    }
     const label = body['label'] ?? '';
     if (typeof label !== 'string' || label.length > 256)
       return invalidArgs(400, 3467, 'Invalid args: label must be a string of at most 256 characters');
@@ -271,7 +286,8 @@ export class VastAiSim {
     if (price != null && (typeof price !== 'number' || price < 0.001 || price > 128)) {
       return json(400, { success: false, error: 'invalid_price', msg: 'error 400/3470: Invalid price' });
     }
-    const runtype = body['runtype'] ?? 'ssh';
+    // request scalars override the template's
+    const runtype = body['runtype'] ?? tpl?.runtype ?? 'ssh';
     if (typeof runtype !== 'string' || !runtype.split(/\s+/).every((t) => RUNTYPE_TOKENS.has(t))) {
       return invalidArgs(400, 3467, 'Invalid args: unknown runtype');
     }
@@ -283,10 +299,20 @@ export class VastAiSim {
     ) {
       return invalidArgs(400, 3467, 'Invalid args: env must be an object of strings or a string of docker flags');
     }
-    const onstart = body['onstart'];
+    const onstart = body['onstart'] ?? (tpl?.onstart || null);
     if (onstart != null && (typeof onstart !== 'string' || onstart.length > 4048)) {
       return invalidArgs(400, 3467, 'Invalid args: onstart must be a string of at most 4048 characters');
     }
+    const argsStr = typeof body['args_str'] === 'string' ? body['args_str'] : tpl?.args_str || '';
+    // env and template env are merged; a published port is served by the image once it has loaded
+    const ports = [...new Set([...publishedPorts(tpl?.env ?? ''), ...publishedPorts(env ?? {})])].filter((p) => p !== 22);
+    const imageRef =
+      typeof image === 'string' && image.trim() !== ''
+        ? image
+        : tpl
+          ? `${tpl.image}${tpl.tag ? `:${tpl.tag}` : ''}`
+          : 'vastai/base-image:@vastai-automatic-tag';
+    const sshRuns = runtype.split(/\s+/).some((t) => t !== 'args');
 
     const id = String(this.nextInstanceId++);
     // account keys go on new instances; an `ssh_key` in the create body is not documented and not honoured
@@ -294,13 +320,17 @@ export class VastAiSim {
     await this.market.create(id, offer, {
       label,
       keys,
+      ssh: sshRuns,
+      apiPorts: ports,
+      apiModel: modelOf(`${onstart ?? ''} ${argsStr}`),
       details: {
-        image: typeof image === 'string' ? image : 'vastai/base-image:@vastai-automatic-tag',
+        image: imageRef,
         template_hash_id: typeof template === 'string' ? template : null,
         runtype,
         disk_gb: disk,
         env: env ?? {},
         onstart: onstart ?? null,
+        args_str: argsStr || null,
         is_bid: price != null,
       },
     });
@@ -395,7 +425,7 @@ export class VastAiSim {
       // real values carry stray whitespace; clients must trim
       public_ipaddr: '127.0.0.1\n',
       local_ipaddrs: '10.2.202.31 172.17.0.1 \n',
-      ports: phase === 'running' && direct ? { '22/tcp': [{ HostIp: '0.0.0.0', HostPort: String(port) }] } : null,
+      ports: phase === 'running' ? this.portsOf(instance, direct) : null,
       direct_port_start: direct ? port : -1,
       direct_port_end: direct ? port : -1,
       disk_space: instance.details['disk_gb'],
@@ -405,6 +435,16 @@ export class VastAiSim {
       duration: (Date.now() - instance.created_at) / 1000,
       jupyter_token: null,
     };
+  }
+
+  /** Docker-style port map: 22/tcp for direct runtypes, and every published port of the image. */
+  private portsOf(instance: SimInstance, direct: boolean): Json | null {
+    const ports: Json = {};
+    if (direct && instance.ssh !== false) ports['22/tcp'] = [{ HostIp: '0.0.0.0', HostPort: String(instance.ssh_port) }];
+    for (const [container, host] of Object.entries(instance.api_ports ?? {})) {
+      ports[`${container}/tcp`] = [{ HostIp: '0.0.0.0', HostPort: String(host) }];
+    }
+    return Object.keys(ports).length > 0 ? ports : null;
   }
 
   private show(rawId: string): Reply {
@@ -567,33 +607,40 @@ export class VastAiSim {
     });
   }
 
-  private templates(): Reply {
-    return json(200, {
-      success: true,
-      templates_found: 1,
-      templates: [
-        {
-          id: 301,
-          hash_id: '4e17788f74f075dd9aab7d0d4427968f',
-          name: 'NVIDIA CUDA',
-          image: 'nvidia/cuda',
-          tag: '12.6.3-runtime-ubuntu22.04',
-          env: '-p 22:22',
-          onstart: '',
-          runtype: 'ssh',
-          args_str: '',
-          use_ssh: true,
-          ssh_direct: true,
-          recommended: true,
-          recommended_disk_space: 32,
-          extra_filters: { cuda_max_good: { gte: 12.6 } },
-          creator_id: 62897,
-          created_at: 1_735_689_600.0,
-          count_created: 12_345,
-        },
-      ],
-    });
+  private templates(req: SimRequest): Reply {
+    const raw = req.query.get('select_filters');
+    const filters = raw ? parseQuery(raw) : {};
+    if (!isRecord(filters)) {
+      return json(400, { success: false, error: 'invalid_request', msg: 'Error in query parameters: select_filters' });
+    }
+    const templates = this.templateList
+      .map((t, i) => ({ id: 301 + i, created_at: 1_735_689_600.0 + i * 86_400, ...t }))
+      .filter((t) => matches(t as unknown as Json, filters));
+    return json(200, { success: true, templates_found: templates.length, templates });
   }
+}
+
+/** Container ports published by `-p` mappings: env keys (`{"-p 8000:8000":"1"}`) or a docker-flag string. */
+function publishedPorts(env: unknown): number[] {
+  const text = typeof env === 'string' ? env : isRecord(env) ? Object.keys(env).join(' ') : '';
+  const ports: number[] = [];
+  for (const m of text.matchAll(/(?:^|\s)-p\s+(?:[\d.]+:)?(?:\d+:)?(\d+)(?:\/tcp)?(?=\s|$)/g)) {
+    const port = Number(m[1]);
+    if (port > 0 && port < 65_536) ports.push(port);
+  }
+  return ports;
+}
+
+/** The model a server command names (`--model X`, `--model-id X`, `--model=X`), for what /v1/models answers. */
+export function modelOf(command: string): string | undefined {
+  const words = shellWords(command) ?? command.split(/\s+/);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if ((w === '--model' || w === '--model-id') && words[i + 1]) return words[i + 1];
+    const m = /^--model(?:-id)?=(.+)$/.exec(w);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 function parseQuery(raw: string | null): unknown {

@@ -3,6 +3,7 @@ import { DynamoVerificationHistory } from '../adapters/dynamodb/verification-his
 import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
 import { providerRegistry } from '../adapters/providers/registry.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
+import { FetchApiProber } from '../adapters/http/api-prober.ts';
 import { Ssh2Prober } from '../adapters/ssh/prober.ts';
 import { deploymentId, numberEnv } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
@@ -22,6 +23,9 @@ export function provisioningSettingsFromEnv(): ProvisioningSettings {
     defaultDiskGb: numberEnv('DEFAULT_DISK_GB', d.defaultDiskGb, { min: 8 }),
     defaultSshDeadlineMs: numberEnv('SSH_DEADLINE_SECONDS', d.defaultSshDeadlineMs / 1000, { min: 1 }) * 1000,
     authRejectionWindowMs: numberEnv('AUTH_REJECTION_WINDOW_SECONDS', d.authRejectionWindowMs / 1000, { min: 0 }) * 1000,
+    apiProbeIntervalMs: numberEnv('API_PROBE_INTERVAL_MS', d.apiProbeIntervalMs, { min: 50 }),
+    apiProbeTimeoutMs: numberEnv('API_PROBE_TIMEOUT_MS', d.apiProbeTimeoutMs, { min: 100 }),
+    defaultApiDeadlineMs: numberEnv('API_DEADLINE_SECONDS', d.defaultApiDeadlineMs / 1000, { min: 1 }) * 1000,
   };
 }
 
@@ -39,6 +43,7 @@ export function provisioningDeps(): Promise<ProvisioningDeps> {
       costs: stores.costs,
       providers: providerRegistry(),
       prober: new Ssh2Prober(),
+      apiProber: new FetchApiProber(),
       cipher: secretCipherFromEnv(),
       inventory: inventory.service,
       offerHealth: inventory.health,

@@ -9,6 +9,7 @@ import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import { budgetCheck } from '../use-cases/costs/check-budget.ts';
 import type { SweepDeps } from '../use-cases/sessions/sweep-sessions.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
+import { templatesFromEnv } from './templates.ts';
 
 export const hardMaxHours = () => numberEnv('HARD_MAX_HOURS', 12, { min: 1 });
 
@@ -27,6 +28,8 @@ export function sessionsApiDeps() {
     generateKeyPair: generateSshKeyPair,
     hardMaxHours: hardMaxHours(),
     checkBudget: budgetCheck({ budgets, costs: stores.costs, clock: systemClock }),
+    templates: templatesFromEnv().catalog,
+    defaultDiskGb: numberEnv('DEFAULT_DISK_GB', 50, { min: 8 }),
   };
 }
 

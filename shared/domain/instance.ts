@@ -30,6 +30,8 @@ export interface Instance {
   ssh?: Endpoint & { user: string };
   /** container/VM port → where it is reachable from outside */
   ports?: Record<string, Endpoint>;
+  /** a VM with its own IP: every port not in `ports` is reachable as itself on this host (TensorDock) */
+  open_host?: string;
   /** actual price, USD/h, where the provider reports it */
   price_per_hour?: number;
   created_at?: string;
@@ -46,6 +48,13 @@ export interface InstanceLabel {
 }
 
 const LABEL = /^gs-([a-z0-9][a-z0-9-]{2,23})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d{1,3})$/;
+
+/** Where a container/VM port is reachable from outside, if the provider says. */
+export function externalEndpoint(instance: Pick<Instance, 'ports' | 'open_host'>, port: number): Endpoint | undefined {
+  const mapped = instance.ports?.[String(port)];
+  if (mapped) return mapped;
+  return instance.open_host ? { host: instance.open_host, port } : undefined;
+}
 
 export function formatLabel(label: InstanceLabel): string {
   return `gs-${label.deploymentId}-${label.sessionId}-${label.attempt}`;

@@ -18,6 +18,8 @@ export interface InventoryQuery {
   min_reliability?: number;
   /** an offer without a known CUDA version does not meet a minimum */
   min_cuda?: number;
+  /** Vast.ai offers that meet this template's host requirements (resolved against the catalog by the caller) */
+  template_hash_id?: string;
   limit: number;
   offset: number;
   /** price: cheapest first; confidence: most likely to work first */

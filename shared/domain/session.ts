@@ -2,6 +2,7 @@
 // clients depend on; everything finer (phase, attempts, verification figures) lives in other fields.
 import type { Endpoint } from './instance.ts';
 import type { Offer, ProviderName } from './offer.ts';
+import type { Workload } from './workload.ts';
 
 export const SESSION_STATUSES = ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -17,6 +18,7 @@ export type SessionPhase =
   | 'queued'
   | 'creating_instance'
   | 'verifying_ssh'
+  | 'verifying_api'
   | 'ready'
   | 'destroying'
   | 'refunding'
@@ -96,6 +98,34 @@ export interface Verification {
   duration_ms?: number;
 }
 
+/** The entrypoint server's verification (after SSH where the instance offers it): its own deadline and probes. */
+export interface ApiVerification {
+  attempt: number;
+  started_at: string;
+  deadline_at: string;
+  base_deadline_at: string;
+  deadline_source: 'request' | 'default';
+  attempts: number;
+  /** where the probes go, once the provider has mapped the port */
+  url?: string;
+  last_class?: string;
+  last_status?: number;
+  last_provider_status?: string;
+  ready_at?: string;
+  duration_ms?: number;
+}
+
+/** Where the entrypoint server answers, once it has. */
+export interface ApiEndpoint {
+  /** base URL for clients: http://host:port, plus /v1 for OpenAI-compatible servers */
+  endpoint: string;
+  host: string;
+  /** the externally reachable port */
+  port: number;
+  /** the port inside the instance */
+  container_port: number;
+}
+
 export interface Session {
   id: string;
   consumer_id: string;
@@ -130,7 +160,11 @@ export interface Session {
   ssh?: Endpoint & { user: string };
   host_key_fingerprint?: string;
   ssh_timeout_minutes?: number;
+  /** image, template, model, disk and launch mode; absent on sessions created before workloads existed */
+  workload?: Workload;
   verification?: Verification;
+  api_verification?: ApiVerification;
+  api?: ApiEndpoint;
   last_provider_status?: string;
   error?: string;
   error_type?: FailureType;

@@ -20,21 +20,33 @@ export interface DeadlineChoice {
 
 /**
  * Per request if given; else learned from this provider+GPU's recent verification times (three times their 90th
- * percentile, within bounds); else the default.
+ * percentile, within bounds); else the default. A heavy image (vLLM, NeMo…) scales the learned or default budget
+ * by its factor: its pull and start take longer than the images the history was learned from.
  */
 export function verificationDeadline(
   requestMinutes: number | undefined,
   historyMs: number[],
   defaultMs = DEFAULT_SSH_DEADLINE_MINUTES * 60_000,
+  imageFactor = 1,
 ): DeadlineChoice {
   if (requestMinutes !== undefined) return { ms: requestMinutes * 60_000, source: 'request' };
   if (historyMs.length >= MIN_HISTORY) {
     const sorted = [...historyMs].sort((a, b) => a - b);
     const p90 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.9) - 1)]!;
     const minutes = Math.min(LEARNED_MAX_MINUTES, Math.max(LEARNED_MIN_MINUTES, Math.ceil((3 * p90) / 60_000)));
-    return { ms: minutes * 60_000, source: 'learned' };
+    return { ms: Math.round(minutes * 60_000 * imageFactor), source: 'learned' };
   }
-  return { ms: defaultMs, source: 'default' };
+  return { ms: Math.round(defaultMs * imageFactor), source: 'default' };
+}
+
+/** The entrypoint server's deadline: per request if given, else the default scaled by the image's factor. */
+export function apiDeadline(
+  requestMinutes: number | undefined,
+  defaultMs: number,
+  imageFactor = 1,
+): { ms: number; source: 'request' | 'default' } {
+  if (requestMinutes !== undefined) return { ms: requestMinutes * 60_000, source: 'request' };
+  return { ms: Math.round(defaultMs * imageFactor), source: 'default' };
 }
 
 export function extendedDeadline(baseDeadline: Date, currentDeadline: Date, now: Date): Date | undefined {

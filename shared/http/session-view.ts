@@ -3,6 +3,7 @@
 import type { Session } from '../domain/session.ts';
 
 export function sessionView(s: Session) {
+  const w = s.workload;
   return {
     id: s.id,
     consumer_id: s.consumer_id,
@@ -18,7 +19,18 @@ export function sessionView(s: Session) {
     workload_type: s.workload_type,
     reservation_hours: s.reservation_hours,
     storage_policy: 'destroy' as const,
-    launch_mode: 'ssh' as const,
+    launch_mode: w?.launch_mode ?? 'ssh',
+    ...(w?.docker_image ? { docker_image: w.docker_image } : {}),
+    ...(w?.template_hash_id ? { template_hash_id: w.template_hash_id } : {}),
+    ...(w?.template_name ? { template_name: w.template_name } : {}),
+    ...(w?.model_id ? { model_id: w.model_id } : {}),
+    ...(w?.quantization ? { quantization: w.quantization } : {}),
+    ...(w?.exposed_ports ? { exposed_ports: w.exposed_ports } : {}),
+    ...(w ? { disk_gb: w.disk_gb, disk_source: w.disk_source } : {}),
+    ...(w?.disk_estimate ? { disk_estimate: w.disk_estimate } : {}),
+    // the command itself may carry tokens: only whether there is one
+    ...(w?.on_start_cmd ? { on_start_cmd_set: true } : {}),
+    ...(s.api ? { api_endpoint: s.api.endpoint, api_port: s.api.port } : {}),
     created_at: s.created_at,
     expires_at: s.expires_at,
     hard_max_at: s.hard_max_at,
@@ -56,6 +68,21 @@ export function sessionView(s: Session) {
             ...(s.verification.last_class ? { last_class: s.verification.last_class } : {}),
             ...(s.verification.ready_at ? { ready_at: s.verification.ready_at } : {}),
             ...(s.verification.duration_ms !== undefined ? { duration_ms: s.verification.duration_ms } : {}),
+          },
+        }
+      : {}),
+    ...(s.api_verification
+      ? {
+          api_verification: {
+            started_at: s.api_verification.started_at,
+            deadline_at: s.api_verification.deadline_at,
+            deadline_source: s.api_verification.deadline_source,
+            attempts: s.api_verification.attempts,
+            ...(s.api_verification.url ? { url: s.api_verification.url } : {}),
+            ...(s.api_verification.last_class ? { last_class: s.api_verification.last_class } : {}),
+            ...(s.api_verification.last_status !== undefined ? { last_status: s.api_verification.last_status } : {}),
+            ...(s.api_verification.ready_at ? { ready_at: s.api_verification.ready_at } : {}),
+            ...(s.api_verification.duration_ms !== undefined ? { duration_ms: s.api_verification.duration_ms } : {}),
           },
         }
       : {}),

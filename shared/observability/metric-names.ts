@@ -10,6 +10,7 @@ export const METRIC = {
   SshVerificationDuration: 'SshVerificationDuration',
   SshVerificationAttempts: 'SshVerificationAttempts',
   SshVerificationFailed: 'SshVerificationFailed',
+  ApiVerificationDuration: 'ApiVerificationDuration',
   ProvisioningDuration: 'ProvisioningDuration',
   ProvisioningAttemptsFailed: 'ProvisioningAttemptsFailed',
   ProvisioningRetries: 'ProvisioningRetries',
@@ -19,6 +20,14 @@ export const METRIC = {
   TeardownPendingSeconds: 'TeardownPendingSeconds',
   Refunds: 'Refunds',
   RefundedAmount: 'RefundedAmount',
+  /** the reconciler: this deployment's instances no active session owns, past the grace period */
+  OrphansFound: 'OrphansFound',
+  OrphansDestroyed: 'OrphansDestroyed',
+  /** running sessions whose instance vanished from two complete listings */
+  GhostsFound: 'GhostsFound',
+  ReconcileListingFailures: 'ReconcileListingFailures',
+  /** instances of other deployments, unlabelled or from the old system: counted, never touched */
+  ReconcileInstancesIgnored: 'ReconcileInstancesIgnored',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -7,7 +7,10 @@ export interface CreateInstanceRequest {
   offer: Offer;
   /** formatLabel(...) — written as Vast `label` / TensorDock `name` */
   label: string;
-  /** docker image (Vast) or OS image (TensorDock); adapters have a default */
+  /**
+   * the workload's Docker image: the container itself on Vast.ai; on TensorDock (VMs) the image run with Docker in
+   * entrypoint mode (the VM's OS image is the adapter's own). Adapters have a default.
+   */
   image?: string;
   disk_gb: number;
   /** OpenSSH public keys to install (the broker's, and the consumer's own if given) */
@@ -19,6 +22,10 @@ export interface CreateInstanceRequest {
   /** Vast.ai template */
   template_hash_id?: string;
   launch_mode?: 'ssh' | 'entrypoint';
+  /** entrypoint mode: the command that starts the server inside the image (absent: the image's own entrypoint) */
+  server_command?: string[];
+  /** false: run the image's entrypoint alone, without SSH (Vast runtype `args`); VMs always keep SSH */
+  ssh?: boolean;
 }
 
 export interface ProviderClient {

@@ -13,6 +13,10 @@ export interface FakeInstance {
   status: InstanceStatus;
   provider_status: string;
   ssh?: { host: string; port: number; user: string };
+  /** container port → external endpoint, for the create request's exposed ports */
+  ports?: Record<string, { host: string; port: number }>;
+  /** what the create call asked for */
+  request: CreateInstanceRequest;
   created_at: string;
   destroyed: boolean;
   /** GETs that still show it after destroy (a provider slow to confirm) */
@@ -53,7 +57,11 @@ export class FakeProvider implements ProviderClient {
       keys: req.ssh_public_keys,
       status: 'starting',
       provider_status: 'loading',
-      ssh: { host: '127.0.0.1', port: 2200 + Number(id) - 1000, user: 'root' },
+      ssh: req.ssh === false ? undefined : { host: '127.0.0.1', port: 2200 + Number(id) - 1000, user: 'root' },
+      ports: req.exposed_ports?.length
+        ? Object.fromEntries(req.exposed_ports.map((p) => [String(p), { host: '127.0.0.1', port: 30_000 + p }]))
+        : undefined,
+      request: req,
       created_at: this.now().toISOString(),
       destroyed: false,
       lingerAfterDestroy: this.lingerAfterDestroy,
@@ -93,6 +101,7 @@ export class FakeProvider implements ProviderClient {
       status: i.destroyed ? 'stopping' : i.status,
       provider_status: i.destroyed ? 'deleting' : i.provider_status,
       ssh: i.ssh,
+      ...(i.ports ? { ports: i.ports } : {}),
       created_at: i.created_at,
     };
   }

@@ -46,6 +46,16 @@ describe('operations alarms', () => {
     });
   });
 
+  it('pages on orphaned instances, on the aggregate metric the reconciler emits', () => {
+    expect(byId('AlarmsOrphansFound')?.Properties).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.OrphansFound,
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
+  });
+
   it('wires every alarm of the stack to the encrypted, TLS-only alarm topic with the email subscription', () => {
     const topics = template.findResources('AWS::SNS::Topic');
     const [topicId, topic] = Object.entries(topics)[0]!;

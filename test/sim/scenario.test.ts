@@ -65,6 +65,8 @@ describe('scenario validation', () => {
     expect(plain!.behaviour).toEqual({
       boot_seconds: [30, 30],
       ssh: 'refused',
+      api: 'ok',
+      api_boot_seconds: [5, 15],
       vanish_when_rented: false,
       unavailable: false,
     });

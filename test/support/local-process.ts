@@ -18,7 +18,9 @@ export async function startLocalProcess(env: Record<string, string>, timeoutMs =
   for (const key of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'DEPLOYMENT_ID', 'GPU_SHOPPER_LOCAL', 'SFN_ENDPOINT']) {
     delete inherited[key];
   }
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['local/start.ts'], {
+  // node with tsx as its loader, not the tsx CLI: the CLI relays a SIGINT to its child and, when the child does not
+  // acknowledge within 30 ms (easily missed on a busy machine), SIGKILLs it, leaving DynamoDB Local running
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

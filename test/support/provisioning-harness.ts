@@ -13,6 +13,7 @@ import type { CreateSessionDeps, CreateSessionRequest } from '../../shared/use-c
 import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';
 import { fakeCipher } from '../fakes/fake-cipher.ts';
 import { FakeInventory } from '../fakes/fake-inventory.ts';
+import { type ApiProbeScript, FakeApiProber } from '../fakes/fake-api-prober.ts';
 import { FakeProber, type ProbeScript } from '../fakes/fake-prober.ts';
 import { FakeProvider, FakeRegistry } from '../fakes/fake-provider.ts';
 import { VirtualClock } from '../fakes/virtual-clock.ts';
@@ -64,13 +65,14 @@ export function fakeKeyPair(comment: string): SshKeyPair {
   };
 }
 
-export async function provisioningHarness(options: { offers?: Offer[]; probe?: ProbeScript } = {}) {
+export async function provisioningHarness(options: { offers?: Offer[]; probe?: ProbeScript; apiProbe?: ApiProbeScript } = {}) {
   const { db, tableName } = await freshTable('prov');
   const clock = new VirtualClock();
   const vast = new FakeProvider('vastai', clock.now);
   const tensordock = new FakeProvider('tensordock', clock.now);
   const inventory = new FakeInventory().add(...(options.offers ?? []));
   const prober = new FakeProber(options.probe ?? (() => 'refused'), clock.now);
+  const apiProber = new FakeApiProber(options.apiProbe ?? (() => 'refused'), clock.now);
   const metrics = new RecordingMetricsSink();
   const sessions = new DynamoSessionStore(db, tableName);
   const events = new DynamoSessionEventLog(db, tableName);
@@ -81,6 +83,7 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     events,
     providers: new FakeRegistry([vast, tensordock]),
     prober,
+    apiProber,
     cipher: fakeCipher,
     costs,
     inventory,
@@ -136,6 +139,7 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     tensordock,
     inventory,
     prober,
+    apiProber,
     metrics,
     sessions,
     events,

@@ -15,6 +15,7 @@ const FAST_RETRIES: Record<string, number> = {
   BeginProvisioning: 50,
   CreateInstance: 200,
   VerifySsh: 200,
+  VerifyApi: 200,
   DestroyInstance: 200,
   RecordRefund: 50,
   ChooseRetryOffer: 50,
@@ -47,6 +48,7 @@ export interface Harness {
   /** polls a session until its status is one of `statuses` */
   waitFor(id: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
   refreshInventory(): Promise<void>;
+  refreshTemplates(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,12 +78,16 @@ export async function startHarness(scenario: ScenarioInput, env: Record<string, 
   const refreshInventory = async () => {
     await runtime.scheduler.fire(schedules.find((s) => s.id === 'InventoryRefresh')!);
   };
-  await refreshInventory();
+  const refreshTemplates = async () => {
+    await runtime.scheduler.fire(schedules.find((s) => s.id === 'TemplateRefresh')!);
+  };
+  await Promise.all([refreshInventory(), refreshTemplates()]);
   return {
     runtime,
     url: runtime.url,
     api,
     refreshInventory,
+    refreshTemplates,
     async waitFor(id, statuses, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

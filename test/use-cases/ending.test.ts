@@ -88,8 +88,10 @@ describe('ending sessions', () => {
       return realCreate(req);
     };
     const creating = createInstance(h.deps, state).catch((e: unknown) => e);
-    // wait until the create call is really in flight (its attempt marked), however busy the machine is
-    while (!(await h.sessions.get(session.id))?.attempts[0]?.create_started_at) await new Promise((r) => setTimeout(r, 10));
+    // wait until the create is marked in flight (a fixed sleep was too short on a busy machine)
+    for (let i = 0; i < 500 && !(await h.sessions.get(session.id))?.attempts[0]?.create_started_at; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await requestTeardown(h.teardownDeps, session.id, 'deleted');
     await stopProvisioning(h.teardownDeps, { session_id: session.id });
     await expect(destroySessionInstances(h.teardownDeps, { session_id: session.id })).rejects.toMatchObject({

@@ -115,6 +115,8 @@ export function toInstance(raw: TdInstance): Instance {
       ip && forwards.length > 0
         ? Object.fromEntries(forwards.map((f) => [String(f.internal_port), { host: ip, port: f.external_port }]))
         : undefined,
+    // every VM is created with a dedicated IP: a port without a forward is reachable as itself
+    open_host: ip || undefined,
     price_per_hour: raw.rateHourly ?? undefined,
     created_at: raw.created_at ?? raw.createdAt ?? undefined,
   };
@@ -334,7 +336,7 @@ export class TensorDockClient implements ProviderClient {
           // all ports on the VM's own IP: requested forwards were silently ignored at some locations
           useDedicatedIp: true,
           ssh_key: keys[0],
-          cloud_init: { runcmd: this.runcmd(keys, request.on_start) },
+          cloud_init: { runcmd: this.runcmd(keys, this.onStart(request)) },
         },
       },
     };
@@ -371,8 +373,41 @@ export class TensorDockClient implements ProviderClient {
     throw this.error('create instance', res);
   }
 
+  /**
+   * What runs after the keys: the consumer's own command, or in entrypoint mode the workload's image started with
+   * Docker and the NVIDIA container toolkit (installed when the OS image lacks them), its port published as itself.
+   */
+  private onStart(request: CreateInstanceRequest): string[] {
+    if (request.on_start?.trim()) return [request.on_start];
+    if (request.launch_mode !== 'entrypoint' || !request.image) return [];
+    const ports = (request.exposed_ports ?? []).flatMap((p) => ['-p', `${p}:${p}`]);
+    const [entrypoint, ...args] = request.server_command ?? [];
+    const run = [
+      'docker',
+      'run',
+      '-d',
+      '--name',
+      'gpu-shopper-workload',
+      '--restart',
+      'unless-stopped',
+      '--gpus',
+      'all',
+      '--ipc=host',
+      ...ports,
+      ...(entrypoint ? ['--entrypoint', entrypoint] : []),
+      request.image,
+      ...args,
+    ];
+    return [
+      'command -v docker >/dev/null 2>&1 || (curl -fsSL https://get.docker.com | sh)',
+      'command -v nvidia-ctk >/dev/null 2>&1 || (curl -fsSL https://nvidia.github.io/libnvidia-container/gpgkey | gpg --dearmor -o /usr/share/keyrings/nvidia-container-toolkit-keyring.gpg && curl -fsSL https://nvidia.github.io/libnvidia-container/stable/deb/nvidia-container-toolkit.list | sed "s#deb https://#deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg] https://#g" > /etc/apt/sources.list.d/nvidia-container-toolkit.list && apt-get update && apt-get install -y -o DPkg::Lock::Timeout=120 nvidia-container-toolkit)',
+      'nvidia-ctk runtime configure --runtime=docker && systemctl restart docker',
+      run.map(shellQuote).join(' '),
+    ];
+  }
+
   /** cloud-init commands that install every key for root and for the default `user` account. */
-  private runcmd(keys: string[], onStart?: string): string[] {
+  private runcmd(keys: string[], onStart: string[]): string[] {
     const quoted = keys.map(shellQuote).join(' ');
     const commands: string[] = [];
     for (const [home, owner] of [
@@ -387,7 +422,7 @@ export class TensorDockClient implements ProviderClient {
         `chown -R ${owner}:${owner} ${home}/.ssh`,
       );
     }
-    if (onStart?.trim()) commands.push(onStart);
+    commands.push(...onStart);
     return commands;
   }
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Instance, InstanceStatus } from '../../domain/instance.ts';
 import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
+import { parseExtraFilters, type Template } from '../../domain/template.ts';
 import {
   InstanceNotFoundError,
   InvalidProviderRequestError,
@@ -13,9 +14,10 @@ import {
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
 import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import type { TemplateSource } from '../../ports/templates.ts';
 import { deepTrim, isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
 import { TokenBucket } from './rate-limiter.ts';
-import { checkPublicKeys, publicKeyBody } from './ssh-keys.ts';
+import { checkPublicKeys, publicKeyBody, shellQuote } from './ssh-keys.ts';
 
 export const VASTAI_DEFAULT_URL = 'https://console.vast.ai/api/v0';
 const DEFAULT_IMAGE = 'nvidia/cuda:12.6.3-runtime-ubuntu22.04';
@@ -75,6 +77,47 @@ const VastInstanceSchema = z.looseObject({
 });
 export type VastInstance = z.infer<typeof VastInstanceSchema>;
 
+const VastTemplateSchema = z.looseObject({
+  id: z.number().int().nullish(),
+  hash_id: z.string().min(1),
+  name: z.string().nullish(),
+  image: z.string().min(1),
+  tag: z.string().nullish(),
+  env: z.string().nullish(),
+  onstart: z.string().nullish(),
+  runtype: z.string().nullish(),
+  args_str: z.string().nullish(),
+  use_ssh: z.boolean().nullish(),
+  ssh_direct: z.boolean().nullish(),
+  recommended: z.boolean().nullish(),
+  recommended_disk_space: z.coerce.number().nullish().catch(null),
+  extra_filters: z.unknown(),
+  count_created: z.number().nullish(),
+  created_at: z.number().nullish(),
+});
+
+export function toTemplate(raw: z.infer<typeof VastTemplateSchema>): Template {
+  const disk = raw.recommended_disk_space;
+  return {
+    hash_id: raw.hash_id,
+    ...(raw.id != null ? { id: raw.id } : {}),
+    name: raw.name?.trim() || raw.image,
+    image: raw.image,
+    ...(raw.tag ? { tag: raw.tag } : {}),
+    ...(raw.env ? { env: raw.env } : {}),
+    ...(raw.onstart ? { onstart: raw.onstart } : {}),
+    ...(raw.runtype ? { runtype: raw.runtype } : {}),
+    ...(raw.args_str ? { args_str: raw.args_str } : {}),
+    ...(raw.use_ssh != null ? { use_ssh: raw.use_ssh } : {}),
+    ...(raw.ssh_direct != null ? { ssh_direct: raw.ssh_direct } : {}),
+    recommended: raw.recommended === true,
+    ...(disk != null && Number.isFinite(disk) && disk > 0 ? { recommended_disk_space: disk } : {}),
+    extra_filters: parseExtraFilters(raw.extra_filters),
+    ...(raw.count_created != null ? { count_created: raw.count_created } : {}),
+    ...(raw.created_at != null ? { created_at: new Date(raw.created_at * 1000).toISOString() } : {}),
+  };
+}
+
 const ListPage = z.looseObject({
   instances: z.array(z.unknown()),
   next_token: z.string().nullish(),
@@ -132,6 +175,8 @@ function portMap(ports: unknown): Map<string, number> {
 
 /** The official CLI's ssh-url logic: direct `public_ipaddr` + mapped 22/tcp when present, else the proxy. */
 export function vastSshEndpoint(instance: VastInstance): Instance['ssh'] {
+  // runtype `args` runs the image's entrypoint alone: no SSH, whatever host and port are advertised
+  if ((instance.image_runtype ?? '').trim().toLowerCase() === 'args') return undefined;
   const ip = instance.public_ipaddr?.trim();
   const direct = portMap(instance.ports).get('22');
   if (ip && direct) return { host: ip, port: direct, user: 'root' };
@@ -177,7 +222,7 @@ export function vastAskId(offer: Pick<Offer, 'id' | 'provider_offer_id'>): strin
   return candidate;
 }
 
-export class VastAiClient implements ProviderClient {
+export class VastAiClient implements ProviderClient, TemplateSource {
   readonly name = 'vastai' as const;
   readonly baseUrl: string;
   private readonly http: ProviderHttp;
@@ -268,17 +313,24 @@ export class VastAiClient implements ProviderClient {
     const env: Record<string, string> = { ...request.env };
     for (const port of request.exposed_ports ?? []) env[`-p ${port}:${port}`] = '1';
     const template = request.template_hash_id?.trim() || undefined;
+    const ssh = request.ssh !== false;
+    const onstart = request.on_start ?? (request.server_command ? serverScript(request.server_command) : undefined);
     // `price` is deliberately absent: sending it makes the instance interruptible
     const body: Record<string, unknown> = {
       client_id: 'me',
       label: request.label,
       disk: Math.max(MIN_DISK_GB, request.disk_gb),
-      // templates keep SSH only through the proxy; otherwise direct SSH where the host has open ports
-      runtype: template ? 'ssh_proxy' : 'ssh_direc ssh_proxy',
       env,
-      ...(request.on_start ? { onstart: request.on_start } : {}),
+      ...(onstart ? { onstart } : {}),
       ...(template ? { template_hash_id: template } : { image: request.image ?? this.defaultImage }),
     };
+    if (ssh) {
+      // templates keep SSH only through the proxy; otherwise direct SSH where the host has open ports
+      body['runtype'] = template ? 'ssh_proxy' : 'ssh_direc ssh_proxy';
+    } else if (!template) {
+      // the image's own entrypoint serves; a template without SSH keeps its own runtype
+      body['runtype'] = 'args';
+    }
     if (template && request.image) body['image'] = request.image;
 
     const res = await this.http.send({
@@ -321,6 +373,31 @@ export class VastAiClient implements ProviderClient {
       );
     }
     throw this.error('create instance', res);
+  }
+
+  /** The recommended templates (`GET /template/`); malformed entries are skipped, never the whole answer. */
+  async listTemplates(options: { signal?: AbortSignal } = {}): Promise<Template[]> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/template/',
+      query: { select_filters: JSON.stringify({ recommended: { eq: true } }) },
+      operation: 'list templates',
+      timeoutMs: 30_000,
+      idempotent: true,
+      signal: options.signal,
+    });
+    if (res.status >= 300) throw this.error('list templates', res);
+    const body = z.looseObject({ templates: z.array(z.unknown()) }).safeParse(res.json);
+    if (!body.success) throw this.malformed('list templates', res);
+    const templates: Template[] = [];
+    let skipped = 0;
+    for (const item of body.data.templates) {
+      const parsed = VastTemplateSchema.safeParse(deepTrim(item));
+      if (parsed.success) templates.push(toTemplate(parsed.data));
+      else skipped++;
+    }
+    if (skipped > 0) logger.warn('skipped malformed Vast.ai templates', { provider: 'vastai', skipped });
+    return templates;
   }
 
   async getInstance(instanceId: string): Promise<Instance> {
@@ -500,6 +577,11 @@ export class VastAiClient implements ProviderClient {
       http_status: res.status,
     });
   }
+}
+
+/** Starts the server in the background when the container starts (Vast runs `onstart` once, as root). */
+function serverScript(command: string[]): string {
+  return `nohup ${command.map(shellQuote).join(' ')} > /var/log/gpu-shopper-workload.log 2>&1 &`;
 }
 
 /** Vast documents 404 "Invalid user key" for a bad or missing key on some endpoints. */

@@ -1,7 +1,27 @@
 import { z } from 'zod';
+import { QUANTIZATIONS } from '../../domain/disk-estimate.ts';
 import { PROVIDERS } from '../../domain/offer.ts';
 import { RETRY_SCOPES, SESSION_STATUSES, WORKLOAD_TYPES } from '../../domain/session.ts';
+import { LAUNCH_MODES } from '../../domain/workload.ts';
 import { identifier, queryInt } from './common.ts';
+
+/** A Docker image reference: [registry[:port]/]path[:tag][@digest] — no spaces or shell characters. */
+const dockerImage = z
+  .string()
+  .trim()
+  .min(1)
+  .max(300)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/, 'must be a Docker image reference, e.g. vllm/vllm-openai:latest');
+
+/** A Hugging Face model id: `org/name` (or a bare name). */
+const modelId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'must be a model id such as org/name');
+
+const port = z.number().int().min(1).max(65_535).refine((p) => p !== 22, 'port 22 is reserved for SSH');
 
 export const createSessionBody = z.object({
   consumer_id: identifier(128),
@@ -15,6 +35,25 @@ export const createSessionBody = z.object({
   ssh_timeout_minutes: z.number().int().min(1).max(30).optional(),
   // accepted for compatibility with existing clients; the broker always destroys instances at the end
   storage_policy: z.literal('destroy').optional(),
+  // the workload: image, template, model, disk, and whether the broker starts its server
+  launch_mode: z.enum(LAUNCH_MODES).default('ssh'),
+  docker_image: dockerImage.optional(),
+  template_hash_id: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{8,64}$/, 'must be a Vast.ai template hash id')
+    .optional(),
+  model_id: modelId.optional(),
+  quantization: z.string().trim().toLowerCase().pipe(z.enum(QUANTIZATIONS)).optional(),
+  exposed_ports: z
+    .array(port)
+    .min(1)
+    .max(8)
+    .refine((ports) => new Set(ports).size === ports.length, 'ports must be distinct')
+    .optional(),
+  on_start_cmd: z.string().min(1).max(4000).optional(),
+  disk_gb: z.number().int().min(8).max(4096).optional(),
+  api_timeout_minutes: z.number().int().min(1).max(60).optional(),
 });
 
 export type CreateSessionBody = z.output<typeof createSessionBody>;

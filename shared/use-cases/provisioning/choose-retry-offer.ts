@@ -2,6 +2,7 @@
 // auto-retry allows; otherwise the session will end failed. Idempotent: a retried task returns the attempt it made.
 import { comparableOffers, pickSpread } from '../../domain/comparable-offers.ts';
 import { attemptOf, currentAttempt } from '../../domain/session.ts';
+import { providerSupports } from '../../domain/workload.ts';
 import { newAttempt } from './begin-provisioning.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
@@ -23,7 +24,7 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
   const ranked = comparableOffers({
     original,
     scope: session.retry_scope,
-    candidates: await deps.inventory.listOffers(),
+    candidates: (await deps.inventory.listOffers()).filter((o) => providerSupports(session.workload, o.provider)),
     excludeOffers: [...session.failed_offers, ...session.attempts.map((a) => a.offer_id)],
     excludeHosts: session.failed_hosts,
   });
@@ -50,6 +51,11 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
       vram_gb: offer.vram_gb,
       price_per_hour: offer.price_per_hour,
       verification: undefined,
+      // the failed attempt's endpoints are gone with its instance
+      api_verification: undefined,
+      api: undefined,
+      ssh: undefined,
+      host_key_fingerprint: undefined,
       attempts: [...s.attempts, newAttempt(n, offer, now)],
     };
   });

@@ -5,7 +5,8 @@ import { formatLabel } from '../../domain/instance.ts';
 import { CreateInDoubtError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
-import type { ProviderClient } from '../../ports/provider.ts';
+import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
+import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { failedAttemptError } from './failure.ts';
 
@@ -47,12 +48,28 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
   const { instance_id } = await provider.createInstance({
     offer: attempt.offer,
     label,
-    disk_gb: deps.settings.defaultDiskGb,
+    disk_gb: session.workload?.disk_gb ?? deps.settings.defaultDiskGb,
     ssh_public_keys: secret.public_keys,
-    launch_mode: 'ssh',
+    ...launchOf(session, attempt),
   });
   await recordInstance(deps, session, attempt, instance_id, deps.clock().toISOString(), provider);
   return input;
+}
+
+/** The workload part of the create request: image, template, ports, and how the server (if any) is started. */
+function launchOf(session: Session, attempt: Attempt): Omit<CreateInstanceRequest, 'offer' | 'label' | 'disk_gb' | 'ssh_public_keys'> {
+  const w = session.workload;
+  if (!w) return { launch_mode: 'ssh' };
+  const command = serverCommand(w, attempt.offer.gpu_count);
+  return {
+    launch_mode: w.launch_mode,
+    ...(w.docker_image ? { image: w.docker_image } : {}),
+    ...(w.template_hash_id ? { template_hash_id: w.template_hash_id } : {}),
+    ...(w.exposed_ports?.length ? { exposed_ports: w.exposed_ports } : {}),
+    ...(w.on_start_cmd ? { on_start: w.on_start_cmd } : {}),
+    ...(command ? { server_command: command } : {}),
+    ssh: sshExpected(w, attempt.provider),
+  };
 }
 
 async function recordInstance(
@@ -68,6 +85,7 @@ async function recordInstance(
     session.ssh_timeout_minutes,
     await deps.history.recent(attempt.provider, attempt.gpu_type),
     deps.settings.defaultSshDeadlineMs,
+    imageProfile(session.workload?.docker_image).ssh_budget_factor,
   );
   const deadlineAt = new Date(now.getTime() + deadline.ms).toISOString();
   // recorded whatever the session's status, so a teardown that started meanwhile can find and destroy it

@@ -1,3 +1,4 @@
+import type { ApiProber } from '../../ports/api-prober.ts';
 import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { InventoryReader, OfferHealthRecorder } from '../../ports/inventory.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
@@ -27,6 +28,12 @@ export interface ProvisioningSettings {
   defaultSshDeadlineMs: number;
   /** genuine auth rejections must go on at least this long before they fail the attempt (keys propagate slowly) */
   authRejectionWindowMs: number;
+  /** pause between health probes of an entrypoint server (models take minutes to load; no need to ask every second) */
+  apiProbeIntervalMs: number;
+  /** budget of one health probe */
+  apiProbeTimeoutMs: number;
+  /** the entrypoint server's deadline for an ordinary image; heavy images (vLLM, TGI) get a multiple of it */
+  defaultApiDeadlineMs: number;
 }
 
 export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
@@ -39,6 +46,9 @@ export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
   defaultDiskGb: 50,
   defaultSshDeadlineMs: 10 * 60_000,
   authRejectionWindowMs: 20_000,
+  apiProbeIntervalMs: 5000,
+  apiProbeTimeoutMs: 5000,
+  defaultApiDeadlineMs: 10 * 60_000,
 };
 
 export interface ProvisioningDeps {
@@ -46,6 +56,7 @@ export interface ProvisioningDeps {
   events: SessionEventLog;
   providers: ProviderRegistry;
   prober: SshProber;
+  apiProber: ApiProber;
   cipher: SecretCipher;
   costs: CostLedger;
   inventory: InventoryReader;

@@ -2,7 +2,8 @@
 // running `echo ok` once the banner answers — so readiness is seen within seconds without paying a state transition
 // per probe. The provider's own status is consulted every so often: stopped or gone fails fast, still loading may
 // extend the deadline (within a cap). On success the session becomes `running` right here, which keeps the lag
-// between "SSH accepts the key" and "session is running" to one probe interval.
+// between "SSH accepts the key" and "session is running" to one probe interval — unless an entrypoint server must
+// answer too: then the API phase starts (VerifyApi), and an instance that offers no SSH goes straight to it.
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import {
   AuthRejectedError,
@@ -14,14 +15,18 @@ import {
 import type { Attempt, Session, Verification } from '../../domain/session.ts';
 import { AUTH_REJECTIONS_TO_FAIL, extendedDeadline } from '../../domain/verification.ts';
 import type { Endpoint } from '../../domain/instance.ts';
+import { sshExpected } from '../../domain/workload.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProbeResult } from '../../ports/ssh-prober.ts';
 import { requireAttempt, requireProvisioning } from './create-instance.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
+import { startApiVerification } from './verify-api.ts';
 
 export interface VerifyResult extends TaskState {
   ready: boolean;
+  /** ready, and the entrypoint server must answer next (VerifyApi) */
+  verify_api: boolean;
   /** seconds the state machine waits before the next round */
   wait_seconds: number;
 }
@@ -35,10 +40,13 @@ export async function verifySsh(
 ): Promise<VerifyResult> {
   const session = await requireProvisioning(deps, input.session_id);
   const attempt = requireAttempt(session, input.attempt);
-  if (attempt.outcome === 'running') return { ...input, ready: true, wait_seconds: 0 };
+  if (attempt.outcome === 'running') return { ...input, ready: true, verify_api: false, wait_seconds: 0 };
+  // already handed over to the API phase (a retried task)
+  if (session.api_verification?.attempt === attempt.n) return { ...input, ready: true, verify_api: true, wait_seconds: 0 };
   if (!attempt.instance_id || !session.verification) {
     throw new SessionEndedError(`attempt ${attempt.n} of session ${session.id} has no instance to verify`);
   }
+  if (!sshExpected(session.workload, attempt.provider)) return skipToApi(deps, session, attempt, input);
   const secret = await deps.sessions.getSecret(session.id);
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const privateKey = await deps.cipher.decrypt(secret.private_key_ciphertext, { session_id: session.id });
@@ -46,10 +54,32 @@ export async function verifySsh(
   const round = new VerificationRound(deps, session, attempt, session.verification);
   try {
     const ready = await round.run(privateKey, options.remainingMs);
-    return { ...input, ready, wait_seconds: ready ? 0 : 1 };
+    return { ...input, ready, verify_api: ready && session.workload?.api !== undefined, wait_seconds: ready ? 0 : 1 };
   } finally {
     await round.flush();
   }
+}
+
+/** The image's entrypoint runs without SSH (Vast runtype `args`): only its server can tell that it is up. */
+async function skipToApi(deps: ProvisioningDeps, session: Session, attempt: Attempt, input: TaskState): Promise<VerifyResult> {
+  const now = deps.clock();
+  const apiVerification = startApiVerification(deps, session, attempt, now);
+  const stored = await deps.sessions.mutate(session.id, (s) =>
+    s.status === 'provisioning' && s.api_verification?.attempt !== attempt.n
+      ? { phase: 'verifying_api', api_verification: apiVerification }
+      : undefined,
+  );
+  if (stored.status !== 'provisioning') throw new SessionEndedError(`session ${session.id} ended during verification`);
+  await deps.events.append(session.id, [
+    {
+      type: 'ssh_skipped',
+      at: now.toISOString(),
+      attempt: attempt.n,
+      message: "the image's own entrypoint runs without SSH; waiting for its server",
+      api_deadline_seconds: Math.round((Date.parse(apiVerification.deadline_at) - now.getTime()) / 1000),
+    },
+  ]);
+  return { ...input, ready: true, verify_api: true, wait_seconds: 0 };
 }
 
 class VerificationRound {
@@ -212,38 +242,53 @@ class VerificationRound {
     const now = this.now();
     const durationMs = now.getTime() - Date.parse(this.v.started_at);
     const endpoint = this.endpoint!;
-    // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
-    await this.deps.costs.markRunning(this.session.id, this.attempt.n);
-    const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
-      if (s.status !== 'provisioning') return undefined;
-      return {
-        status: 'running',
-        phase: 'ready',
-        ssh: endpoint,
-        host_key_fingerprint: result.host_key_fingerprint,
-        last_provider_status: this.v.last_provider_status,
-        verification: { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs },
-        attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
-      };
-    });
-    if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
+    // an entrypoint workload is usable only once its server answers: SSH hands over to the API phase
+    const apiNext = this.session.workload?.api !== undefined;
+    const verified = {
+      ssh: endpoint,
+      host_key_fingerprint: result.host_key_fingerprint,
+      last_provider_status: this.v.last_provider_status,
+      verification: { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs },
+    };
+    if (apiNext) {
+      const apiVerification = startApiVerification(this.deps, this.session, this.attempt, now);
+      const stored = await this.deps.sessions.mutate(this.session.id, (s) =>
+        s.status === 'provisioning' ? { ...verified, phase: 'verifying_api', api_verification: apiVerification } : undefined,
+      );
+      if (stored.status !== 'provisioning') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
+    } else {
+      // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
+      await this.deps.costs.markRunning(this.session.id, this.attempt.n);
+      const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
+        if (s.status !== 'provisioning') return undefined;
+        return {
+          ...verified,
+          status: 'running',
+          phase: 'ready',
+          attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
+        };
+      });
+      if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
+    }
     const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
     this.deps.metrics.add(METRIC.SshVerificationDuration, 'Milliseconds', durationMs, dims);
     this.deps.metrics.add(METRIC.SshVerificationAttempts, 'Count', this.v.attempts, dims);
-    this.deps.metrics.add(METRIC.ProvisioningDuration, 'Milliseconds', now.getTime() - Date.parse(this.session.created_at), {
-      provider: this.attempt.provider,
+    if (!apiNext) {
+      this.deps.metrics.add(METRIC.ProvisioningDuration, 'Milliseconds', now.getTime() - Date.parse(this.session.created_at), {
+        provider: this.attempt.provider,
+      });
+    }
+    this.events.push({
+      type: 'ssh_verified',
+      at: now.toISOString(),
+      attempt: this.attempt.n,
+      duration_ms: durationMs,
+      probes: this.v.attempts,
+      host_key_fingerprint: result.host_key_fingerprint,
     });
-    this.events.push(
-      {
-        type: 'ssh_verified',
-        at: now.toISOString(),
-        attempt: this.attempt.n,
-        duration_ms: durationMs,
-        probes: this.v.attempts,
-        host_key_fingerprint: result.host_key_fingerprint,
-      },
-      { type: 'running', at: now.toISOString(), attempt: this.attempt.n, ssh_host: endpoint.host, ssh_port: endpoint.port },
-    );
+    if (!apiNext) {
+      this.events.push({ type: 'running', at: now.toISOString(), attempt: this.attempt.n, ssh_host: endpoint.host, ssh_port: endpoint.port });
+    }
     await this.deps.history.record(this.attempt.provider, this.attempt.gpu_type, durationMs);
     this.written = true;
   }

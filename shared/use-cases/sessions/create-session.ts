@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { ConflictError, StaleInventoryError, TransientError } from '../../domain/errors.ts';
 import { parseOfferId } from '../../domain/offer-id.ts';
 import type { RetryScope, Session, WorkloadType } from '../../domain/session.ts';
+import type { Template } from '../../domain/template.ts';
+import { planWorkload, type WorkloadRequest } from '../../domain/workload.ts';
 import type { InventoryReader } from '../../ports/inventory.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import type { SecretCipher } from '../../ports/secret-cipher.ts';
@@ -26,6 +28,8 @@ export interface CreateSessionRequest {
   /** already validated and normalised */
   ssh_public_key?: string;
   ssh_timeout_minutes?: number;
+  /** image, template, model, disk, launch mode (absent: an SSH session on the provider's default image) */
+  workload?: WorkloadRequest;
   idempotency_key?: string;
 }
 
@@ -42,7 +46,13 @@ export interface CreateSessionDeps {
   hardMaxHours: number;
   /** refuses with BudgetExceededError when the session would pass the consumer's monthly budget */
   checkBudget?: (consumerId: string, pricePerHour: number, hours: number) => Promise<void>;
+  /** the Vast.ai template catalog (a template it does not know is passed on as is, without its disk hint) */
+  templates?: { find(hashId: string): Promise<Template | undefined> };
+  /** disk when neither the request nor an estimate decides it */
+  defaultDiskGb?: number;
 }
+
+const DEFAULT_DISK_GB = 50;
 
 export interface CreatedSession {
   session: Session;
@@ -62,6 +72,15 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
       message: STALE_MESSAGE,
     });
   }
+  // disk and workload are checked before anything is written: a refusal leaves no session and no offer lock
+  const hash = req.workload?.template_hash_id;
+  // soft: an unknown template (or an unreadable catalog) is passed on to the provider as is, without its hints
+  const template = hash ? await deps.templates?.find(hash).catch(() => undefined) : undefined;
+  const workload = planWorkload(req.workload ?? { launch_mode: 'ssh' }, {
+    provider: offer.provider,
+    template,
+    default_disk_gb: deps.defaultDiskGb ?? DEFAULT_DISK_GB,
+  });
   await deps.checkBudget?.(req.consumer_id, offer.price_per_hour, req.reservation_hours);
 
   const now = deps.clock();
@@ -93,6 +112,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     failed_offers: [],
     failed_hosts: [],
     ssh_timeout_minutes: req.ssh_timeout_minutes,
+    workload,
     execution_arn: deps.workflows.executionArns(id).provisioning,
     version: 1,
   };

@@ -22,6 +22,8 @@ export function diagnostics(s: Session, now: Date) {
     gpu_count: s.gpu_count,
     ...(s.ssh ? { ssh_host: s.ssh.host, ssh_port: s.ssh.port, ssh_user: s.ssh.user } : {}),
     ssh_available: s.status === 'running' && !!s.ssh,
+    launch_mode: s.workload?.launch_mode ?? 'ssh',
+    ...(s.api ? { api_endpoint: s.api.endpoint, api_port: s.api.port } : {}),
     created_at: s.created_at,
     expires_at: s.expires_at,
     uptime: humanDuration(Math.max(0, end - start)),

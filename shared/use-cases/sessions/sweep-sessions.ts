@@ -1,6 +1,7 @@
-// The expiry sweep (a schedule, every minute): ends sessions past expires_at or the hard maximum, and makes sure no
-// session is stuck — a pending session whose execution never started gets it started; a provisioning session whose
-// execution died without an outcome is torn down.
+// The expiry sweep (a schedule, every minute; locally also once at start): ends sessions past expires_at or the hard
+// maximum, and makes sure no session is stuck — a pending session whose execution never started gets it started; a
+// provisioning session whose execution died without an outcome is torn down; a stopping session whose teardown
+// execution never started (a crash between the two writes) gets it started.
 import type { Session } from '../../domain/session.ts';
 import { isActive } from '../../domain/session.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
@@ -23,15 +24,16 @@ export interface SweepReport {
   expired: number;
   hard_max: number;
   provisioning_started: number;
+  teardowns_started: number;
   died: number;
   errors: number;
 }
 
-/** a pending session older than this without an execution was left by a crash between write and start */
+/** a session this long without the execution it waits for was left by a crash between its write and the start */
 const PENDING_GRACE_MS = 60_000;
 
 export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, died: 0, errors: 0 };
+  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, teardowns_started: 0, died: 0, errors: 0 };
   const now = deps.clock();
   for (const session of await deps.sessions.listUnfinished()) {
     try {
@@ -48,6 +50,14 @@ export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
 }
 
 async function sweepOne(deps: SweepDeps, session: Session, now: Date, report: SweepReport): Promise<void> {
+  if (session.status === 'stopping') {
+    const requestedAt = Date.parse(session.teardown_requested_at ?? session.created_at);
+    if (now.getTime() - requestedAt > PENDING_GRACE_MS && !(await deps.workflows.describeTeardown(session.id))) {
+      await deps.workflows.startTeardown(session.id);
+      report.teardowns_started += 1;
+    }
+    return;
+  }
   if (!isActive(session.status)) return;
   if (now.getTime() >= Date.parse(session.hard_max_at)) {
     if ((await requestTeardown(deps, session.id, 'hard_max')).started) report.hard_max += 1;

@@ -1,8 +1,8 @@
-// Asking for a session to end (DELETE, done, expiry, hard max). Any number of concurrent requests converge: the
-// first moves the session to `stopping`, and every request makes sure the one teardown execution (named by the
-// session id) is started. Never waits for the provider.
-import type { EndReason, Session } from '../../domain/session.ts';
-import { isActive } from '../../domain/session.ts';
+// Asking for a session to end (DELETE, done, expiry, hard max, a vanished instance). Any number of concurrent
+// requests converge: the first moves the session to `stopping`, and every request makes sure the one teardown
+// execution (named by the session id) is started. Never waits for the provider.
+import type { EndReason, FailureType, Session } from '../../domain/session.ts';
+import { isActive, retrySuggested } from '../../domain/session.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
 import type { Workflows } from '../../ports/workflows.ts';
@@ -20,7 +20,18 @@ export interface TeardownRequest {
   started: boolean;
 }
 
-export async function requestTeardown(deps: RequestTeardownDeps, sessionId: string, reason: EndReason): Promise<TeardownRequest> {
+/** Why a session that ends this way ends `failed` (e.g. its instance vanished), recorded with the transition. */
+export interface TeardownFailure {
+  error_type: FailureType;
+  error: string;
+}
+
+export async function requestTeardown(
+  deps: RequestTeardownDeps,
+  sessionId: string,
+  reason: EndReason,
+  failure?: TeardownFailure,
+): Promise<TeardownRequest> {
   const now = deps.clock().toISOString();
   const { session, applied: started } = await deps.sessions.apply(sessionId, (s) =>
     isActive(s.status)
@@ -30,12 +41,17 @@ export async function requestTeardown(deps: RequestTeardownDeps, sessionId: stri
           ended_reason: reason,
           teardown_requested_at: now,
           teardown_execution_arn: deps.workflows.executionArns(s.id).teardown,
+          ...(failure
+            ? { error_type: failure.error_type, error: failure.error, retry_suggested: retrySuggested(failure.error_type) }
+            : {}),
         }
       : undefined,
   );
   if (session.status !== 'stopping') return { session, started: false };
   if (started) {
-    await deps.events.append(session.id, [{ type: 'teardown_requested', at: now, reason }]);
+    await deps.events.append(session.id, [
+      { type: 'teardown_requested', at: now, reason, ...(failure ? { error_type: failure.error_type } : {}) },
+    ]);
   }
   // also when another request won the transition: it may have died before starting the execution
   await deps.workflows.startTeardown(session.id);

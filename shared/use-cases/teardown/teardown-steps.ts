@@ -74,9 +74,11 @@ export async function closeSession(deps: TeardownDeps, input: TeardownState): Pr
   const { session, applied: closed } = await deps.sessions.apply(input.session_id, (s) => {
     if (s.status !== 'stopping') return undefined;
     const failedProvisioning = s.ended_reason === 'provisioning_failed';
+    // a session whose instance vanished under it did not end the way the consumer wanted
+    const endsFailed = failedProvisioning || s.ended_reason === 'ghost';
     return {
-      status: failedProvisioning ? 'failed' : 'stopped',
-      phase: failedProvisioning ? 'failed' : 'stopped',
+      status: endsFailed ? 'failed' : 'stopped',
+      phase: endsFailed ? 'failed' : 'stopped',
       stopped_at: now.toISOString(),
       ...(failedProvisioning && !s.error_type ? { error_type: 'provider_error' as const, error: 'provisioning ended without a result' } : {}),
     };

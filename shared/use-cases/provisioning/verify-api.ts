@@ -1,0 +1,256 @@
+// VerifyApi: an entrypoint workload is usable once its server answers, not when SSH does. One round of HTTP health
+// probes (GET /health, or /v1/models for vLLM; 2xx counts) on the port the provider mapped, with its own deadline
+// from the phase's start (longer for heavy images). The provider's status is consulted as during SSH verification:
+// stopped or gone fails fast, still loading extends the deadline within a cap. On a 2xx the session becomes
+// `running` with its api_endpoint.
+import { externalEndpoint, type Endpoint } from '../../domain/instance.ts';
+import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
+import {
+  ApiTimeoutError,
+  InstanceStoppedError,
+  InstanceVanishedError,
+  SessionEndedError,
+} from '../../domain/provisioning-errors.ts';
+import type { ApiVerification, Attempt, Session } from '../../domain/session.ts';
+import { apiDeadline, extendedDeadline } from '../../domain/verification.ts';
+import { apiBaseUrl, imageProfile, type WorkloadApi } from '../../domain/workload.ts';
+import { METRIC } from '../../observability/metric-names.ts';
+import type { ApiProbeResult } from '../../ports/api-prober.ts';
+import type { SessionEvent } from '../../ports/session-events.ts';
+import { requireAttempt, requireProvisioning } from './create-instance.ts';
+import type { ProvisioningDeps, TaskState } from './deps.ts';
+
+export interface ApiVerifyResult extends TaskState {
+  ready: boolean;
+  wait_seconds: number;
+}
+
+/** The API phase as it starts: its deadline is the request's, or the default scaled for the image. */
+export function startApiVerification(deps: ProvisioningDeps, session: Session, attempt: Attempt, now: Date): ApiVerification {
+  const w = session.workload;
+  const deadline = apiDeadline(
+    w?.api_timeout_minutes,
+    deps.settings.defaultApiDeadlineMs,
+    imageProfile(w?.docker_image).api_budget_factor,
+  );
+  const deadlineAt = new Date(now.getTime() + deadline.ms).toISOString();
+  return {
+    attempt: attempt.n,
+    started_at: now.toISOString(),
+    deadline_at: deadlineAt,
+    base_deadline_at: deadlineAt,
+    deadline_source: deadline.source,
+    attempts: 0,
+  };
+}
+
+export async function verifyApi(
+  deps: ProvisioningDeps,
+  input: TaskState,
+  options: { remainingMs?: () => number } = {},
+): Promise<ApiVerifyResult> {
+  const session = await requireProvisioning(deps, input.session_id);
+  const attempt = requireAttempt(session, input.attempt);
+  if (attempt.outcome === 'running') return { ...input, ready: true, wait_seconds: 0 };
+  const api = session.workload?.api;
+  const v = session.api_verification;
+  if (!attempt.instance_id || !api || v?.attempt !== attempt.n) {
+    throw new SessionEndedError(`attempt ${attempt.n} of session ${session.id} has no workload API to verify`);
+  }
+  const round = new ApiRound(deps, session, attempt, api, v);
+  try {
+    const ready = await round.run(options.remainingMs);
+    return { ...input, ready, wait_seconds: ready ? 0 : Math.max(1, Math.round(deps.settings.apiProbeIntervalMs / 1000)) };
+  } finally {
+    await round.flush();
+  }
+}
+
+class ApiRound {
+  private readonly events: SessionEvent[] = [];
+  private endpoint: Endpoint | undefined;
+  private lastProviderCheck = 0;
+  private notFoundInARow = 0;
+  private readonly v: ApiVerification;
+  private probes = 0;
+  private written = false;
+
+  constructor(
+    private readonly deps: ProvisioningDeps,
+    private readonly session: Session,
+    private readonly attempt: Attempt,
+    private readonly api: WorkloadApi,
+    verification: ApiVerification,
+  ) {
+    this.v = { ...verification };
+  }
+
+  private now(): Date {
+    return this.deps.clock();
+  }
+
+  async run(remainingMs?: () => number): Promise<boolean> {
+    const { settings } = this.deps;
+    const roundEnds = this.now().getTime() + settings.verifyRoundMs;
+    for (;;) {
+      const started = this.now().getTime();
+      if (!this.endpoint || started - this.lastProviderCheck >= settings.providerCheckIntervalMs) {
+        await this.checkProvider();
+      }
+      if (this.endpoint) {
+        const result = await this.probe(this.endpoint);
+        if (result.class === 'ok') {
+          await this.markRunning(this.endpoint);
+          return true;
+        }
+      }
+      this.checkDeadline();
+
+      const now = this.now().getTime();
+      const safetyMs = settings.apiProbeTimeoutMs + 5000;
+      if (now + settings.apiProbeIntervalMs >= roundEnds || (remainingMs && remainingMs() < safetyMs)) return false;
+      await this.deps.sleep(Math.max(0, settings.apiProbeIntervalMs - (now - started)));
+    }
+  }
+
+  private async checkProvider(): Promise<void> {
+    this.lastProviderCheck = this.now().getTime();
+    const provider = await this.deps.providers.get(this.attempt.provider);
+    try {
+      const instance = await provider.getInstance(this.attempt.instance_id!);
+      this.notFoundInARow = 0;
+      if (instance.provider_status !== this.v.last_provider_status) {
+        this.events.push({
+          type: 'provider_status',
+          at: this.now().toISOString(),
+          attempt: this.attempt.n,
+          status: instance.status,
+          provider_status: instance.provider_status,
+          ...(instance.status_message ? { message: instance.status_message.slice(0, 200) } : {}),
+        });
+      }
+      this.v.last_provider_status = instance.provider_status;
+      if (instance.status === 'stopped') {
+        throw new InstanceStoppedError(
+          `the provider reports the instance ${instance.provider_status} while its server was starting${instance.status_message ? ` (${instance.status_message.slice(0, 120)})` : ''}`,
+        );
+      }
+      this.endpoint = externalEndpoint(instance, this.api.port);
+    } catch (err) {
+      if (!(err instanceof InstanceNotFoundError)) throw err;
+      this.notFoundInARow += 1;
+      if (this.notFoundInARow >= 2) throw new InstanceVanishedError('the provider no longer knows the instance');
+      this.lastProviderCheck = 0;
+    }
+  }
+
+  private async probe(endpoint: Endpoint): Promise<ApiProbeResult> {
+    const at = this.now();
+    const url = `${apiBaseUrl({ openai: false }, endpoint.host, endpoint.port)}${this.api.health_path}`;
+    const result = await this.deps.apiProber.probe(url, { timeoutMs: this.deps.settings.apiProbeTimeoutMs });
+    this.probes += 1;
+    this.v.attempts += 1;
+    this.v.url = url;
+    this.v.last_class = result.class;
+    this.v.last_status = result.status;
+    this.events.push({
+      type: 'api_attempt',
+      at: at.toISOString(),
+      attempt: this.attempt.n,
+      probe: this.v.attempts,
+      class: result.class,
+      duration_ms: result.duration_ms,
+      ...(result.status !== undefined ? { http_status: result.status } : {}),
+      ...(result.detail ? { detail: result.detail } : {}),
+    });
+    return result;
+  }
+
+  private checkDeadline(): void {
+    const now = this.now();
+    const deadline = new Date(this.v.deadline_at);
+    if (now < deadline) return;
+    // an instance still pulling its image (Vast `loading`) has not had its chance yet
+    if (isLoading(this.v.last_provider_status)) {
+      const extended = extendedDeadline(new Date(this.v.base_deadline_at), deadline, now);
+      if (extended) {
+        this.v.deadline_at = extended.toISOString();
+        this.events.push({
+          type: 'provider_status',
+          at: now.toISOString(),
+          attempt: this.attempt.n,
+          message: `the provider is still loading the instance; API deadline extended to ${this.v.deadline_at}`,
+          provider_status: this.v.last_provider_status,
+        });
+        return;
+      }
+    }
+    const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
+    const last = this.v.last_class
+      ? `${this.v.last_class}${this.v.last_status !== undefined ? ` ${this.v.last_status}` : ''}`
+      : 'port not mapped by the provider';
+    throw new ApiTimeoutError(
+      `the workload server did not answer ${this.api.health_path} with 2xx within ${minutes} min (${this.v.attempts} probes, last: ${last})`,
+    );
+  }
+
+  private async markRunning(endpoint: Endpoint): Promise<void> {
+    const now = this.now();
+    const durationMs = now.getTime() - Date.parse(this.v.started_at);
+    const api = {
+      endpoint: apiBaseUrl(this.api, endpoint.host, endpoint.port),
+      host: endpoint.host,
+      port: endpoint.port,
+      container_port: this.api.port,
+    };
+    // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
+    await this.deps.costs.markRunning(this.session.id, this.attempt.n);
+    const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
+      if (s.status !== 'provisioning') return undefined;
+      return {
+        status: 'running',
+        phase: 'ready',
+        api,
+        last_provider_status: this.v.last_provider_status ?? s.last_provider_status,
+        api_verification: { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs },
+        attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
+      };
+    });
+    if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during API verification`);
+    const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
+    this.deps.metrics.add(METRIC.ApiVerificationDuration, 'Milliseconds', durationMs, dims);
+    this.deps.metrics.add(METRIC.ProvisioningDuration, 'Milliseconds', now.getTime() - Date.parse(this.session.created_at), {
+      provider: this.attempt.provider,
+    });
+    this.events.push(
+      { type: 'api_ready', at: now.toISOString(), attempt: this.attempt.n, duration_ms: durationMs, probes: this.v.attempts, api_endpoint: api.endpoint },
+      {
+        type: 'running',
+        at: now.toISOString(),
+        attempt: this.attempt.n,
+        api_endpoint: api.endpoint,
+        ...(stored.ssh ? { ssh_host: stored.ssh.host, ssh_port: stored.ssh.port } : {}),
+      },
+    );
+    this.written = true;
+  }
+
+  /** Persist the round's probes and progress (one event write, at most one session write), whatever happened. */
+  async flush(): Promise<void> {
+    await this.deps.events.append(this.session.id, this.events);
+    if (this.written) return;
+    const before = this.session.api_verification;
+    if (this.probes === 0 && this.v.deadline_at === before?.deadline_at && this.v.last_provider_status === before?.last_provider_status) {
+      return;
+    }
+    const progress = { ...this.v };
+    await this.deps.sessions.mutate(this.session.id, (s) =>
+      s.status === 'provisioning' && s.api_verification?.attempt === progress.attempt ? { api_verification: progress } : undefined,
+    );
+  }
+}
+
+function isLoading(status: string | undefined): boolean {
+  const s = (status ?? '').toLowerCase();
+  return s === '' || ['loading', 'created', 'creating', 'starting', 'provisioning', 'booting', 'scheduling', 'null'].includes(s);
+}
