@@ -3,6 +3,7 @@
 // failure becomes one line, `error: <error_type>: <message>`, and exit code 1, never a stack trace.
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError, CliError } from './api-client.ts';
+import * as cleanupOrphans from './commands/cleanup-orphans.ts';
 import * as costs from './commands/costs.ts';
 import * as inventory from './commands/inventory.ts';
 import * as keys from './commands/keys.ts';
@@ -30,7 +31,7 @@ export function buildProgram(io: CliIo): Command {
       outputError: () => {},
     });
   const contextOf = contextFactory(io);
-  for (const module of [inventory, provision, sessions, costs, offerHealth, keys]) {
+  for (const module of [inventory, provision, sessions, costs, offerHealth, keys, cleanupOrphans]) {
     module.register(program, contextOf);
   }
   return program;

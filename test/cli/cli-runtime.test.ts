@@ -1,6 +1,7 @@
 // The gpu-shopper CLI against the whole local runtime (simulated marketplaces with real SSH servers): the real binary
 // as a child process for a session's whole life, and the entry function in-process for the failure path.
 import { execFile, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,9 @@ import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
+import { formatLabel } from '../../shared/domain/instance.ts';
+import type { CleanupResult } from '../../shared/use-cases/reconcile/cleanup-orphans.ts';
+import { keyPair, vastClient } from '../sim/helpers.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -51,9 +55,16 @@ interface Run {
   stderr: string;
 }
 
+/** A user's shell: none of the test worker's own settings (its table, deployment, provider endpoints). */
+const USER_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => !/^(TABLE_NAME|DYNAMODB_ENDPOINT|DEPLOYMENT_ID|GPU_SHOPPER_LOCAL|VASTAI_|TENSORDOCK_|ORPHAN_GRACE)/.test(k),
+  ),
+);
+
 function exec(file: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: workDir, env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(file, args, { cwd: workDir, env: { ...USER_ENV, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -303,5 +314,35 @@ describe('gpu-shopper against the local runtime', () => {
     expect(answer.offers[0]).toMatchObject({ recent_failures: 1, last_failure_type: 'ssh_timeout' });
     const table = await cli(['offer-health']);
     expect(table.stdout).toMatch(/^vastai-\d+\s+vastai\s+RTX 3090\s+1\s+0\.70\s+no\s+.*ssh_timeout/m);
+  });
+
+  it('cleanup-orphans runs the operator command: a dry run lists this deployment\'s unowned instance, --execute destroys it', async () => {
+    // an instance of this deployment that no session owns: made behind the broker's back
+    const client = vastClient(h.runtime.sims.vastai!);
+    const offer = (await client.listOffers()).find((o) => o.gpu_type === 'RTX 5060 Ti')!;
+    const label = formatLabel({ deploymentId: 'test-deployment', sessionId: randomUUID(), attempt: 1 });
+    const { instance_id: orphan } = await client.createInstance({ offer, label, disk_gb: 20, ssh_public_keys: [keyPair().public] });
+    const live = () => h.runtime.sims.vastai!.instances().find((i) => i.id === orphan)!.gone === null;
+
+    const dry = await bin(['cleanup-orphans', '--data-dir', h.runtime.dataDir, '-o', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const listed = JSON.parse(dry.stdout) as CleanupResult;
+    expect(listed).toMatchObject({ deployment_id: 'test-deployment', executed: false, listing_failures: [] });
+    expect(listed.orphans.find((o) => o.instance_id === orphan)).toMatchObject({ label, action: 'listed', reason: 'no_session' });
+    expect(live()).toBe(true);
+
+    const table = await bin(['cleanup-orphans', '--data-dir', h.runtime.dataDir]);
+    expect(table.stdout).toMatch(/^deployment test-deployment: \d+ instances? no active session owns .*dry run, nothing destroyed/m);
+    expect(table.stdout).toContain(label);
+
+    const executed = await bin(['cleanup-orphans', '--data-dir', h.runtime.dataDir, '--execute', '--min-age-seconds', '0', '-o', 'json']);
+    expect(executed.code, executed.stderr).toBe(0);
+    expect((JSON.parse(executed.stdout) as CleanupResult).orphans.find((o) => o.instance_id === orphan)?.action).toBe('destroyed');
+    expect(live()).toBe(false);
+
+    expectOneLineError(
+      await bin(['cleanup-orphans', '--data-dir', path.join(workDir, 'no-runtime-here')]),
+      /^error: cleanup_failed: no local runtime in .*no-runtime-here/,
+    );
   });
 });
