@@ -1,12 +1,23 @@
-// `npm run ops -- <command>`: operator commands that talk to the broker's own storage and the configured providers
-// directly, with the same configuration as the functions. Against a running local runtime (`npm start`) they need
-// nothing but its DATA_DIR: the runtime leaves DATA_DIR/runtime.json while it runs. Against a deployment, set what
-// the functions have: TABLE_NAME, DEPLOYMENT_ID, PROVIDER_SECRET_ARN (or VASTAI_API_KEY / TENSORDOCK_API_TOKEN),
-// and AWS credentials and region.
+// `npm run ops -- <command>`: operator commands that talk to the broker's own storage (and, for cleanup-orphans, the
+// configured providers) directly, with the same configuration as the functions. Against a running local runtime
+// (`npm start`) they need nothing but its DATA_DIR: the runtime leaves DATA_DIR/runtime.json while it runs. Against a
+// deployment, set what the functions have (TABLE_NAME — the stack's TableName output —, DEPLOYMENT_ID,
+// PROVIDER_SECRET_ARN or VASTAI_API_KEY / TENSORDOCK_API_TOKEN) and AWS credentials and region.
+// The first admin key of a stack can only be minted here: the key routes themselves need an admin key.
+//
+//   npm run ops -- cleanup-orphans [--execute] [--min-age-seconds N] [--json]
+//   npm run ops -- keys create --admin | --consumer <id> [--label text]
+//   npm run ops -- keys list [--consumer <id>]
+//   npm run ops -- keys revoke <key id>
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { isRunning, readRuntimeFile, runtimeFilePath } from '../local/runtime-file.ts';
+import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.ts';
+import { createDocumentClient } from '../shared/adapters/dynamodb/client.ts';
+import { createKeyBody } from '../shared/http/schemas/keys.ts';
+import { validate } from '../shared/http/validate.ts';
+import { createApiKey, type KeyDeps, listApiKeys, revokeApiKey } from '../shared/use-cases/keys/manage-keys.ts';
 import type { CleanupResult, OrphanRow } from '../shared/use-cases/reconcile/cleanup-orphans.ts';
 
 class UsageError extends Error {}
@@ -117,9 +128,71 @@ program
     process.exitCode = troubled ? 1 : 0;
   });
 
+interface TargetOptions {
+  table?: string;
+  endpoint?: string;
+  dataDir?: string;
+}
+
+function target(opts: TargetOptions): { tableName: string; endpoint?: string; where: string } {
+  const table = opts.table ?? process.env['TABLE_NAME'];
+  const endpoint = opts.endpoint ?? process.env['DYNAMODB_ENDPOINT'];
+  if (table) return { tableName: table, endpoint, where: endpoint ? `${table} at ${endpoint}` : `${table} (AWS)` };
+  const dataDir = path.resolve(opts.dataDir ?? process.env['DATA_DIR'] ?? './.data');
+  const running = readRuntimeFile(dataDir);
+  if (!running || !isRunning(running)) {
+    throw new UsageError(`no --table given and no local runtime running with ${runtimeFilePath(dataDir)} (start it with \`npm start\`)`);
+  }
+  return { tableName: running.table_name, endpoint: running.dynamodb_endpoint, where: `local runtime, table ${running.table_name}` };
+}
+
+function deps(opts: TargetOptions): KeyDeps & { where: string } {
+  const t = target(opts);
+  return { keys: new DynamoApiKeyStore(createDocumentClient(t.endpoint), t.tableName), clock: () => new Date(), where: t.where };
+}
+
+const withTarget = (cmd: Command) =>
+  cmd
+    .option('--table <name>', 'table name (deployed: the TableName stack output; env TABLE_NAME)')
+    .option('--endpoint <url>', 'DynamoDB endpoint (env DYNAMODB_ENDPOINT); default: AWS')
+    .option('--data-dir <dir>', 'local runtime data directory (env DATA_DIR, default ./.data)');
+
+const keys = program.command('keys').description('API keys (stored as SHA-256 hashes; a key is shown once)');
+
+withTarget(keys.command('create'))
+  .description('mint a key: for one consumer, or an admin key; prints the key on stdout, once')
+  .option('--admin', 'an admin key (manages keys and budgets, sees every consumer)')
+  .option('--consumer <id>', 'the consumer the key acts for')
+  .option('--label <text>', 'a note to tell keys apart')
+  .action(async (opts: TargetOptions & { admin?: boolean; consumer?: string; label?: string }) => {
+    const request = validate(createKeyBody, { admin: opts.admin, consumer_id: opts.consumer, label: opts.label }, 'body');
+    const d = deps(opts);
+    const { key, api_key } = await createApiKey(d, request);
+    process.stderr.write(`created ${key.admin ? 'admin key' : `key for ${key.consumer_id}`} ${key.prefix} in ${d.where}\n`);
+    process.stderr.write('it is shown only now; send it as "Authorization: Bearer <key>"\n');
+    process.stdout.write(`${api_key}\n`);
+  });
+
+withTarget(keys.command('list'))
+  .description('list keys (prefix, consumer, admin, created, revoked); never their secrets')
+  .option('--consumer <id>', 'only this consumer’s keys')
+  .action(async (opts: TargetOptions & { consumer?: string }) => {
+    const list = await listApiKeys(deps(opts), { consumer_id: opts.consumer });
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+  });
+
+withTarget(keys.command('revoke'))
+  .description('revoke a key by id (it stops working within the authorizer cache TTL)')
+  .argument('<id>', 'key id (the 12 hex digits after gsk_)')
+  .action(async (id: string, opts: TargetOptions) => {
+    const revoked = await revokeApiKey(deps(opts), id.replace(/^gsk_/, ''));
+    process.stderr.write(`revoked ${revoked.prefix} at ${revoked.revoked_at}\n`);
+  });
+
 try {
   await program.parseAsync();
 } catch (err) {
   process.stderr.write(`ops: ${(err as Error).message}\n`);
-  process.exitCode = 2;
+  // 2: the command could not run as given (configuration, arguments); 1: it ran and failed
+  process.exitCode = err instanceof UsageError ? 2 : 1;
 }

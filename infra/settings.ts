@@ -15,6 +15,11 @@ export interface StackSettings {
   orphanGraceSeconds: number;
   hardMaxHours: number;
   authMode: 'api-key' | 'none';
+  /** seconds API Gateway caches an authorizer answer per Authorization header (0: no cache) */
+  authCacheSeconds: number;
+  /** HTTP API stage throttling: steady requests per second and burst */
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
   /** email subscribed to the alarm topic (optional) */
   alarmEmail?: string;
   logRetentionDays: number;
@@ -28,6 +33,15 @@ export function readSettings(node: Node, stackName: string): StackSettings {
     if (raw === undefined) return fallback;
     const value = Number(raw);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`context ${key} must be a positive number, got ${raw}`);
+    return value;
+  };
+  const whole = (key: string, fallback: number, min: number, max: number) => {
+    const raw = node.tryGetContext(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`context ${key} must be a whole number from ${min} to ${max}, got ${raw}`);
+    }
     return value;
   };
   const deploymentId = String(node.tryGetContext('deploymentId') ?? stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 24));
@@ -46,6 +60,9 @@ export function readSettings(node: Node, stackName: string): StackSettings {
     orphanGraceSeconds: num('orphanGraceSeconds', 600),
     hardMaxHours: num('hardMaxHours', 12),
     authMode,
+    authCacheSeconds: whole('authCacheSeconds', 60, 0, 3600),
+    throttleRateLimit: num('throttleRateLimit', 50),
+    throttleBurstLimit: whole('throttleBurstLimit', 100, 1, 5000),
     alarmEmail: node.tryGetContext('alarmEmail') as string | undefined,
     logRetentionDays: num('logRetentionDays', 30),
   };

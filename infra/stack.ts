@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +17,7 @@ import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
+  apiAuthorizer,
   defaultRoute,
   type FunctionSpec,
   functionIdFromResource,
@@ -26,8 +29,9 @@ import {
 } from '../shared/app-model.ts';
 import { PROVIDERS } from '../shared/domain/offer.ts';
 import { INVENTORY_METRICS, PROVIDER_DIMENSION } from '../shared/observability/inventory-metrics.ts';
+import { METRIC } from '../shared/observability/metric-names.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/powertools.ts';
-import { OperationsAlarms } from './constructs/operations-alarms.ts';
+import { OperationsAlarms, serviceMetric } from './constructs/operations-alarms.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PROJECT_ROOT, ServiceFunction } from './constructs/service-function.ts';
 import { acknowledge, acknowledgeWildcard, arnRef } from './nag.ts';
@@ -39,6 +43,8 @@ export class GpuShopperStack extends Stack {
   readonly functions = new Map<string, ServiceFunction>();
   readonly stateMachines = new Map<string, sfn.StateMachine>();
   readonly api: apigw.HttpApi;
+  /** the API-key authorizer on every route marked auth; undefined when authMode is none */
+  readonly authorizer?: HttpLambdaAuthorizer;
   readonly sshKeyCipher: kms.Key;
   readonly providerCredentials: secrets.Secret;
   /** every alarm of the stack, for whoever wires notifications to them */
@@ -106,16 +112,36 @@ export class GpuShopperStack extends Stack {
     for (const spec of stateMachines) this.stateMachines.set(spec.id, this.buildStateMachine(spec.id, logRetention));
     for (const spec of functions) this.grantAccess(spec);
 
-    this.api = this.buildApi(logRetention);
+    if (settings.authMode === 'api-key') {
+      this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.fn(apiAuthorizer.functionId).fn, {
+        authorizerName: 'api-key',
+        identitySource: [`$request.header.${apiAuthorizer.identityHeader}`],
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        resultsCacheTtl: Duration.seconds(settings.authCacheSeconds),
+      });
+    }
+    this.api = this.buildApi(logRetention, settings);
     this.buildSchedules(settings);
     this.buildInventoryAlarms(settings);
     this.operations = new OperationsAlarms(this, 'Alarms', {
       stateMachines: this.stateMachines,
-      functions: [...this.functions.values()].map((f) => f.fn),
+      // the authorizer "fails" by design for every refused key (that is how API Gateway learns to answer 401), so its
+      // Lambda errors would page on every bad key; its own AuthorizerErrors metric covers real failures
+      functions: [...this.functions.entries()].filter(([id]) => id !== apiAuthorizer.functionId).map(([, f]) => f.fn),
       alarmEmail: settings.alarmEmail,
       teardownStuckSeconds: 900,
     });
     this.alarms.push(...this.operations.alarms);
+    this.alarms.push(
+      new cloudwatch.Alarm(this, 'AuthorizerErrors', {
+        alarmDescription: 'The API-key authorizer could not check keys (storage failing): callers get 500s.',
+        metric: serviceMetric(METRIC.AuthorizerErrors, cloudwatch.Stats.SUM),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
     this.operations.notify(this.alarms);
 
     // last: it shows every alarm made above
@@ -130,6 +156,7 @@ export class GpuShopperStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'DeploymentId', { value: settings.deploymentId });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'for npm run ops -- keys … --table' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'ProviderCredentialsSecret', { value: this.providerCredentials.secretName });
   }
@@ -151,9 +178,13 @@ export class GpuShopperStack extends Stack {
   private grantAccess(spec: FunctionSpec): void {
     const { fn } = this.fn(spec.id);
     const { access } = spec;
+    // lookup: one GetItem per request and nothing else (the authorizer, reachable by anyone on the internet)
+    if (access.table === 'lookup') {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }));
+    }
     if (access.table === 'read') this.table.grantReadData(fn);
     if (access.table === 'write') this.table.grantReadWriteData(fn);
-    if (access.table) {
+    if (access.table === 'read' || access.table === 'write') {
       acknowledgeWildcard(fn.role!, `${arnRef(this.table)}/index/*`, "Queries use this table's own secondary indexes.");
     }
     // exactly what the cipher calls, not the GenerateDataKey*/ReEncrypt* family grantEncryptDecrypt adds
@@ -209,7 +240,7 @@ export class GpuShopperStack extends Stack {
     return machine;
   }
 
-  private buildApi(retention: logs.RetentionDays): apigw.HttpApi {
+  private buildApi(retention: logs.RetentionDays, settings: StackSettings): apigw.HttpApi {
     const api = new apigw.HttpApi(this, 'Api', {
       description: 'GPU Shopper broker API',
       defaultIntegration: new HttpLambdaIntegration('DefaultIntegration', this.fn(defaultRoute.functionId).fn),
@@ -222,7 +253,17 @@ export class GpuShopperStack extends Stack {
         integration = new HttpLambdaIntegration(`${route.functionId}Integration`, this.fn(route.functionId).fn);
         integrations.set(route.functionId, integration);
       }
-      api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
+      const added = api.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration,
+        ...(route.auth && this.authorizer ? { authorizer: this.authorizer } : {}),
+      });
+      if (!route.auth && this.authorizer) {
+        for (const r of added) {
+          acknowledge(r, 'AwsSolutions-APIG4', `${route.method} ${route.path} is public by design (app model auth: false).`);
+        }
+      }
     }
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     const stage = api.defaultStage!.node.defaultChild as apigw.CfnStage;
@@ -239,12 +280,19 @@ export class GpuShopperStack extends Stack {
         integrationError: '$context.integrationErrorMessage',
       }),
     };
-    stage.defaultRouteSettings = { throttlingBurstLimit: 100, throttlingRateLimit: 50 };
-    acknowledge(
-      api,
-      'AwsSolutions-APIG4',
-      'Health probes and the JSON 404 are public by design; the routes marked auth in the app model carry the API-key authorizer.',
-    );
+    stage.defaultRouteSettings = {
+      throttlingBurstLimit: settings.throttleBurstLimit,
+      throttlingRateLimit: settings.throttleRateLimit,
+    };
+    if (this.authorizer) {
+      acknowledge(
+        api.node.findChild('DefaultRoute'),
+        'AwsSolutions-APIG4',
+        'The $default route only answers a JSON 404 for unknown paths; it reaches no data.',
+      );
+    } else {
+      acknowledge(api, 'AwsSolutions-APIG4', 'This stack was deployed with -c authMode=none: API keys are off by the operator’s choice.');
+    }
     acknowledge(api, 'AwsSolutions-APIG1', 'Access logging is configured on the default stage below (JSON, one line per request).');
     return api;
   }

@@ -2,7 +2,7 @@
 // into the event API Gateway would send, invokes the real handler and writes its answer back.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { defaultRoute, type RouteSpec, routes } from '../shared/app-model.ts';
 import { apiGatewayEvent } from './api-gateway-event.ts';
 import type { LambdaHost } from './lambda-host.ts';
@@ -30,9 +30,14 @@ function compile(spec: RouteSpec): CompiledRoute {
   return { spec, pattern: new RegExp(`^${source}$`), params };
 }
 
+/** What API Gateway makes of a Lambda authorizer's answer: pass the context on, or answer for the route. */
+export type AuthorizerDecision =
+  | { allow: true; context: Record<string, unknown> }
+  | { allow: false; status: 401 | 403 | 500; message: string };
+
 export interface Authorizer {
-  /** Resolves the authorizer context for a request, or undefined to answer 401. */
-  authorize(headers: Record<string, string>, routeKey: string): Promise<Record<string, unknown> | undefined>;
+  /** Decides on the event the route's integration would receive (before its authorizer context is attached). */
+  authorize(event: APIGatewayProxyEventV2): Promise<AuthorizerDecision>;
 }
 
 export interface HttpServerOptions {
@@ -50,9 +55,10 @@ export class LocalHttpServer {
 
   constructor(private readonly options: HttpServerOptions) {
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        // only reached when the gateway itself fails; handlers map their own errors
-        writeJson(res, 500, { error: 'local gateway error', error_type: 'internal_error', detail: String(err) });
+      this.handle(req, res).catch(() => {
+        // only reached when a handler throws instead of answering (API Gateway's answer then), never with details
+        if (!res.headersSent) writeJson(res, 500, { message: 'Internal Server Error' });
+        else res.destroy();
       });
     });
     this.server.keepAliveTimeout = 5000;
@@ -87,8 +93,12 @@ export class LocalHttpServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = parseUrl(req.url);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (!url) {
+      writeJson(res, 400, { message: 'Bad Request' });
+      return;
+    }
     const body = await readBody(req);
     if (body === undefined) {
       writeJson(res, 413, { message: 'Request Entity Too Large', error_type: 'payload_too_large' });
@@ -106,16 +116,6 @@ export class LocalHttpServer {
     const routeKey = matched?.routeKey ?? '$default';
     const headers = normalizeHeaders(req.headers);
 
-    let authorizer: Record<string, unknown> | undefined;
-    if (matched?.spec.auth && this.options.authorizer) {
-      authorizer = await this.options.authorizer.authorize(headers, routeKey);
-      if (!authorizer) {
-        // what API Gateway answers when a Lambda authorizer denies: 401 with a fixed body
-        writeJson(res, 401, { message: 'Unauthorized' });
-        return;
-      }
-    }
-
     const event = apiGatewayEvent({
       method,
       url,
@@ -124,10 +124,28 @@ export class LocalHttpServer {
       routeKey,
       pathParameters: matched?.pathParameters,
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-      authorizer,
     });
+    if (matched?.spec.auth && this.options.authorizer) {
+      const decision = await this.options.authorizer.authorize(event);
+      if (!decision.allow) {
+        // API Gateway's own fixed answer; the integration is never invoked
+        writeJson(res, decision.status, { message: decision.message });
+        return;
+      }
+      (event.requestContext as unknown as { authorizer: unknown }).authorizer = { lambda: decision.context };
+    }
     const result = await this.options.lambdas.invoke<APIGatewayProxyStructuredResultV2 | string>(functionId, event);
     writeResult(res, result);
+  }
+}
+
+function parseUrl(raw: string | undefined): URL | undefined {
+  try {
+    const target = raw ?? '/';
+    // origin-form keeps its path as sent (a base URL would read `//x` as a host)
+    return target.startsWith('/') ? new URL(`http://local${target}`) : new URL(target);
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { functions, type ScheduleSpec, schedules, stateMachines } from '../shared/app-model.ts';
+import { apiAuthorizer, functions, type ScheduleSpec, schedules, stateMachines } from '../shared/app-model.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { type Authorizer, LocalHttpServer } from './http-server.ts';
+import { LocalLambdaAuthorizer } from './lambda-authorizer.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -37,6 +38,11 @@ export interface LocalRuntimeOptions {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** extra environment for the handlers (set before any handler module loads) */
   env?: Record<string, string>;
+  /** `api-key`: every route marked auth needs a key, checked by the real authorizer handler (default: AUTH_MODE, else none) */
+  authMode?: 'api-key' | 'none';
+  /** how long an authorizer answer is cached per Authorization header (default: AUTH_CACHE_SECONDS, else 60) */
+  authCacheSeconds?: number;
+  /** replaces the Lambda authorizer (tests) */
   authorizer?: Authorizer;
   log?: (line: string) => void;
   /** scenario of the simulated marketplaces (default: the file in SIM_SCENARIO, else the built-in one) */
@@ -50,6 +56,7 @@ export interface LocalRuntime {
   tableName: string;
   dynamoDbEndpoint: string;
   stepFunctionsEndpoint: string;
+  authMode: 'api-key' | 'none';
   lambdas: LambdaHost;
   stepFunctions: LocalStepFunctions;
   scheduler: LocalScheduler;
@@ -72,6 +79,12 @@ export function loadDeploymentId(dataDir: string, given?: string): string {
   return created;
 }
 
+export function resolveAuthMode(given?: string): 'api-key' | 'none' {
+  const mode = given ?? process.env['AUTH_MODE']?.trim() ?? 'none';
+  if (mode !== 'api-key' && mode !== 'none') throw new Error(`AUTH_MODE must be api-key or none, got "${mode}"`);
+  return mode;
+}
+
 export function schedulePeriod(spec: ScheduleSpec, overrides: Record<string, number> = {}): number {
   const fromEnv = Number(process.env[spec.periodEnv]);
   return overrides[spec.id] ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : spec.defaultPeriodSeconds);
@@ -84,6 +97,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   mkdirSync(dataDir, { recursive: true });
   const deploymentId = loadDeploymentId(dataDir, options.deploymentId);
   const tableName = options.tableName ?? 'gpu-shopper';
+  const authMode = resolveAuthMode(options.authMode ?? options.env?.['AUTH_MODE']);
+  const authCacheSeconds =
+    options.authCacheSeconds ?? Number(options.env?.['AUTH_CACHE_SECONDS'] ?? process.env['AUTH_CACHE_SECONDS'] ?? 60);
+  if (!Number.isFinite(authCacheSeconds) || authCacheSeconds < 0) throw new Error('AUTH_CACHE_SECONDS must be a number ≥ 0');
   // a provider without a real credential is served by its simulated marketplace
   const sims = await startLocalSims({
     env: { ...process.env, ...options.env },
@@ -117,6 +134,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     DEPLOYMENT_ID: deploymentId,
     DATA_DIR: dataDir,
     APP_VERSION: readVersion(),
+    AUTH_MODE: authMode,
     ...sims.env,
     ...Object.fromEntries(stateMachines.map((m) => [m.arnEnv, stepFunctions.stateMachineArn(m.id)])),
     ...options.env,
@@ -128,7 +146,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     port: options.port ?? 8080,
     lambdas,
     startingMessage: () => starting,
-    authorizer: options.authorizer,
+    authorizer:
+      options.authorizer ??
+      (authMode === 'api-key'
+        ? new LocalLambdaAuthorizer({
+            lambdas,
+            functionId: apiAuthorizer.functionId,
+            identityHeader: apiAuthorizer.identityHeader,
+            cacheSeconds: authCacheSeconds,
+          })
+        : undefined),
   });
   const url = await server.listen();
   log(`API listening on ${url} (starting)`);
@@ -184,6 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     tableName,
     dynamoDbEndpoint,
     stepFunctionsEndpoint,
+    authMode,
     lambdas,
     stepFunctions,
     scheduler,

@@ -2,8 +2,11 @@
 import { numberEnv, optionalEnv } from '../shared/config.ts';
 import { startLocalRuntime } from './runtime.ts';
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const host = optionalEnv('HOST') ?? '127.0.0.1';
+
 const runtime = await startLocalRuntime({
-  host: optionalEnv('HOST') ?? '127.0.0.1',
+  host,
   port: numberEnv('PORT', 8080),
   dataDir: optionalEnv('DATA_DIR') ?? './.data',
   deploymentId: optionalEnv('DEPLOYMENT_ID'),
@@ -17,7 +20,12 @@ process.stderr.write(
   [
     '',
     `[gpu-shopper] ready on ${runtime.url}  (deployment ${runtime.deploymentId}, data in ${runtime.dataDir})`,
-    `[gpu-shopper]   try: curl ${runtime.url}/health`,
+    `[gpu-shopper]   try: curl ${runtime.url}/health   (OpenAPI: ${runtime.url}/api/v1/openapi.json)`,
+    runtime.authMode === 'api-key'
+      ? '[gpu-shopper]   API keys required (AUTH_MODE=api-key): mint the first admin key with `npm run ops -- keys create --admin`'
+      : LOOPBACK.has(host)
+        ? '[gpu-shopper]   API keys off (AUTH_MODE=none): every route answers without a key, on this machine only'
+        : `[gpu-shopper]   WARNING: listening on ${host} with API keys off: anyone who reaches it may rent GPUs; set AUTH_MODE=api-key`,
     '[gpu-shopper]   Ctrl-C stops everything; state is kept for the next start',
     '',
   ].join('\n'),

@@ -5,7 +5,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What a function needs wired in: each flag becomes an env var plus the least IAM grant in CDK. */
 export interface FunctionAccess {
-  table?: 'read' | 'write';
+  /** lookup: GetItem only (the authorizer); read: reads and queries; write: reads and writes */
+  table?: 'lookup' | 'read' | 'write';
   /** state machines it may start, describe or stop */
   stateMachines?: StateMachineId[];
   /** needs the SSH key cipher (KMS in AWS) */
@@ -133,6 +134,30 @@ export const functions: FunctionSpec[] = [
     access: {},
   },
   {
+    id: 'ApiAuthorizer',
+    entry: 'functions/http/authorizer.ts',
+    description: 'Lambda authorizer: checks the bearer API key of every route marked auth',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    access: { table: 'lookup' },
+  },
+  {
+    id: 'KeysApi',
+    entry: 'functions/http/keys.ts',
+    description: 'API keys: create, list, revoke (admin)',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    access: { table: 'write' },
+  },
+  {
+    id: 'ApiDocs',
+    entry: 'functions/http/openapi.ts',
+    description: 'GET /api/v1/openapi.json, generated from the zod schemas',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    access: {},
+  },
+  {
     id: 'SessionsApi',
     entry: 'functions/http/sessions.ts',
     description: 'Session routes: create, list, read, events, diagnostics, done, delete, extend',
@@ -194,8 +219,14 @@ function task(id: string, file: string, description: string, timeoutSeconds: num
   };
 }
 
-/** The catch-all route key API Gateway uses for anything no other route matches. */
+/** The catch-all route key API Gateway uses for anything no other route matches (public: it only answers 404). */
 export const defaultRoute = { functionId: 'NotFoundApi' } as const;
+
+/**
+ * The Lambda authorizer in front of every route with `auth: true` (when API keys are on): simple responses, its
+ * answer cached by API Gateway per value of the identity header.
+ */
+export const apiAuthorizer = { functionId: 'ApiAuthorizer', identityHeader: 'authorization' } as const;
 
 const api = (method: HttpMethod, path: string, functionId: string): RouteSpec => ({
   method,
@@ -207,6 +238,7 @@ const api = (method: HttpMethod, path: string, functionId: string): RouteSpec =>
 export const routes: RouteSpec[] = [
   { method: 'GET', path: '/health', functionId: 'HealthApi', auth: false },
   { method: 'GET', path: '/ready', functionId: 'HealthApi', auth: false },
+  { method: 'GET', path: '/api/v1/openapi.json', functionId: 'ApiDocs', auth: false },
   api('GET', '/inventory', 'InventoryApi'),
   api('GET', '/inventory/{id}', 'InventoryApi'),
   api('GET', '/inventory/{id}/compatible-templates', 'TemplatesApi'),
@@ -226,6 +258,9 @@ export const routes: RouteSpec[] = [
   api('GET', '/budgets/{consumer_id}', 'CostsApi'),
   api('PUT', '/budgets/{consumer_id}', 'CostsApi'),
   api('DELETE', '/budgets/{consumer_id}', 'CostsApi'),
+  api('POST', '/keys', 'KeysApi'),
+  api('GET', '/keys', 'KeysApi'),
+  api('DELETE', '/keys/{id}', 'KeysApi'),
 ];
 
 export const schedules: ScheduleSpec[] = [

@@ -1,6 +1,7 @@
 // Cost routes: a session's costs and refunds, a consumer's summary over a period, and monthly budgets.
 import { costsApiDeps } from '../../shared/composition/sessions.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
+import { requireAdmin } from '../../shared/http/auth.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import type { HttpRequest } from '../../shared/http/request.ts';
 import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from '../../shared/http/schemas/costs.ts';
@@ -66,7 +67,7 @@ export function makeRoute(deps: CostsApiDeps): RouteHandler {
       return json(200, budget);
     },
     'PUT /api/v1/budgets/{consumer_id}': async (req) => {
-      requireAdmin(req);
+      requireAdmin(req.caller, 'change budgets');
       const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
       const { monthly_limit_usd } = validate(budgetBody, req.body, 'body');
       const budget = { consumer_id, monthly_limit_usd, updated_at: deps.clock().toISOString() };
@@ -74,7 +75,7 @@ export function makeRoute(deps: CostsApiDeps): RouteHandler {
       return json(200, budget);
     },
     'DELETE /api/v1/budgets/{consumer_id}': async (req) => {
-      requireAdmin(req);
+      requireAdmin(req.caller, 'change budgets');
       const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
       await deps.budgets.delete(consumer_id);
       return json(200, { consumer_id, deleted: true });
@@ -85,11 +86,6 @@ export function makeRoute(deps: CostsApiDeps): RouteHandler {
     if (!route) throw new Error(`CostsApi has no route ${req.routeKey}`);
     return route(req);
   };
-}
-
-/** Budgets are set by operators: with API keys on, only an admin key may change them. */
-function requireAdmin(req: HttpRequest): void {
-  if (req.caller.consumerId && !req.caller.admin) throw new ForbiddenError('only an admin key may change budgets');
 }
 
 export const makeHandler = (deps: CostsApiDeps) => httpHandler(makeRoute(deps));

@@ -1,37 +1,19 @@
 // GET /api/v1/inventory and GET /api/v1/inventory/{id}: answered from stored snapshots only, never a provider.
-import { z } from 'zod';
 import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
 import { templatesFromEnv } from '../../shared/composition/templates.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
-import { DEFAULT_LIMIT, type InventoryQuery, MAX_LIMIT, queryOffers } from '../../shared/domain/inventory-query.ts';
+import { DEFAULT_LIMIT, type InventoryQuery, queryOffers } from '../../shared/domain/inventory-query.ts';
 import { templateCompatibility } from '../../shared/domain/template.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
-import { presentParams, providerParam, textParam } from '../../shared/http/query.ts';
-import { queryInt, queryNumber } from '../../shared/http/schemas/common.ts';
+import { presentParams } from '../../shared/http/query.ts';
+import { inventoryQuery } from '../../shared/http/schemas/inventory.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 import type { InventoryService, ServedOffer } from '../../shared/use-cases/inventory-service.ts';
 import type { TemplateCatalog } from '../../shared/use-cases/templates/template-catalog.ts';
 
-const querySchema = z.object({
-  provider: providerParam().optional(),
-  gpu_type: textParam().optional(),
-  min_vram: queryNumber(0, 10_000).optional(),
-  // 0 means no limit, as existing clients expect
-  max_price: queryNumber(0, 100_000).optional(),
-  min_gpu_count: queryInt(0, 1024).optional(),
-  gpu_count: queryInt(0, 1024).optional(),
-  location: textParam().optional(),
-  min_reliability: queryNumber(0, 1).optional(),
-  min_cuda: queryNumber(0, 100).optional(),
-  limit: queryInt(1, MAX_LIMIT).optional(),
-  offset: queryInt(0, 1_000_000).optional(),
-  sort: z.enum(['price', 'confidence']).optional(),
-  template_hash_id: z.string().trim().regex(/^[A-Za-z0-9]{8,64}$/, 'must be a Vast.ai template hash id').optional(),
-});
-
 export function parseInventoryQuery(raw: Record<string, string | undefined>): InventoryQuery {
-  const { gpu_count, min_gpu_count, limit, offset, sort, ...rest } = validate(querySchema, presentParams(raw), 'query');
+  const { gpu_count, min_gpu_count, limit, offset, sort, ...rest } = validate(inventoryQuery, presentParams(raw), 'query');
   return {
     ...rest,
     // both spellings are in use; the explicit one wins

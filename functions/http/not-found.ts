@@ -4,7 +4,7 @@ import { httpHandler, type RouteHandler } from '../../shared/http/http-handler.t
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 
 export const route: RouteHandler = async (req) => {
-  throw new NotFoundError(`no route for ${req.method} ${sanitizeEcho(req.path)}`);
+  throw new NotFoundError(`no route for ${sanitizeEcho(req.method, 16)} ${sanitizeEcho(req.path)}`);
 };
 
 export const handler = httpHandler(route);

@@ -1,17 +1,12 @@
 // GET /api/v1/offer-health: which offers failed recently, which are suppressed, which GPU types are degraded.
-import { z } from 'zod';
 import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
 import { gpuKey } from '../../shared/domain/offer.ts';
 import { assessHealth, DEFAULT_HEALTH_RULES, type HealthRules } from '../../shared/domain/offer-health.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
-import { presentParams, providerParam, textParam } from '../../shared/http/query.ts';
+import { presentParams } from '../../shared/http/query.ts';
+import { offerHealthQuery } from '../../shared/http/schemas/inventory.ts';
 import { validate } from '../../shared/http/validate.ts';
 import type { OfferFailureSource } from '../../shared/ports/inventory-storage.ts';
-
-const querySchema = z.object({
-  provider: providerParam().optional(),
-  gpu_type: textParam().optional(),
-});
 
 export interface OfferHealthApiDeps {
   failures: OfferFailureSource;
@@ -21,7 +16,7 @@ export interface OfferHealthApiDeps {
 
 export function makeRoute(deps: OfferHealthApiDeps): RouteHandler {
   return async (req) => {
-    const { provider, gpu_type } = validate(querySchema, presentParams(req.query), 'query');
+    const { provider, gpu_type } = validate(offerHealthQuery, presentParams(req.query), 'query');
     const gpu = gpu_type === undefined ? undefined : gpuKey(gpu_type);
     const matches = (h: { provider: string; gpu_type: string }) =>
       (provider === undefined || h.provider === provider) && (gpu === undefined || gpuKey(h.gpu_type) === gpu);

@@ -1,6 +1,7 @@
 // Session routes: create, list, read, timeline, diagnostics. Thin: validate, call one use case, shape the answer.
 import { parsePublicKey } from '../../shared/adapters/ssh/keys.ts';
 import { sessionsApiDeps } from '../../shared/composition/sessions.ts';
+import { ValidationError } from '../../shared/domain/errors.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import type { HttpRequest } from '../../shared/http/request.ts';
 import {
@@ -31,7 +32,8 @@ export function makeRoute(deps: SessionsApiDeps): RouteHandler {
       const body = validate(createSessionBody, req.body, 'body');
       const rawKey = req.headers['idempotency-key'];
       const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeyHeader, rawKey, 'header');
-      const consumerId = consumerForCaller(body.consumer_id, req.caller) ?? body.consumer_id;
+      const consumerId = consumerForCaller(body.consumer_id, req.caller);
+      if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
       const created = await createSession(deps, {
         consumer_id: consumerId,
         offer_id: body.offer_id,

@@ -51,6 +51,7 @@ export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
 
 function clientDetails(err: AppError): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(err.details)) if (v !== undefined) out[k] = v;
+  // details are ours, but may carry text that came from outside (a provider's answer): redact like the message
+  for (const [k, v] of Object.entries(err.details)) if (v !== undefined) out[k] = typeof v === 'string' ? redactSecrets(v) : v;
   return out;
 }

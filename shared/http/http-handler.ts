@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publish-metrics.ts';
+import { assertAuthenticated, authMode } from './auth.ts';
 import { errorAnswer } from './error-map.ts';
 import { callerOf, type HttpRequest, type HttpResponse, requestIdOf } from './request.ts';
 
@@ -75,6 +76,8 @@ const requestContext = (): MiddlewareObj<Event, Result, Error, Context, Internal
 
 /** Wrap a route handler in the shared stack. The result is an API Gateway v2 Lambda handler. */
 export function httpHandler(route: RouteHandler) {
+  // read at cold start: a function with a bad AUTH_MODE fails to start instead of answering 500s
+  const mode = authMode();
   return middy<Event, Result, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics())
@@ -82,7 +85,9 @@ export function httpHandler(route: RouteHandler) {
     .use(requestContext())
     .handler(async (event, _context, { signal: _signal }) => {
       const requestId = requestIdOf(event);
-      const res = await route(toRequest(event, requestId));
+      const req = toRequest(event, requestId);
+      assertAuthenticated(req.routeKey, req.caller, mode);
+      const res = await route(req);
       return toResult(res, requestId);
     });
 }

@@ -2,9 +2,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export interface Caller {
-  /** consumer the API key belongs to; undefined when auth is off (local) */
+  /** consumer the API key belongs to; undefined for admin keys and when auth is off (local) */
   consumerId?: string;
   admin: boolean;
+  /** id of the API key that authenticated the request; undefined when auth is off */
+  keyId?: string;
 }
 
 export interface HttpRequest {
@@ -38,6 +40,7 @@ export function requestIdOf(event: APIGatewayProxyEventV2): string {
 /** Authorizer context set by the Lambda authorizer (simple responses put it under `lambda`). */
 export function callerOf(event: APIGatewayProxyEventV2): Caller {
   const ctx = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
-  const consumerId = typeof ctx?.['consumerId'] === 'string' && ctx['consumerId'] !== '' ? ctx['consumerId'] : undefined;
-  return { consumerId, admin: ctx?.['admin'] === true || ctx?.['admin'] === 'true' };
+  const text = (name: string) => (typeof ctx?.[name] === 'string' && ctx[name] !== '' ? (ctx[name] as string) : undefined);
+  const keyId = text('keyId');
+  return { consumerId: text('consumerId'), admin: ctx?.['admin'] === true || ctx?.['admin'] === 'true', ...(keyId ? { keyId } : {}) };
 }

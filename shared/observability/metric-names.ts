@@ -28,6 +28,8 @@ export const METRIC = {
   ReconcileListingFailures: 'ReconcileListingFailures',
   /** instances of other deployments, unlabelled or from the old system: counted, never touched */
   ReconcileInstancesIgnored: 'ReconcileInstancesIgnored',
+  ApiKeysRejected: 'ApiKeysRejected',
+  AuthorizerErrors: 'AuthorizerErrors',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -3,13 +3,16 @@
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 const QUERY_CREDENTIAL = /((?:api_key|api_token|token|apikey)=)[^&\s"']+/gi;
+/** our own API keys (`gsk_<id>_<secret>`): the id may be shown, the secret never */
+const API_KEY = /\b(gsk_[0-9a-f]{12}_)[A-Za-z0-9_-]{8,}/g;
 
 export function redactSecrets(text: string): string {
   if (text.length < 8) return text;
   return text
     .replace(PRIVATE_KEY_BLOCK, '[REDACTED PRIVATE KEY]')
     .replace(BEARER, '$1[REDACTED]')
-    .replace(QUERY_CREDENTIAL, '$1[REDACTED]');
+    .replace(QUERY_CREDENTIAL, '$1[REDACTED]')
+    .replace(API_KEY, '$1[REDACTED]');
 }
 
 /** User text echoed back in an error: bounded, printable, no markup. */

@@ -44,9 +44,14 @@ export const FAST_ENV = {
 export interface Harness {
   runtime: LocalRuntime;
   url: string;
-  api<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }>;
+  api<T = Record<string, unknown>>(
+    method: string,
+    p: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
   /** polls a session until its status is one of `statuses` */
-  waitFor(id: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitFor(id: string, statuses: string[], timeoutMs?: number, headers?: Record<string, string>): Promise<Record<string, unknown>>;
   refreshInventory(): Promise<void>;
   refreshTemplates(): Promise<void>;
   stop(): Promise<void>;
@@ -66,10 +71,10 @@ export async function startHarness(scenario: ScenarioInput, env: Record<string, 
     retryIntervalOverrides: FAST_RETRIES,
     env: { ...FAST_ENV, ...env },
   });
-  const api: Harness['api'] = async (method, p, body) => {
+  const api: Harness['api'] = async (method, p, body, headers = {}) => {
     const res = await fetch(`${runtime.url}${p}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -88,10 +93,10 @@ export async function startHarness(scenario: ScenarioInput, env: Record<string, 
     api,
     refreshInventory,
     refreshTemplates,
-    async waitFor(id, statuses, timeoutMs = 60_000) {
+    async waitFor(id, statuses, timeoutMs = 60_000, headers = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const { body } = await api('GET', `/api/v1/sessions/${id}`);
+        const { body } = await api('GET', `/api/v1/sessions/${id}`, undefined, headers);
         if (statuses.includes(String(body['status']))) return body;
         if (Date.now() > deadline) throw new Error(`session ${id} still ${String(body['status'])} (${String(body['phase'])})`);
         await new Promise((r) => setTimeout(r, 200));

@@ -59,15 +59,31 @@ function encodeCursor(key: Record<string, unknown> | undefined): string | undefi
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+/**
+ * A cursor is the last key of a page this API issued for the same index and partition. Anything else is refused
+ * here: DynamoDB would answer a foreign start key with an error (a 500), or page through another partition.
+ */
+function decodeCursor(cursor: string | undefined, index: string, partition: string): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
+  let key: unknown;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    key = undefined;
   }
-  throw new ValidationError('cursor is not a cursor this API issued', { field: 'cursor' });
+  const fields = ['pk', 'sk', `${index}pk`, `${index}sk`];
+  const k = key as Record<string, unknown> | undefined;
+  const valid =
+    k !== null &&
+    typeof k === 'object' &&
+    !Array.isArray(k) &&
+    Object.keys(k).length === fields.length &&
+    fields.every((f) => typeof k[f] === 'string' && (k[f] as string).length > 0 && (k[f] as string).length <= 512) &&
+    /^SESSION#[0-9a-f-]{36}$/.test(k['pk'] as string) &&
+    k['sk'] === 'SESSION' &&
+    k[`${index}pk`] === partition;
+  if (!valid) throw new ValidationError('cursor is not a cursor this API issued for this query', { field: 'cursor' });
+  return k as Record<string, unknown>;
 }
 
 export class DynamoSessionStore implements SessionStore {
@@ -241,7 +257,8 @@ export class DynamoSessionStore implements SessionStore {
     if (Object.keys(names).length) base.ExpressionAttributeNames = names;
 
     const sessions: Session[] = [];
-    let startKey = decodeCursor(query.cursor);
+    const index = query.consumer_id ? 'gsi1' : 'gsi3';
+    let startKey = decodeCursor(query.cursor, index, String(base.ExpressionAttributeValues![':pk']));
     // filters apply after Limit, so keep reading pages until the page is full or the index is exhausted
     do {
       const page = await this.db.send(
@@ -259,7 +276,6 @@ export class DynamoSessionStore implements SessionStore {
       if (sessions.length >= query.limit) {
         const last = sessions.at(-1)!;
         const lastItem = toItem(last);
-        const index = query.consumer_id ? 'gsi1' : 'gsi3';
         startKey = {
           pk: lastItem['pk'],
           sk: lastItem['sk'],

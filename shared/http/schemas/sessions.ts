@@ -24,7 +24,9 @@ const modelId = z
 const port = z.number().int().min(1).max(65_535).refine((p) => p !== 22, 'port 22 is reserved for SSH');
 
 export const createSessionBody = z.object({
-  consumer_id: identifier(128),
+  consumer_id: identifier(128)
+    .optional()
+    .meta({ description: "required without an API key or with an admin key; a consumer key's own consumer when omitted" }),
   offer_id: z.string().trim().min(1).max(200),
   workload_type: z.enum(WORKLOAD_TYPES),
   reservation_hours: z.number().int().min(1).max(12),

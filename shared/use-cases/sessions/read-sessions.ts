@@ -5,11 +5,13 @@ import type { Session } from '../../domain/session.ts';
 import type { Caller } from '../../http/request.ts';
 import { SESSION_ID } from '../../http/schemas/sessions.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
+import { sanitizeEcho } from '../../observability/redact.ts';
 
 export async function sessionForCaller(store: SessionStore, id: string, caller: Caller): Promise<Session> {
   const session = SESSION_ID.test(id) ? await store.get(id) : undefined;
   if (!session || (caller.consumerId && !caller.admin && session.consumer_id !== caller.consumerId)) {
-    throw new NotFoundError(`session ${id.slice(0, 64)} not found`, { session_id: id.slice(0, 64) });
+    const shown = sanitizeEcho(id, 64);
+    throw new NotFoundError(`session ${shown} not found`, { session_id: shown });
   }
   return session;
 }

@@ -1,0 +1,200 @@
+// The API described route by route with the same zod schemas the handlers validate with and answer in. The OpenAPI
+// document (openapi.ts) is generated from this, and a test checks that it covers every route of the app model.
+import { z } from 'zod';
+import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from './schemas/costs.ts';
+import { inventoryQuery, offerHealthQuery, offerPath } from './schemas/inventory.ts';
+import { createKeyBody, keyPath, listKeysQuery } from './schemas/keys.ts';
+import * as r from './schemas/responses.ts';
+import { createSessionBody, extendSessionBody, idempotencyKeyHeader, listSessionsQuery } from './schemas/sessions.ts';
+
+export interface ResponseDoc {
+  description: string;
+  schema: z.ZodType;
+}
+
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  path?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: z.ZodObject;
+  body?: z.ZodType;
+  /** success answers; error answers are added from `errors` */
+  responses: Record<number, ResponseDoc>;
+  /** error statuses this route answers with an error body (401 is added for every route marked auth) */
+  errors: number[];
+}
+
+/** Named schemas: each becomes `#/components/schemas/<name>`. */
+export const namedSchemas = {
+  Error: r.errorBody,
+  GatewayUnauthorized: r.gatewayUnauthorized,
+  Health: r.healthAnswer,
+  Ready: r.readyAnswer,
+  NotReady: r.notReadyAnswer,
+  Offer: r.offer,
+  Inventory: r.inventoryAnswer,
+  OfferHealth: r.offerHealthAnswer,
+  Session: r.session,
+  CreatedSession: r.createSessionAnswer,
+  SessionList: r.sessionList,
+  SessionEvents: r.sessionEvents,
+  SessionDiagnostics: r.sessionDiagnostics,
+  EndedSession: r.endedSession,
+  ExtendedSession: r.extendedSession,
+  SessionCosts: r.sessionCosts,
+  CostSummary: r.costSummary,
+  Costs: r.costsAnswer,
+  Budget: r.budget,
+  BudgetDeleted: r.budgetDeleted,
+  ApiKey: r.apiKey,
+  CreatedApiKey: r.createdKey,
+  ApiKeyList: r.keyList,
+  OpenApiDocument: r.openApiDocument,
+  CreateSessionRequest: createSessionBody,
+  ExtendSessionRequest: extendSessionBody,
+  BudgetRequest: budgetBody,
+  CreateApiKeyRequest: createKeyBody,
+} satisfies Record<string, z.ZodType>;
+
+const sessionPath = z.object({
+  id: z.string().meta({ description: 'session id (a UUID); any other value answers 404' }),
+});
+const idempotencyHeaders = z.object({
+  'idempotency-key': idempotencyKeyHeader.optional().meta({ description: 'a repeat with the same key returns the same session and key' }),
+});
+
+const ok = (schema: z.ZodType, description: string): Record<number, ResponseDoc> => ({ 200: { description, schema } });
+const ending = (what: string): Record<number, ResponseDoc> => ({
+  202: { description: `${what}: teardown started`, schema: r.endedSession },
+  200: { description: 'the session was already ending or ended', schema: r.endedSession },
+});
+
+export const apiDocs: Record<string, RouteDoc> = {
+  'GET /health': { summary: 'Liveness', responses: ok(r.healthAnswer, 'the process answers'), errors: [] },
+  'GET /ready': {
+    summary: 'Readiness: storage answers and inventory is fresh',
+    responses: { ...ok(r.readyAnswer, 'ready'), 503: { description: 'not ready yet', schema: r.notReadyAnswer } },
+    errors: [],
+  },
+  'GET /api/v1/openapi.json': { summary: 'This document', responses: ok(r.openApiDocument, 'OpenAPI 3.1'), errors: [] },
+  'GET /api/v1/inventory': {
+    summary: 'Offers from the stored inventory (never calls a provider)',
+    query: inventoryQuery,
+    responses: ok(r.inventoryAnswer, 'matching offers and per-provider inventory state'),
+    errors: [400],
+  },
+  'GET /api/v1/inventory/{id}': {
+    summary: 'One offer',
+    path: offerPath,
+    responses: ok(r.offer, 'the offer'),
+    errors: [404],
+  },
+  'GET /api/v1/offer-health': {
+    summary: 'Recent offer failures, suppressed offers, degraded GPU types',
+    query: offerHealthQuery,
+    responses: ok(r.offerHealthAnswer, 'offer health'),
+    errors: [400],
+  },
+  'POST /api/v1/sessions': {
+    summary: 'Create a session on an offer; provisioning continues asynchronously',
+    description: 'The answer carries the session private key; it is never shown again.',
+    headers: idempotencyHeaders,
+    body: createSessionBody,
+    responses: {
+      201: { description: 'created', schema: r.createSessionAnswer },
+      200: { description: 'an Idempotency-Key repeat: the same session and key', schema: r.createSessionAnswer },
+    },
+    errors: [400, 402, 403, 409, 413, 503],
+  },
+  'GET /api/v1/sessions': {
+    summary: "List sessions (a consumer key sees only its consumer's)",
+    query: listSessionsQuery,
+    responses: ok(r.sessionList, 'sessions, newest first'),
+    errors: [400, 403],
+  },
+  'GET /api/v1/sessions/{id}': { summary: 'One session', path: sessionPath, responses: ok(r.session, 'the session'), errors: [404] },
+  'GET /api/v1/sessions/{id}/events': {
+    summary: "The session's timeline",
+    path: sessionPath,
+    responses: ok(r.sessionEvents, 'events, oldest first'),
+    errors: [404],
+  },
+  'GET /api/v1/sessions/{id}/diagnostics': {
+    summary: 'Diagnostics at a glance',
+    path: sessionPath,
+    responses: ok(r.sessionDiagnostics, 'diagnostics'),
+    errors: [404],
+  },
+  'POST /api/v1/sessions/{id}/done': { summary: 'End a session', path: sessionPath, responses: ending('ending'), errors: [404] },
+  'DELETE /api/v1/sessions/{id}': { summary: 'End a session', path: sessionPath, responses: ending('ending'), errors: [404] },
+  'POST /api/v1/sessions/{id}/extend': {
+    summary: 'Move expires_at later (never past the hard maximum)',
+    path: sessionPath,
+    body: extendSessionBody,
+    responses: ok(r.extendedSession, 'the extended session'),
+    errors: [400, 404, 409, 413],
+  },
+  'GET /api/v1/costs': {
+    summary: "A session's costs (session_id) or a consumer's summary over a period",
+    query: costsQuery,
+    responses: ok(r.costsAnswer, 'costs, refunds included'),
+    errors: [400, 403, 404],
+  },
+  'GET /api/v1/costs/summary': {
+    summary: "A consumer's costs this month, with its budget",
+    query: costSummaryQuery,
+    responses: ok(r.costSummary, 'summary'),
+    errors: [400, 403],
+  },
+  'GET /api/v1/budgets/{consumer_id}': {
+    summary: "A consumer's monthly budget",
+    path: budgetPath,
+    responses: ok(r.budget, 'the budget'),
+    errors: [400, 403, 404],
+  },
+  'PUT /api/v1/budgets/{consumer_id}': {
+    summary: 'Set a monthly budget (admin)',
+    path: budgetPath,
+    body: budgetBody,
+    responses: ok(r.budget, 'the budget'),
+    errors: [400, 403, 413],
+  },
+  'DELETE /api/v1/budgets/{consumer_id}': {
+    summary: 'Remove a monthly budget (admin)',
+    path: budgetPath,
+    responses: ok(r.budgetDeleted, 'removed'),
+    errors: [400, 403],
+  },
+  'POST /api/v1/keys': {
+    summary: 'Create an API key for a consumer, or an admin key (admin)',
+    description: 'The answer carries the key; only its SHA-256 is stored, so it is never shown again.',
+    body: createKeyBody,
+    responses: { 201: { description: 'created', schema: r.createdKey } },
+    errors: [400, 403, 413],
+  },
+  'GET /api/v1/keys': {
+    summary: 'List API keys (admin)',
+    query: listKeysQuery,
+    responses: ok(r.keyList, 'keys, newest first, without secrets'),
+    errors: [400, 403],
+  },
+  'DELETE /api/v1/keys/{id}': {
+    summary: 'Revoke an API key (admin); it stops working within the authorizer cache TTL',
+    path: keyPath,
+    responses: ok(r.apiKey, 'the revoked key'),
+    errors: [403, 404],
+  },
+};
+
+export const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid request (error_type validation_error, invalid_json, …; field names the part at fault)',
+  401: 'no, a malformed, unknown or revoked API key',
+  402: 'the consumer’s monthly budget would be exceeded',
+  403: 'the key may not do this (another consumer’s data, an admin action)',
+  404: 'no such resource (also another consumer’s session)',
+  409: 'conflict (duplicate_session with existing_session_id, idempotency_key_reused, …)',
+  413: 'request body over 64 KB',
+  429: 'throttled by API Gateway',
+  503: 'stale_inventory (with offer_id; refresh and pick another offer) or briefly unavailable (retry_suggested)',
+};

@@ -1,0 +1,246 @@
+// What the API answers, as zod schemas: the OpenAPI document is generated from them and tests check real answers
+// against them. Objects are loose (documented fields are promised, extra fields may appear) because existing clients
+// ignore unknown fields and the API grows by adding them.
+import { z } from 'zod';
+import { PROVIDERS } from '../../domain/offer.ts';
+import { RETRY_SCOPES, SESSION_STATUSES, WORKLOAD_TYPES } from '../../domain/session.ts';
+
+const time = z.iso.datetime();
+const money = z.number();
+
+// ── errors ───────────────────────────────────────────────────────────────────
+
+export const errorBody = z
+  .looseObject({
+    error: z.string(),
+    error_type: z.string(),
+    request_id: z.string(),
+    field: z.string().optional(),
+  })
+  .meta({ description: 'Every error the handlers answer; special cases add fields (offer_id, existing_session_id, …).' });
+
+/** What API Gateway itself answers when the authorizer refuses a key (its body cannot be changed for HTTP APIs). */
+export const gatewayUnauthorized = z
+  .looseObject({ message: z.literal('Unauthorized') })
+  .meta({ description: 'No, a malformed, unknown or revoked API key (answered by API Gateway).' });
+
+// ── health ───────────────────────────────────────────────────────────────────
+
+export const healthAnswer = z.looseObject({ status: z.literal('ok'), version: z.string(), timestamp: time });
+export const readyAnswer = z.looseObject({ ready: z.literal(true), timestamp: time, checks: z.unknown() });
+export const notReadyAnswer = z.looseObject({ ready: z.literal(false), message: z.string(), timestamp: time });
+
+// ── inventory ────────────────────────────────────────────────────────────────
+
+export const offer = z
+  .looseObject({
+    id: z.string(),
+    provider: z.enum(PROVIDERS),
+    provider_offer_id: z.string(),
+    gpu_type: z.string(),
+    gpu_count: z.number().int(),
+    vram_gb: z.number(),
+    price_per_hour: money,
+    location: z.string(),
+    region: z.string(),
+    reliability: z.number(),
+    confidence: z.number(),
+    availability: z.enum(['available', 'stale']),
+    cuda_version: z.number().optional(),
+    host_id: z.string().optional(),
+    fetched_at: time,
+  });
+
+export const inventoryAnswer = z.looseObject({
+  offers: z.array(offer),
+  count: z.number().int(),
+  total: z.number().int(),
+  providers: z.record(
+    z.string(),
+    z.looseObject({
+      status: z.string(),
+      fetched_at: time.optional(),
+      offer_count: z.number().int(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
+export const offerHealthAnswer = z.looseObject({
+  offers: z.array(
+    z.looseObject({
+      offer_id: z.string(),
+      provider: z.enum(PROVIDERS),
+      gpu_type: z.string(),
+      recent_failures: z.number().int(),
+      is_suppressed: z.boolean(),
+      confidence_multiplier: z.number(),
+    }),
+  ),
+  gpu_types: z.array(
+    z.looseObject({
+      provider: z.enum(PROVIDERS),
+      gpu_type: z.string(),
+      failed_offers: z.number().int(),
+      is_degraded: z.boolean(),
+      confidence_multiplier: z.number(),
+    }),
+  ),
+  count: z.number().int(),
+});
+
+// ── sessions ─────────────────────────────────────────────────────────────────
+
+const attempt = z.looseObject({
+  attempt: z.number().int(),
+  offer_id: z.string(),
+  provider: z.enum(PROVIDERS),
+  gpu_type: z.string(),
+  price_per_hour: money,
+  outcome: z.enum(['in_progress', 'running', 'failed', 'ended']),
+  started_at: time,
+  instance_id: z.string().optional(),
+  error_type: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const session = z
+  .looseObject({
+    id: z.string(),
+    consumer_id: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    phase: z.string(),
+    offer_id: z.string(),
+    requested_offer_id: z.string(),
+    provider: z.enum(PROVIDERS),
+    gpu_type: z.string(),
+    gpu_count: z.number().int(),
+    vram_gb: z.number(),
+    price_per_hour: money,
+    workload_type: z.enum(WORKLOAD_TYPES),
+    reservation_hours: z.number(),
+    storage_policy: z.literal('destroy'),
+    launch_mode: z.literal('ssh'),
+    created_at: time,
+    expires_at: time,
+    hard_max_at: time,
+    stopped_at: time.optional(),
+    ended_reason: z.string().optional(),
+    ssh_host: z.string().optional(),
+    ssh_port: z.number().int().optional(),
+    ssh_user: z.string().optional(),
+    host_key_fingerprint: z.string().optional(),
+    error: z.string().optional(),
+    error_type: z.string().optional(),
+    retry_suggested: z.boolean().optional(),
+    auto_retry: z.boolean(),
+    max_retries: z.number().int(),
+    retry_scope: z.enum(RETRY_SCOPES),
+    retry_count: z.number().int(),
+    failed_offers: z.array(z.string()),
+    attempts: z.array(attempt),
+    verification: z.looseObject({ started_at: time, deadline_at: time, attempts: z.number().int() }).optional(),
+    execution_arn: z.string().optional(),
+  });
+
+export const createSessionAnswer = z.looseObject({
+  session,
+  ssh_private_key: z.string().meta({ description: 'OpenSSH private key for the session; returned only here, once.' }),
+  idempotent_replay: z.boolean().optional(),
+});
+
+export const sessionList = z.looseObject({
+  sessions: z.array(session),
+  count: z.number().int(),
+  next_cursor: z.string().optional(),
+});
+
+export const sessionEvents = z.looseObject({
+  session_id: z.string(),
+  status: z.enum(SESSION_STATUSES),
+  events: z.array(z.looseObject({ type: z.string(), at: time, attempt: z.number().int().optional() })),
+  count: z.number().int(),
+});
+
+export const sessionDiagnostics = z.looseObject({
+  session_id: z.string(),
+  status: z.enum(SESSION_STATUSES),
+  phase: z.string(),
+  ssh_available: z.boolean(),
+  uptime: z.string(),
+  uptime_seconds: z.number().int(),
+  time_to_expiry: z.string(),
+  time_to_expiry_seconds: z.number().int(),
+  attempts: z.number().int(),
+});
+
+export const endedSession = z.looseObject({ ...session.shape, message: z.string(), session_id: z.string() });
+export const extendedSession = z.looseObject({ ...session.shape, message: z.string(), session_id: z.string(), new_expires_at: time });
+
+// ── costs ────────────────────────────────────────────────────────────────────
+
+export const sessionCosts = z.looseObject({
+  session_id: z.string(),
+  consumer_id: z.string(),
+  total_cost: money,
+  duration_hours: z.number(),
+  refunded: money,
+  refund_count: z.number().int(),
+  currency: z.literal('USD'),
+  breakdown: z.array(
+    z.looseObject({
+      attempt: z.number().int(),
+      provider: z.string(),
+      price_per_hour: money,
+      started_at: time,
+      ended_at: time.nullable(),
+      billed_cost: money,
+      duration_hours: z.number(),
+      refunded: z.boolean(),
+    }),
+  ),
+});
+
+export const costSummary = z.looseObject({
+  consumer_id: z.string().optional(),
+  total_cost: money,
+  duration_hours: z.number(),
+  hours_used: z.number(),
+  session_count: z.number().int(),
+  refunded_total: money,
+  by_provider: z.record(z.string(), money),
+  by_gpu_type: z.record(z.string(), money),
+  period_start: time,
+  period_end: time,
+  currency: z.literal('USD'),
+  monthly_budget_usd: money.optional(),
+  budget_remaining_usd: money.optional(),
+});
+
+export const costsAnswer = z.union([sessionCosts, costSummary]);
+
+export const budget = z.looseObject({ consumer_id: z.string(), monthly_limit_usd: money, updated_at: time });
+export const budgetDeleted = z.looseObject({ consumer_id: z.string(), deleted: z.literal(true) });
+
+// ── API keys ─────────────────────────────────────────────────────────────────
+
+export const apiKey = z
+  .looseObject({
+    key_id: z.string(),
+    prefix: z.string(),
+    consumer_id: z.string().optional(),
+    admin: z.boolean(),
+    label: z.string().optional(),
+    created_at: time,
+    revoked_at: time.optional(),
+  });
+
+export const createdKey = z.looseObject({
+  key: apiKey,
+  api_key: z.string().meta({ description: 'The key itself: shown only in this answer, stored only as a SHA-256 hash.' }),
+  message: z.string(),
+});
+
+export const keyList = z.looseObject({ keys: z.array(apiKey), count: z.number().int() });
+
+export const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
