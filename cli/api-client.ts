@@ -107,17 +107,26 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** What API Gateway itself answers (authorizer refusals, throttling) carries only `{message}`. */
+const GATEWAY_ERROR_TYPES: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 429: 'too_many_requests' };
+
 function apiError(res: Response, parsed: unknown, text: string): ApiError {
   const body = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  const errorType = typeof body['error_type'] === 'string' ? body['error_type'] : `http_${res.status}`;
-  const message =
+  const errorType =
+    typeof body['error_type'] === 'string' ? body['error_type'] : (GATEWAY_ERROR_TYPES[res.status] ?? `http_${res.status}`);
+  let message =
     typeof body['error'] === 'string'
       ? body['error']
       : typeof body['message'] === 'string'
         ? body['message']
         : `${res.status} ${res.statusText}${text.trim() && !parsed ? `: ${text.trim().slice(0, 200)}` : ''}`;
+  if (res.status === 401 && body['error_type'] === undefined) {
+    message += ' (no API key, or one that is unknown or revoked: --api-key or GPU_SHOPPER_API_KEY)';
+  }
   const requestId =
-    typeof body['request_id'] === 'string' ? body['request_id'] : (res.headers.get('x-request-id') ?? undefined);
+    typeof body['request_id'] === 'string'
+      ? body['request_id']
+      : (res.headers.get('x-request-id') ?? res.headers.get('apigw-requestid') ?? undefined);
   return new ApiError(res.status, errorType, message, requestId, body);
 }
 

@@ -9,6 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { apiAuthorizer } from '../../shared/app-model.ts';
 import { PROVIDERS } from '../../shared/domain/offer.ts';
 import { INVENTORY_METRICS, PROVIDER_DIMENSION } from '../../shared/observability/inventory-metrics.ts';
 import { METRIC, type MetricName } from '../../shared/observability/metric-names.ts';
@@ -176,6 +177,8 @@ export class OperationsDashboard extends Construct {
           right: [
             api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
             api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
+            searchTotal(METRIC.ApiKeysRejected, ['reason'], 'API keys refused'),
+            serviceMetric(METRIC.AuthorizerErrors, 'Sum').with({ label: 'authorizer errors' }),
           ],
         },
       ),
@@ -195,7 +198,10 @@ export class OperationsDashboard extends Construct {
     d.addWidgets(
       graph(
         'Function errors',
-        [...props.functions].map(([fid, f]) => f.fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: fid })),
+        [...props.functions]
+          // the authorizer fails by design for every refused key (that is how API Gateway answers 401): shown above
+          .filter(([fid]) => fid !== apiAuthorizer.functionId)
+          .map(([fid, f]) => f.fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: fid })),
       ),
       new cloudwatch.LogQueryWidget({
         title: 'Latest task errors (session, step, error)',
