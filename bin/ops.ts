@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { isRunning, readRuntimeFile, runtimeFilePath } from '../local/runtime-file.ts';
+import { isRunning, type RuntimeFile, readRuntimeFile, runtimeFilePath } from '../local/runtime-file.ts';
 import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.ts';
 import { createDocumentClient } from '../shared/adapters/dynamodb/client.ts';
 import { createKeyBody } from '../shared/http/schemas/keys.ts';
@@ -22,21 +22,27 @@ import type { CleanupResult, OrphanRow } from '../shared/use-cases/reconcile/cle
 
 class UsageError extends Error {}
 
-/** Fills in what the environment leaves unset from a running local runtime's DATA_DIR/runtime.json. */
-function pointAtLocalRuntime(dataDir: string): void {
-  if (process.env['TABLE_NAME']?.trim()) return; // explicitly configured: a deployment, or a hand-picked table
+/** The local runtime running with this DATA_DIR, from the DATA_DIR/runtime.json it leaves while it runs. */
+function runningLocalRuntime(dataDir: string): RuntimeFile {
   const file = runtimeFilePath(dataDir);
   const info = readRuntimeFile(dataDir);
   if (!info) {
     throw new UsageError(
       existsSync(path.join(dataDir, 'deployment-id'))
-        ? `the local runtime of ${dataDir} is not running (no ${file}); start it with \`npm start\``
-        : `no local runtime in ${dataDir}; give --data-dir, or set TABLE_NAME, DEPLOYMENT_ID and the provider settings of a deployment`,
+        ? `${file} is missing: the local runtime of ${dataDir} is not running (start it with \`npm start\`)`
+        : `${file} is missing: no local runtime has run in ${dataDir}; give --data-dir, or set TABLE_NAME, DEPLOYMENT_ID and the provider settings of a deployment`,
     );
   }
   if (!isRunning(info)) {
-    throw new UsageError(`${file} was left by process ${info.pid}, which is gone: start the local runtime with \`npm start\``);
+    throw new UsageError(`${file} was left by process ${info.pid}, which is no longer running: start the local runtime with \`npm start\``);
   }
+  return info;
+}
+
+/** Fills in what the environment leaves unset from a running local runtime's DATA_DIR/runtime.json. */
+function pointAtLocalRuntime(dataDir: string): void {
+  if (process.env['TABLE_NAME']?.trim()) return; // explicitly configured: a deployment, or a hand-picked table
+  const info = runningLocalRuntime(dataDir);
   const fill = (name: string, value: string) => {
     if (!process.env[name]?.trim()) process.env[name] = value;
   };
@@ -138,11 +144,7 @@ function target(opts: TargetOptions): { tableName: string; endpoint?: string; wh
   const table = opts.table ?? process.env['TABLE_NAME'];
   const endpoint = opts.endpoint ?? process.env['DYNAMODB_ENDPOINT'];
   if (table) return { tableName: table, endpoint, where: endpoint ? `${table} at ${endpoint}` : `${table} (AWS)` };
-  const dataDir = path.resolve(opts.dataDir ?? process.env['DATA_DIR'] ?? './.data');
-  const running = readRuntimeFile(dataDir);
-  if (!running || !isRunning(running)) {
-    throw new UsageError(`no --table given and no local runtime running with ${runtimeFilePath(dataDir)} (start it with \`npm start\`)`);
-  }
+  const running = runningLocalRuntime(path.resolve(opts.dataDir ?? process.env['DATA_DIR'] ?? './.data'));
   return { tableName: running.table_name, endpoint: running.dynamodb_endpoint, where: `local runtime, table ${running.table_name}` };
 }
 

@@ -1,12 +1,12 @@
 // Template routes: the Vast.ai template catalog (as the last refresh stored it), one template, and the templates an
 // offer can run (its properties against each template's `extra_filters`). Never calls a provider.
-import { z } from 'zod';
 import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
 import { templatesFromEnv } from '../../shared/composition/templates.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { type Template, templateImage, templatePorts } from '../../shared/domain/template.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
-import { presentParams, textParam } from '../../shared/http/query.ts';
+import { presentParams } from '../../shared/http/query.ts';
+import { compatibleTemplatesQuery, templatesQuery } from '../../shared/http/schemas/templates.ts';
 import type { HttpRequest } from '../../shared/http/request.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
@@ -22,22 +22,6 @@ export interface TemplatesApiDeps {
   catalog: Pick<TemplateCatalog, 'view'>;
   inventory: Pick<InventoryService, 'view'>;
 }
-
-const booleanParam = () =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', '1', '0']))
-    .transform((v) => v === 'true' || v === '1');
-
-const listQuery = z.object({
-  name: textParam().optional(),
-  image: textParam().optional(),
-  recommended: booleanParam().optional(),
-});
-
-const compatibleQuery = z.object({ include_incompatible: booleanParam().optional() });
 
 function summary(t: Template) {
   return {
@@ -79,7 +63,7 @@ function catalogInfo(view: TemplateCatalogView) {
 export function makeRoute(deps: TemplatesApiDeps): RouteHandler {
   const routes: Record<string, (req: HttpRequest) => Promise<ReturnType<typeof json>>> = {
     'GET /api/v1/templates': async (req) => {
-      const filter = validate(listQuery, presentParams(req.query), 'query');
+      const filter = validate(templatesQuery, presentParams(req.query), 'query');
       const view = await deps.catalog.view();
       const templates = filterTemplates(view.templates, filter).map(summary);
       return json(200, { templates, count: templates.length, catalog: catalogInfo(view) });
@@ -95,7 +79,7 @@ export function makeRoute(deps: TemplatesApiDeps): RouteHandler {
       return json(200, { ...detail(template), catalog: catalogInfo(view) });
     },
     'GET /api/v1/inventory/{id}/compatible-templates': async (req) => {
-      const query = validate(compatibleQuery, presentParams(req.query), 'query');
+      const query = validate(compatibleTemplatesQuery, presentParams(req.query), 'query');
       const id = req.pathParams['id'] ?? '';
       const offer = (await deps.inventory.view()).offers.find((o) => o.id === id);
       if (!offer) {

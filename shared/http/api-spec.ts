@@ -6,6 +6,7 @@ import { inventoryQuery, offerHealthQuery, offerPath } from './schemas/inventory
 import { createKeyBody, keyPath, listKeysQuery } from './schemas/keys.ts';
 import * as r from './schemas/responses.ts';
 import { createSessionBody, extendSessionBody, idempotencyKeyHeader, listSessionsQuery } from './schemas/sessions.ts';
+import { compatibleTemplatesQuery, templatePath, templatesQuery } from './schemas/templates.ts';
 
 export interface ResponseDoc {
   description: string;
@@ -88,6 +89,25 @@ export const apiDocs: Record<string, RouteDoc> = {
     summary: 'One offer',
     path: offerPath,
     responses: ok(r.offer, 'the offer'),
+    errors: [404],
+  },
+  'GET /api/v1/inventory/{id}/compatible-templates': {
+    summary: 'The Vast.ai templates an offer can run (its properties against each template’s extra_filters)',
+    path: offerPath,
+    query: compatibleTemplatesQuery,
+    responses: ok(r.compatibleTemplates, 'compatible templates (an empty list with a note for non-Vast.ai offers)'),
+    errors: [400, 404],
+  },
+  'GET /api/v1/templates': {
+    summary: 'The Vast.ai template catalog, as the last scheduled refresh stored it',
+    query: templatesQuery,
+    responses: ok(r.templateList, 'templates'),
+    errors: [400],
+  },
+  'GET /api/v1/templates/{hash_id}': {
+    summary: 'One template',
+    path: templatePath,
+    responses: ok(r.templateDetail, 'the template'),
     errors: [404],
   },
   'GET /api/v1/offer-health': {

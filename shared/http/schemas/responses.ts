@@ -243,4 +243,30 @@ export const createdKey = z.looseObject({
 
 export const keyList = z.looseObject({ keys: z.array(apiKey), count: z.number().int() });
 
+const templateSummary = z.looseObject({
+  hash_id: z.string(),
+  name: z.string(),
+  image: z.string().optional(),
+  recommended: z.boolean().optional(),
+  recommended_disk_space: z.number().optional(),
+  exposed_ports: z.array(z.number().int()),
+  extra_filters: z.unknown(),
+});
+const catalogInfo = z.looseObject({
+  provider: z.literal('vastai'),
+  status: z.string(),
+  fetched_at: time.optional(),
+  error: z.string().optional(),
+});
+export const templateList = z.looseObject({ templates: z.array(templateSummary), count: z.number().int(), catalog: catalogInfo });
+export const templateDetail = z.looseObject({ ...templateSummary.shape, catalog: catalogInfo });
+export const compatibleTemplates = z.looseObject({
+  offer_id: z.string(),
+  provider: z.string(),
+  templates: z.array(templateSummary),
+  count: z.number().int(),
+  incompatible_count: z.number().int().optional(),
+  note: z.string().optional(),
+});
+
 export const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
