@@ -18,7 +18,6 @@ export class ApiError extends CliError {
     errorType: string,
     message: string,
     readonly requestId: string | undefined,
-    readonly body: Record<string, unknown>,
   ) {
     super(errorType, message);
     this.name = 'ApiError';
@@ -127,7 +126,7 @@ function apiError(res: Response, parsed: unknown, text: string): ApiError {
     typeof body['request_id'] === 'string'
       ? body['request_id']
       : (res.headers.get('x-request-id') ?? res.headers.get('apigw-requestid') ?? undefined);
-  return new ApiError(res.status, errorType, message, requestId, body);
+  return new ApiError(res.status, errorType, message, requestId);
 }
 
 function connectionError(err: unknown, origin: string): CliError {

@@ -56,8 +56,8 @@ export function errorLine(err: unknown): string {
   }
   if (err instanceof CliError) return `error: ${err.errorType}: ${oneLine(err.message)}`;
   if (err instanceof CommanderError) {
-    // "commander.help": no command given, the help went to stderr
-    if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return 'error: invalid_usage: a command is required (see --help)';
+    // no command given: the help went to stderr
+    if (err.code === 'commander.help') return 'error: invalid_usage: a command is required (see --help)';
     const type = err.code === 'commander.invalidArgument' || err.code === 'commander.optionMissingArgument' ? 'invalid_argument' : 'invalid_usage';
     return `error: ${type}: ${oneLine(err.message.replace(/^error:\s*/, ''))}`;
   }

@@ -53,15 +53,16 @@ export function register(program: Command, contextOf: ContextOf): void {
       });
       if (code === 0) return;
       const lines = stderr.trim().split('\n').filter(Boolean);
-      if (code === 1) {
-        // the command's own report of what went wrong (listing failures), then our one line
-        for (const line of lines) out.note(line);
-        throw new CliError(
-          'cleanup_incomplete',
-          'a provider listing failed or an orphan was not confirmed destroyed (see above); the next run tries again',
-        );
+      // the command could not run (usage, configuration, storage): its own `ops: <reason>` line
+      const failure = lines.findLast((l) => l.startsWith('ops:'));
+      if (failure || code !== 1) {
+        throw new CliError('cleanup_failed', oneLine(failure?.replace(/^ops:\s*/, '') ?? `the operator command ended with code ${code}`));
       }
-      const reason = lines.at(-1)?.replace(/^ops:\s*/, '') ?? `the operator command ended with code ${code}`;
-      throw new CliError('cleanup_failed', oneLine(reason));
+      // it ran, but a provider listing failed or a destroy was not confirmed: its report, then our one line
+      for (const line of lines) out.note(line);
+      throw new CliError(
+        'cleanup_incomplete',
+        'a provider listing failed or an orphan was not confirmed destroyed (see above); the next run tries again',
+      );
     });
 }
