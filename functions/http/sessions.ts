@@ -1,6 +1,6 @@
 // Session routes: create, list, read, timeline, diagnostics. Thin: validate, call one use case, shape the answer.
 import { parsePublicKey } from '../../shared/adapters/ssh/keys.ts';
-import { sessionsApiDeps } from '../../shared/composition/sessions.ts';
+import { sessionsApiDeps } from '../../shared/composition/sessions-api.ts';
 import { ValidationError } from '../../shared/domain/errors.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import type { HttpRequest } from '../../shared/http/request.ts';

@@ -1,5 +1,5 @@
 // Task BeginProvisioning: pending → provisioning with the first attempt (or the attempt in progress on a resume).
-import { z } from 'zod';
+import * as z from 'zod';
 import { provisioningDeps } from '../../shared/composition/provisioning.ts';
 import { taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import { beginProvisioning } from '../../shared/use-cases/provisioning/begin-provisioning.ts';

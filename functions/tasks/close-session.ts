@@ -1,5 +1,5 @@
 // Task CloseSession (teardown): close the cost records and end the session stopped.
-import { z } from 'zod';
+import * as z from 'zod';
 import { teardownDeps } from '../../shared/composition/teardown.ts';
 import { taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';

@@ -1,5 +1,5 @@
 // Task DestroySessionInstances (teardown): destroy every instance the session owns and confirm each is gone.
-import { z } from 'zod';
+import * as z from 'zod';
 import { teardownDeps } from '../../shared/composition/teardown.ts';
 import { taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';

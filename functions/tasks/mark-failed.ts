@@ -1,5 +1,5 @@
 // Task MarkFailed: the session ends failed with the last attempt's error_type.
-import { z } from 'zod';
+import * as z from 'zod';
 import { provisioningDeps } from '../../shared/composition/provisioning.ts';
 import { failureTypeSchema, taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import type { ProvisioningDeps } from '../../shared/use-cases/provisioning/deps.ts';

@@ -1,5 +1,5 @@
 // Task MarkTeardownFailed: the instances could not be confirmed destroyed; end the session failed and page.
-import { z } from 'zod';
+import * as z from 'zod';
 import { teardownDeps } from '../../shared/composition/teardown.ts';
 import { taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';

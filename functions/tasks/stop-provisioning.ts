@@ -1,5 +1,5 @@
 // Task StopProvisioning (teardown): stop the session's provisioning execution if it still runs.
-import { z } from 'zod';
+import * as z from 'zod';
 import { teardownDeps } from '../../shared/composition/teardown.ts';
 import { taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';

@@ -1,4 +1,5 @@
 // Task VerifySsh: one round of classified SSH probes; marks the session running when a key login succeeds.
+import { Ssh2Prober } from '../../shared/adapters/ssh/prober.ts';
 import { provisioningDeps } from '../../shared/composition/provisioning.ts';
 import { taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import type { ProvisioningDeps } from '../../shared/use-cases/provisioning/deps.ts';
@@ -9,4 +10,5 @@ export const makeHandler = (deps: () => Promise<ProvisioningDeps>) =>
     verifySsh(await deps(), input, { remainingMs: () => context.getRemainingTimeInMillis() }),
   );
 
-export const handler = makeHandler(provisioningDeps);
+const prober = new Ssh2Prober();
+export const handler = makeHandler(() => provisioningDeps().then((deps) => ({ ...deps, prober })));

@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '../../shared/app-model.ts';
+import { LAMBDA_BUNDLE_OPTIONS } from '../bundle-options.ts';
 import { acknowledge, acknowledgeWildcard, arnRef } from '../nag.ts';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -55,19 +56,7 @@ export class ServiceFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        keepNames: true,
-        mainFields: ['module', 'main'],
-        // the SDK v3 ships with the Node.js 22 runtime; ssh2's native speed-ups are optional (pure JS fallback)
-        externalModules: ['@aws-sdk/*', 'cpu-features'],
-        loader: { '.node': 'empty' },
-        // ESM bundles still meet CommonJS dependencies that call require()
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-      },
+      bundling: { format: OutputFormat.ESM, ...LAMBDA_BUNDLE_OPTIONS },
     });
     acknowledge(
       this.fn,

@@ -1,7 +1,7 @@
 // The scenario of the simulated marketplaces: which offers exist, and how their instances behave (boot delay,
 // SSH faults, stops, vanishing) and how the APIs misbehave (429s, 5xx, slow listings, listing lag).
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stableInt, stableUuid } from './random.ts';
 
 const Seconds = z.number().nonnegative().max(86_400);

@@ -4,9 +4,9 @@ import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
 import { providerRegistry } from '../adapters/providers/registry.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { FetchApiProber } from '../adapters/http/api-prober.ts';
-import { Ssh2Prober } from '../adapters/ssh/prober.ts';
 import { deploymentId, numberEnv } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
+import type { SshProber } from '../ports/ssh-prober.ts';
 import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningDeps, type ProvisioningSettings } from '../use-cases/provisioning/deps.ts';
 import { realSleep, sharedStores, systemClock } from './shared-clients.ts';
 
@@ -29,6 +29,14 @@ export function provisioningSettingsFromEnv(): ProvisioningSettings {
   };
 }
 
+/**
+ * Only VerifySsh probes SSH, and it brings its own prober (functions/tasks/verify-ssh.ts): ssh2 stays out of every
+ * other task's bundle.
+ */
+const noSshProber: SshProber = {
+  probe: () => Promise.reject(new Error('this function does not probe SSH; only VerifySsh does')),
+};
+
 // validated at cold start: a function without a deployment id must not run
 const DEPLOYMENT = deploymentId();
 let deps: Promise<ProvisioningDeps> | undefined;
@@ -42,7 +50,7 @@ export function provisioningDeps(): Promise<ProvisioningDeps> {
       events: stores.events,
       costs: stores.costs,
       providers: providerRegistry(),
-      prober: new Ssh2Prober(),
+      prober: noSshProber,
       apiProber: new FetchApiProber(),
       cipher: secretCipherFromEnv(),
       inventory: inventory.service,

@@ -1,37 +1,11 @@
-// Wiring of the session and cost API functions and the session sweep, once per process.
-import { randomUUID } from 'node:crypto';
+// Wiring of the cost API function and the session sweep, once per process.
 import { DynamoBudgetStore } from '../adapters/dynamodb/budget-store.ts';
-import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
-import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
-import { generateSshKeyPair } from '../adapters/ssh/keys.ts';
 import { numberEnv } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
-import { budgetCheck } from '../use-cases/costs/check-budget.ts';
 import type { SweepDeps } from '../use-cases/sessions/sweep-sessions.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
-import { templatesFromEnv } from './templates.ts';
 
 export const hardMaxHours = () => numberEnv('HARD_MAX_HOURS', 12, { min: 1 });
-
-export function sessionsApiDeps() {
-  const stores = sharedStores();
-  const budgets = new DynamoBudgetStore(stores.db, stores.tableName);
-  return {
-    sessions: stores.sessions,
-    events: stores.events,
-    workflows: sharedWorkflows(),
-    inventory: inventoryFromEnv().service,
-    cipher: secretCipherFromEnv(),
-    metrics: powertoolsMetricsSink,
-    clock: systemClock,
-    newId: randomUUID,
-    generateKeyPair: generateSshKeyPair,
-    hardMaxHours: hardMaxHours(),
-    checkBudget: budgetCheck({ budgets, costs: stores.costs, clock: systemClock }),
-    templates: templatesFromEnv().catalog,
-    defaultDiskGb: numberEnv('DEFAULT_DISK_GB', 50, { min: 8 }),
-  };
-}
 
 export function costsApiDeps() {
   const stores = sharedStores();

@@ -1,6 +1,6 @@
 // The API described route by route with the same zod schemas the handlers validate with and answer in. The OpenAPI
 // document (openapi.ts) is generated from this, and a test checks that it covers every route of the app model.
-import { z } from 'zod';
+import * as z from 'zod';
 import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from './schemas/costs.ts';
 import { inventoryQuery, offerHealthQuery, offerPath } from './schemas/inventory.ts';
 import { createKeyBody, keyPath, listKeysQuery } from './schemas/keys.ts';

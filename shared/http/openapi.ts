@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the app model's routes and the zod schemas in api-spec.ts: request
 // schemas as clients send them (zod "input"), answers as the handlers produce them (zod "output").
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiAuthorizer, type RouteSpec, routes } from '../app-model.ts';
 import { apiDocs, ERROR_DESCRIPTIONS, namedSchemas, type RouteDoc } from './api-spec.ts';
 

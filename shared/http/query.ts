@@ -1,6 +1,6 @@
 // Query-string helpers on top of validate.ts: as existing clients expect, an empty parameter (`?gpu_type=`) means
 // the same as an absent one.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROVIDERS } from '../domain/offer.ts';
 
 export function presentParams(raw: Record<string, string | undefined>): Record<string, string> {

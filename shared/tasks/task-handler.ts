@@ -3,7 +3,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAppError, PermanentError } from '../domain/errors.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publish-metrics.ts';

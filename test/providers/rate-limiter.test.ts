@@ -1,6 +1,6 @@
 // The client-side limiter and the 429 backoff, on a fake clock: what they decide, not how long they take.
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
+import { backoffDelayMs, bucketFor, PerOperationLimiter, TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 
 /** A clock that only moves when someone sleeps on it. */
 function fakeClock() {
@@ -116,5 +116,27 @@ describe('backoff with jitter', () => {
       expect(v).toBeGreaterThanOrEqual(2000);
       expect(v).toBeLessThanOrEqual(4000);
     }
+  });
+});
+
+describe('PerOperationLimiter', () => {
+  it('paces each operation on its own: a queue of creates does not hold up a status read', async () => {
+    const clock = fakeClock();
+    const limiter = new PerOperationLimiter({ ratePerSecond: 1, burst: 1, now: clock.now, sleep: clock.sleep });
+    expect(bucketFor(limiter, 'create instance')).toBe(bucketFor(limiter, 'create instance'));
+    await bucketFor(limiter, 'create instance').acquire();
+    await bucketFor(limiter, 'create instance').acquire();
+    expect(clock.waits).toEqual([1000]);
+    // the first read of another endpoint goes straight through
+    await bucketFor(limiter, 'get instance').acquire();
+    expect(clock.waits).toEqual([1000]);
+  });
+
+  it('a single bucket is shared by every operation', async () => {
+    const clock = fakeClock();
+    const shared = new TokenBucket({ ratePerSecond: 1, burst: 1, now: clock.now, sleep: clock.sleep });
+    await bucketFor(shared, 'create instance').acquire();
+    await bucketFor(shared, 'get instance').acquire();
+    expect(clock.waits).toEqual([1000]);
   });
 });

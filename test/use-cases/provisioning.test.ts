@@ -62,6 +62,22 @@ describe('provisioning use cases', () => {
     expect(attempts.every((e) => typeof e['duration_ms'] === 'number')).toBe(true);
   });
 
+  it('a provider status read stuck behind its rate limit does not stall the SSH probes', async () => {
+    let readyAt = Number.POSITIVE_INFINITY;
+    const { h, id, state } = await started(undefined, (_t, now) => (now.getTime() >= readyAt ? 'ok' : 'refused'));
+    await createInstance(h.deps, state);
+    h.vast.setStatus(h.vast.instances[0]!.id, 'running', 'running');
+    const realGet = h.vast.getInstance.bind(h.vast);
+    let reads = 0;
+    h.vast.getInstance = (instanceId) => (++reads === 1 ? realGet(instanceId) : new Promise(() => undefined));
+    readyAt = h.clock.now().getTime() + 30_000; // well after the next status check (every 15 s) has stalled
+    await verifyUntilDone(h, state);
+    expect(reads).toBeGreaterThan(1);
+    const session = await h.sessions.get(id);
+    expect(session?.status).toBe('running');
+    expect(session?.verification?.duration_ms).toBeLessThan(32_000);
+  });
+
   it('a crash between create and record makes no second instance: the retry finds it by label', async () => {
     const { h, state } = await started();
     h.vast.crashAfterCreate = 1;

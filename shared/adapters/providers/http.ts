@@ -12,7 +12,7 @@ import {
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
 import { redactSecrets } from '../../observability/redact.ts';
-import { type BackoffOptions, backoffDelayMs, type Sleep, sleep, type TokenBucket } from './rate-limiter.ts';
+import { type BackoffOptions, backoffDelayMs, bucketFor, type RequestLimiter, type Sleep, sleep } from './rate-limiter.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -44,7 +44,7 @@ export interface ProviderHttpOptions {
   provider: ProviderName;
   baseUrl: string;
   credential: string;
-  limiter: TokenBucket;
+  limiter: RequestLimiter;
   /** backoff on 429 (no provider sends Retry-After we could rely on) */
   rateLimitBackoff?: BackoffOptions;
   /** backoff before repeating an idempotent request after a 5xx, network failure or timeout */
@@ -89,7 +89,7 @@ export class ProviderHttp {
     let rateLimited = 0;
     let transient = 0;
     for (;;) {
-      await this.options.limiter.acquire(request.signal);
+      await bucketFor(this.options.limiter, request.operation).acquire(request.signal);
       let response: ProviderResponse;
       try {
         response = await this.once(request);

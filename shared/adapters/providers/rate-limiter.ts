@@ -97,3 +97,28 @@ export function backoffDelayMs(attempt: number, options: BackoffOptions, random:
   const step = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
   return step / 2 + random() * (step / 2);
 }
+
+/** Where a request waits for its turn: one bucket for the whole API, or one per endpoint. */
+export type RequestLimiter = TokenBucket | PerOperationLimiter;
+
+/**
+ * One bucket per operation (endpoint), created on first use with the same pacing: Vast.ai limits each endpoint
+ * separately, so a queue of creates must not hold up a status read.
+ */
+export class PerOperationLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+  constructor(private readonly options: TokenBucketOptions) {}
+
+  forOperation(operation: string): TokenBucket {
+    let bucket = this.buckets.get(operation);
+    if (!bucket) {
+      bucket = new TokenBucket(this.options);
+      this.buckets.set(operation, bucket);
+    }
+    return bucket;
+  }
+}
+
+export function bucketFor(limiter: RequestLimiter, operation: string): TokenBucket {
+  return limiter instanceof PerOperationLimiter ? limiter.forOperation(operation) : limiter;
+}

@@ -2,11 +2,11 @@
 // simply absent. Locally the credentials (or the simulated marketplaces' keys) come from the environment; in
 // AWS from one Secrets Manager secret, read once per process.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, NotFoundError } from '../../domain/errors.ts';
 import type { ProviderName } from '../../domain/offer.ts';
 import type { ProviderClient, ProviderRegistry } from '../../ports/provider.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import { PerOperationLimiter, TokenBucket } from './rate-limiter.ts';
 import { TensorDockClient } from './tensordock.ts';
 import { VastAiClient } from './vastai.ts';
 
@@ -119,7 +119,8 @@ export function providerRegistryFromEnv(deps: RegistryDependencies = {}): Provid
         new VastAiClient({
           apiKey: vastKey,
           baseUrl: clean(env['VASTAI_API_URL']),
-          limiter: new TokenBucket({ ratePerSecond: rate, burst: Math.max(2, Math.ceil(rate * 2)) }),
+          // Vast.ai enforces its limits per endpoint: one bucket each, so creates never queue a status read
+          limiter: new PerOperationLimiter({ ratePerSecond: rate, burst: Math.max(2, Math.ceil(rate * 2)) }),
         }),
       );
     }

@@ -1,7 +1,7 @@
 // TensorDock adapter (https://dashboard.tensordock.com/api/v2). Facts it relies on: inventory is GET /locations
 // (one offer per location+GPU, GPU price only), create is a JSON:API POST /instances that can fail inside an
 // HTTP 200 body, GET /instances/{id} is flat, GET /instances has three envelopes, and a 404 on delete means gone.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Instance, InstanceStatus } from '../../domain/instance.ts';
 import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
 import {

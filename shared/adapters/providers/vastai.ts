@@ -1,7 +1,7 @@
 // Vast.ai adapter (https://console.vast.ai/api/v0). Facts it relies on: offers come from POST /bundles/,
 // a create is PUT /asks/{id}/ and keys are attached per instance afterwards, GET of a gone instance answers
 // 200 {"instances":null}, the instance list is paginated by next_token, and 429s carry no Retry-After.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Instance, InstanceStatus } from '../../domain/instance.ts';
 import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
 import { parseExtraFilters, type Template } from '../../domain/template.ts';
@@ -16,7 +16,7 @@ import { logger } from '../../observability/powertools.ts';
 import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import type { TemplateSource } from '../../ports/templates.ts';
 import { deepTrim, isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import { PerOperationLimiter, type RequestLimiter } from './rate-limiter.ts';
 import { checkPublicKeys, publicKeyBody, shellQuote } from './ssh-keys.ts';
 
 export const VASTAI_DEFAULT_URL = 'https://console.vast.ai/api/v0';
@@ -29,7 +29,8 @@ export interface VastAiClientOptions {
   apiKey: string;
   baseUrl?: string;
   /** default: about 1 request/s with a burst of 2 (Vast limits per endpoint with a minimum interval) */
-  limiter?: TokenBucket;
+  /** default: about 1 request/s per endpoint (Vast.ai limits each endpoint separately) */
+  limiter?: RequestLimiter;
   /** test seams and tuning for the HTTP layer */
   http?: Pick<ProviderHttpOptions, 'fetch' | 'sleep' | 'random' | 'rateLimitBackoff' | 'transientBackoff'>;
   defaultImage?: string;
@@ -237,7 +238,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
       provider: 'vastai',
       baseUrl: options.baseUrl ?? VASTAI_DEFAULT_URL,
       credential: options.apiKey,
-      limiter: options.limiter ?? new TokenBucket({ ratePerSecond: 1, burst: 2 }),
+      limiter: options.limiter ?? new PerOperationLimiter({ ratePerSecond: 1, burst: 2 }),
       ...options.http,
     });
     this.baseUrl = this.http.baseUrl;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Identifiers we accept from callers: printable, bounded, no path or markup characters. */
 export const identifier = (max = 128) =>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_LIMIT } from '../../domain/inventory-query.ts';
 import { providerParam, textParam } from '../query.ts';
 import { queryInt, queryNumber } from './common.ts';

@@ -1,7 +1,7 @@
 // What the API answers, as zod schemas: the OpenAPI document is generated from them and tests check real answers
 // against them. Objects are loose (documented fields are promised, extra fields may appear) because existing clients
 // ignore unknown fields and the API grows by adding them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROVIDERS } from '../../domain/offer.ts';
 import { RETRY_SCOPES, SESSION_STATUSES, WORKLOAD_TYPES } from '../../domain/session.ts';
 

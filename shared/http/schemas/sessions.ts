@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { QUANTIZATIONS } from '../../domain/disk-estimate.ts';
 import { PROVIDERS } from '../../domain/offer.ts';
 import { RETRY_SCOPES, SESSION_STATUSES, WORKLOAD_TYPES } from '../../domain/session.ts';

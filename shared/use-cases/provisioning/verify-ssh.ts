@@ -4,6 +4,7 @@
 // extend the deadline (within a cap). On success the session becomes `running` right here, which keeps the lag
 // between "SSH accepts the key" and "session is running" to one probe interval — unless an entrypoint server must
 // answer too: then the API phase starts (VerifyApi), and an instance that offers no SSH goes straight to it.
+import { TransientError } from '../../domain/errors.ts';
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import {
   AuthRejectedError,
@@ -91,6 +92,10 @@ class VerificationRound {
   private readonly v: Verification;
   private probes = 0;
   private written = false;
+  /** a provider status check running beside the probes (a rate-limited provider API must not stall them) */
+  private check: Promise<void> | undefined;
+  /** what such a check found that ends the attempt (stopped, vanished) */
+  private checkFailure: unknown;
 
   constructor(
     private readonly deps: ProvisioningDeps,
@@ -111,9 +116,12 @@ class VerificationRound {
     const roundEnds = this.now().getTime() + settings.verifyRoundMs;
     for (;;) {
       const started = this.now().getTime();
-      if (!this.endpoint || started - this.lastProviderCheck >= settings.providerCheckIntervalMs) {
-        await this.checkProvider();
+      if (!this.endpoint) {
+        await this.checkProvider(); // nothing to probe until the provider says where
+      } else if (!this.check && started - this.lastProviderCheck >= settings.providerCheckIntervalMs) {
+        this.checkInBackground();
       }
+      if (this.checkFailure) throw this.checkFailure;
       if (this.endpoint) {
         const result = await this.probe(privateKey);
         if (result.class === 'ok') {
@@ -129,6 +137,21 @@ class VerificationRound {
       if (now + settings.probeIntervalMs >= roundEnds || (remainingMs && remainingMs() < safetyMs)) return false;
       await this.deps.sleep(Math.max(0, settings.probeIntervalMs - (now - started)));
     }
+  }
+
+  /**
+   * The check a round makes every so often runs alongside the probes. A busy provider API (429, 5xx, a long client
+   * queue) only postpones it; what it finds about the instance (stopped, gone) ends the attempt at the next probe.
+   * A check still running when the round ends is abandoned: it only updates this round's memory.
+   */
+  private checkInBackground(): void {
+    this.check = this.checkProvider()
+      .catch((err: unknown) => {
+        if (!(err instanceof TransientError)) this.checkFailure = err;
+      })
+      .finally(() => {
+        this.check = undefined;
+      });
   }
 
   private async checkProvider(): Promise<void> {
