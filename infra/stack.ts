@@ -32,6 +32,7 @@ import { INVENTORY_METRICS, PROVIDER_DIMENSION } from '../shared/observability/i
 import { METRIC } from '../shared/observability/metric-names.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/powertools.ts';
 import { OperationsAlarms, serviceMetric } from './constructs/operations-alarms.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PROJECT_ROOT, ServiceFunction } from './constructs/service-function.ts';
 import { acknowledge, acknowledgeWildcard, arnRef } from './nag.ts';
 import { readSettings, type StackSettings } from './settings.ts';
@@ -49,6 +50,7 @@ export class GpuShopperStack extends Stack {
   /** every alarm of the stack, for whoever wires notifications to them */
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly operations: OperationsAlarms;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -141,6 +143,16 @@ export class GpuShopperStack extends Stack {
       }),
     );
     this.operations.notify(this.alarms);
+
+    // last: it shows every alarm made above
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      api: this.api,
+      stateMachines: this.stateMachines,
+      functions: this.functions,
+      taskFunctionIds: functions.filter((f) => f.entry.startsWith('functions/tasks/')).map((f) => f.id),
+      alarms: this.alarms,
+      inventoryStaleAlarmSeconds: settings.inventoryStaleAlarmSeconds,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'DeploymentId', { value: settings.deploymentId });

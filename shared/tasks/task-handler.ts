@@ -34,7 +34,7 @@ export function taskHandler<S extends z.ZodType, O>(schema: S, run: (input: z.ou
         return await run(parsed.data, context);
       } catch (err) {
         // domain errors are the state machine's routing signals, not incidents
-        if (isAppError(err)) logger.info('task ended with a routed error', { error_name: err.name, message: err.message });
+        if (isAppError(err)) logger.info('task ended with a routed error', { error_name: err.name, error_message: err.message });
         else logger.error('task failed unexpectedly', { error: err as Error });
         throw err;
       }

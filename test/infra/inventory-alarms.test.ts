@@ -14,7 +14,8 @@ function synth(context: Record<string, unknown> = {}) {
 
 type Alarm = { Properties: Record<string, unknown> };
 
-describe('stale inventory alarms', () => {
+// each test synthesizes the whole stack: tens of seconds on a busy two-core machine
+describe('stale inventory alarms', { timeout: 90_000 }, () => {
   it('has one alarm per provider on the snapshot age metric the refresh emits', () => {
     const { template, stack } = synth();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
