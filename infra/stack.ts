@@ -76,7 +76,7 @@ export class GpuShopperStack extends Stack {
     }
 
     this.sshKeyCipher = new kms.Key(this, 'SshKeyCipher', {
-      description: 'Encrypts session SSH private keys at rest',
+      description: 'Encrypts session SSH private keys at rest, and the alarm topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -124,10 +124,13 @@ export class GpuShopperStack extends Stack {
     this.buildSchedules(settings);
     this.buildInventoryAlarms(settings);
     this.operations = new OperationsAlarms(this, 'Alarms', {
+      // one customer key for the stack (a key costs $1 a month): session keys and the alarm topic
+      key: this.sshKeyCipher,
       stateMachines: this.stateMachines,
-      // the authorizer "fails" by design for every refused key (that is how API Gateway learns to answer 401), so its
-      // Lambda errors would page on every bad key; its own AuthorizerErrors metric covers real failures
-      functions: [...this.functions.entries()].filter(([id]) => id !== apiAuthorizer.functionId).map(([, f]) => f.fn),
+      // (the authorizer "fails" by design for every refused key — how API Gateway learns to answer 401 — so its own
+      // AuthorizerErrors metric, not its Lambda errors, covers real failures)
+      scheduledFunctions: [...new Set(schedules.map((s) => s.functionId))].map((id) => this.fn(id).fn),
+      api: this.api,
       alarmEmail: settings.alarmEmail,
       teardownStuckSeconds: 900,
     });
@@ -194,9 +197,9 @@ export class GpuShopperStack extends Stack {
       const machine = this.stateMachines.get(machineId)!;
       const machineSpec = stateMachines.find((m) => m.id === machineId)!;
       fn.addEnvironment(machineSpec.arnEnv, machine.stateMachineArn);
+      // exactly the three calls the Workflows adapter makes (grantRead would add account-wide List* actions)
       machine.grantStartExecution(fn);
-      machine.grantRead(fn);
-      machine.grantExecution(fn, 'states:StopExecution');
+      machine.grantExecution(fn, 'states:DescribeExecution', 'states:StopExecution');
       acknowledgeWildcard(
         fn.role!,
         executionArnFinding(machine),
@@ -361,7 +364,7 @@ export class GpuShopperStack extends Stack {
   }
 }
 
-/** How cdk-nag spells the execution-ARN wildcard that grantRead/grantExecution produce for a state machine. */
+/** How cdk-nag spells the execution-ARN wildcard that grantExecution produces for a state machine. */
 function executionArnFinding(machine: sfn.StateMachine): string {
   const stack = Stack.of(machine);
   const logicalId = stack.getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine);

@@ -122,7 +122,8 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/scheduled/refresh-inventory.ts',
     description: 'Fetches every provider in parallel and stores a snapshot per provider when it changed',
     timeoutSeconds: 60,
-    memoryMb: 512,
+    // mostly waiting on the providers: more memory would buy CPU it does not need, every minute
+    memoryMb: 256,
     access: { table: 'write', providers: true },
   },
   {
@@ -176,8 +177,9 @@ export const functions: FunctionSpec[] = [
   // provisioning state machine tasks
   task('BeginProvisioning', 'begin-provisioning', 'pending -> provisioning with the first attempt', 30, {}),
   task('CreateInstance', 'create-instance', 'rent the offer, idempotently by label', 180, { providers: true }),
-  task('VerifySsh', 'verify-ssh', 'one round of classified SSH probes', 120, { providers: true, secrets: true }),
-  task('VerifyApi', 'verify-api', "one round of health probes of an entrypoint workload's server", 120, { providers: true }),
+  // the verification rounds mostly wait between probes: the smallest memory keeps that waiting cheap
+  task('VerifySsh', 'verify-ssh', 'one round of classified SSH probes', 120, { providers: true, secrets: true }, 128),
+  task('VerifyApi', 'verify-api', "one round of health probes of an entrypoint workload's server", 120, { providers: true }, 128),
   task('DestroyInstance', 'destroy-instance', 'compensation: destroy and confirm the failed attempt', 120, { providers: true }),
   task('RecordRefund', 'record-refund', 'refund the failed attempt, report the failure', 30, {}),
   task('ChooseRetryOffer', 'choose-retry-offer', 'continue on a comparable offer', 30, {}),
@@ -208,13 +210,20 @@ export const functions: FunctionSpec[] = [
   },
 ];
 
-function task(id: string, file: string, description: string, timeoutSeconds: number, access: FunctionAccess): FunctionSpec {
+function task(
+  id: string,
+  file: string,
+  description: string,
+  timeoutSeconds: number,
+  access: FunctionAccess,
+  memoryMb = 256,
+): FunctionSpec {
   return {
     id,
     entry: `functions/tasks/${file}.ts`,
     description,
     timeoutSeconds,
-    memoryMb: 256,
+    memoryMb,
     access: { table: 'write', ...access },
   };
 }

@@ -106,10 +106,3 @@ export class LogCapture {
     }
   }
 }
-
-/** The sum of every value reported for metric `name`, whatever its dimensions. */
-export function metricTotal(counts: CaptureCounts, name: string): number {
-  return Object.entries(counts.sums)
-    .filter(([key]) => key.slice(key.indexOf('/') + 1).startsWith(`${name}{`))
-    .reduce((sum, [, v]) => sum + v, 0);
-}

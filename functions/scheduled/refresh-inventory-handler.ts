@@ -1,14 +1,12 @@
 // The refresh handler, apart from its composition root (refresh-inventory.ts) so that tests can run it with fake
 // providers without loading the real provider adapters.
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { emitRefreshMetrics } from '../../shared/observability/inventory-metrics.ts';
 import { logger } from '../../shared/observability/powertools.ts';
-import { publishMetrics } from '../../shared/observability/publish-metrics.ts';
 import type { InventorySnapshotWriter } from '../../shared/ports/inventory-storage.ts';
 import type { MetricsSink } from '../../shared/ports/metrics.ts';
 import type { ProviderRegistry } from '../../shared/ports/provider.ts';
+import { scheduledHandler } from '../../shared/tasks/scheduled-handler.ts';
 import { type ProviderRefresh, type RefreshOptions, refreshInventory } from '../../shared/use-cases/refresh-inventory.ts';
 
 export interface RefreshHandlerDeps {
@@ -28,7 +26,7 @@ export interface RefreshSummary {
 }
 
 export function makeHandler(deps: RefreshHandlerDeps) {
-  return middy(async (_event: ScheduledEvent, context: Context): Promise<RefreshSummary> => {
+  return scheduledHandler(async (_event: ScheduledEvent, context: Context): Promise<RefreshSummary> => {
     const deadline = deps.now().getTime() + context.getRemainingTimeInMillis() - (deps.reserveMs ?? 5_000);
     const results = await refreshInventory({ ...deps, options: { ...deps.options, deadline } });
     for (const r of results) {
@@ -52,7 +50,5 @@ export function makeHandler(deps: RefreshHandlerDeps) {
         error,
       })),
     };
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(publishMetrics());
+  });
 }

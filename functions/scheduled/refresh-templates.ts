@@ -1,19 +1,18 @@
 // Scheduled (TemplateRefresh): fetches the Vast.ai template catalog and stores it for the request paths.
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { providerRegistry } from '../../shared/adapters/providers/registry.ts';
 import { templatesFromEnv } from '../../shared/composition/templates.ts';
 import { numberEnv } from '../../shared/config.ts';
 import { logger } from '../../shared/observability/powertools.ts';
+import { scheduledHandler } from '../../shared/tasks/scheduled-handler.ts';
 import { type RefreshTemplatesDeps, refreshTemplates } from '../../shared/use-cases/templates/refresh-templates.ts';
 
 export function makeHandler(deps: () => RefreshTemplatesDeps) {
-  return middy(async () => {
+  return scheduledHandler(async () => {
     const result = await refreshTemplates(deps());
     if (result.outcome === 'failed') logger.warn('template refresh failed', { provider: 'vastai', error: result.error });
     else logger.info('template refresh', { provider: 'vastai', ...result });
     return result;
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  });
 }
 
 export const handler = makeHandler(() => ({

@@ -1,11 +1,12 @@
 // The alarms that page an operator, all wired to one SNS topic (encrypted, TLS-only): SSH verification failures,
 // failed or timed-out executions, instances that could not be destroyed, orphaned instances, teardowns stuck on a
 // provider, function errors. Metric names come from shared/observability/metric-names.ts, the same names the code emits.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -15,8 +16,12 @@ import { METRIC, type MetricName } from '../../shared/observability/metric-names
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
 
 export interface OperationsAlarmsProps {
+  /** the customer managed key the alarm topic is encrypted with */
+  key: kms.IKey;
   stateMachines: Map<string, sfn.StateMachine>;
-  functions: lambda.IFunction[];
+  /** the functions EventBridge runs on a schedule */
+  scheduledFunctions: lambda.IFunction[];
+  api: apigw.HttpApi;
   alarmEmail?: string;
   /** seconds a teardown may wait on a provider before paging */
   teardownStuckSeconds: number;
@@ -39,14 +44,10 @@ export class OperationsAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
     super(scope, id);
-    // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic has its own key
-    const key = new kms.Key(this, 'TopicKey', {
-      description: 'Encrypts the alarm topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
-    this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: 'GPU Shopper alarms' });
+    // CloudWatch cannot publish to a topic under the AWS-managed SNS key: the topic uses the stack's own key, which
+    // CloudWatch may use for exactly what publishing to an encrypted topic needs
+    props.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.topic = new sns.Topic(this, 'Topic', { masterKey: props.key, enforceSSL: true, displayName: 'GPU Shopper alarms' });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     this.add('SshVerificationFailures', {
@@ -82,23 +83,32 @@ export class OperationsAlarms extends Construct {
         threshold: 1,
       });
     }
-    // an alarm's math expression takes at most 10 metrics: one alarm per group of ten functions
-    for (let group = 0; group * 10 < props.functions.length; group++) {
-      const members = props.functions.slice(group * 10, group * 10 + 10);
-      const errors = Object.fromEntries(
-        members.map((fn, i) => [`e${i}`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })]),
-      );
-      this.add(`FunctionErrors${group + 1}`, {
-        alarmDescription: 'Lambda functions failed (unhandled errors, timeouts); see Logs Insights for the request ids.',
-        metric: new cloudwatch.MathExpression({
-          expression: Object.keys(errors).join('+'),
-          usingMetrics: errors,
-          period: Duration.minutes(5),
-          label: `errors of functions ${group * 10 + 1}-${group * 10 + members.length}`,
-        }),
-        threshold: 1,
-      });
-    }
+    // Function failures, watched as cheaply as they can be (an alarm costs per metric it reads): unexpected errors
+    // from every handler on one metric; the HTTP API's 5xx (a crashed or timed-out route); the scheduled functions'
+    // own Errors (a timed-out run). Task functions' crashes and timeouts end in the execution alarms above.
+    this.add('FunctionErrors', {
+      alarmDescription: 'A function failed unexpectedly (a bug or a dependency down); Logs Insights: level = "ERROR".',
+      metric: serviceMetric(METRIC.UnhandledErrors, cloudwatch.Stats.SUM),
+      threshold: 1,
+    });
+    this.add('ApiServerErrors', {
+      alarmDescription: 'The HTTP API answered 5xx (a route crashed or timed out); see the API access log.',
+      metric: props.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+    });
+    const scheduled = Object.fromEntries(
+      props.scheduledFunctions.map((fn, i) => [`s${i}`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })]),
+    );
+    this.add('ScheduledFunctionErrors', {
+      alarmDescription: 'A scheduled run (inventory refresh, sweep, reconciler, templates) failed or timed out.',
+      metric: new cloudwatch.MathExpression({
+        expression: Object.keys(scheduled).join('+'),
+        usingMetrics: scheduled,
+        period: Duration.minutes(5),
+        label: 'scheduled function errors',
+      }),
+      threshold: 1,
+    });
   }
 
   private add(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods' | 'comparisonOperator'>): void {

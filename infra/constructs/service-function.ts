@@ -52,7 +52,6 @@ export class ServiceFunction extends Construct {
       timeout: Duration.seconds(spec.timeoutSeconds),
       role,
       logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
@@ -68,6 +67,5 @@ export class ServiceFunction extends Construct {
       `${arnRef(this.logGroup)}:log-stream:*`,
       "Lambda names log streams at run time; the wildcard stays inside this function's own log group.",
     );
-    acknowledgeWildcard(role, '*', 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.');
   }
 }

@@ -10,6 +10,7 @@ import { publishMetrics } from '../observability/publish-metrics.ts';
 import { assertAuthenticated, authMode } from './auth.ts';
 import { errorAnswer } from './error-map.ts';
 import { callerOf, type HttpRequest, type HttpResponse, requestIdOf } from './request.ts';
+import { countUnhandled } from '../observability/unhandled-errors.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -68,6 +69,7 @@ const requestContext = (): MiddlewareObj<Event, Result, Error, Context, Internal
   onError: (request) => {
     const requestId = request.internal.requestId || requestIdOf(request.event);
     const answer = errorAnswer(request.error, requestId);
+    if (answer.statusCode === 500) countUnhandled();
     if (answer.internal) logger.error('request failed', { error: request.error as Error });
     else logger.info('request rejected', { status: answer.statusCode, error_type: answer.body['error_type'] });
     request.response = toResult({ statusCode: answer.statusCode, body: answer.body }, requestId);

@@ -9,7 +9,6 @@ export const INVENTORY_METRICS = {
   offers: 'InventoryOffers',
   refreshErrors: 'InventoryRefreshErrors',
   snapshotAge: 'InventorySnapshotAgeSeconds',
-  writeRequests: 'InventoryWriteRequests',
 } as const;
 
 export const PROVIDER_DIMENSION = 'provider';
@@ -20,8 +19,9 @@ export function emitRefreshMetrics(results: ProviderRefresh[], sink: MetricsSink
     const failed = r.outcome === 'failed' || r.outcome === 'storage_error';
     sink.add(INVENTORY_METRICS.refreshDuration, 'Milliseconds', r.duration_ms, dims);
     sink.add(INVENTORY_METRICS.offers, 'Count', r.offer_count, dims);
-    sink.add(INVENTORY_METRICS.refreshErrors, 'Count', failed ? 1 : 0, dims);
-    sink.add(INVENTORY_METRICS.writeRequests, 'Count', r.write_requests, dims);
+    // errors only when there are some (a custom metric is billed for every hour it receives data); write
+    // requests are in the refresh's log line, not a metric of their own
+    if (failed) sink.add(INVENTORY_METRICS.refreshErrors, 'Count', 1, dims);
     if (r.snapshot_age_seconds !== undefined) {
       sink.add(INVENTORY_METRICS.snapshotAge, 'Seconds', r.snapshot_age_seconds, dims);
     }

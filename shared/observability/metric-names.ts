@@ -30,6 +30,8 @@ export const METRIC = {
   ReconcileInstancesIgnored: 'ReconcileInstancesIgnored',
   ApiKeysRejected: 'ApiKeysRejected',
   AuthorizerErrors: 'AuthorizerErrors',
+  /** failures no handler expected, from every function (the FunctionErrors alarm) */
+  UnhandledErrors: 'UnhandledErrors',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { isAppError, PermanentError } from '../domain/errors.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publish-metrics.ts';
+import { countUnhandled } from '../observability/unhandled-errors.ts';
 
 export class InvalidTaskInputError extends PermanentError {
   override readonly name = 'InvalidTaskInputError';
@@ -35,7 +36,10 @@ export function taskHandler<S extends z.ZodType, O>(schema: S, run: (input: z.ou
       } catch (err) {
         // domain errors are the state machine's routing signals, not incidents
         if (isAppError(err)) logger.info('task ended with a routed error', { error_name: err.name, error_message: err.message });
-        else logger.error('task failed unexpectedly', { error: err as Error });
+        else {
+          logger.error('task failed unexpectedly', { error: err as Error });
+          countUnhandled();
+        }
         throw err;
       }
     });

@@ -206,14 +206,22 @@ describe('alarms', () => {
       'AlarmsTeardownExecutionsTimedOut',
       'AlarmsDestroyFailures',
       'AlarmsTeardownStuck',
-      'AlarmsFunctionErrors1',
+      'AlarmsFunctionErrors',
+      'AlarmsApiServerErrors',
+      'AlarmsScheduledFunctionErrors',
       'AlarmsOrphansFound',
       'InventoryRefreshNotRunning',
       ...PROVIDERS.map((p) => `InventoryStale${p}`),
     ];
     for (const prefix of expected) expect(ids.some((id) => id.startsWith(prefix)), prefix).toBe(true);
     const byMetric = (name: string) => alarmRefs.some((r) => r.name === name && r.namespace === METRICS_NAMESPACE);
-    for (const name of [METRIC.SshVerificationFailed, METRIC.DestroyFailures, METRIC.OrphansFound, INVENTORY_METRICS.snapshotAge]) {
+    for (const name of [
+      METRIC.SshVerificationFailed,
+      METRIC.DestroyFailures,
+      METRIC.OrphansFound,
+      METRIC.UnhandledErrors,
+      INVENTORY_METRICS.snapshotAge,
+    ]) {
       expect(byMetric(name), name).toBe(true);
     }
   });

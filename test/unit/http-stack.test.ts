@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import { httpHandler, json, MAX_BODY_BYTES } from '../../shared/http/http-handler.ts';
 import { callHandler } from '../support/http.ts';
@@ -73,5 +73,22 @@ describe('the shared HTTP middleware stack', () => {
     const res = await callHandler(leaky, { path: '/x' });
     expect(String(res.body['error'])).not.toContain('AAAA');
     expect(String(res.body['error'])).toContain('[REDACTED PRIVATE KEY]');
+  });
+
+  it('counts an unexpected failure on the UnhandledErrors metric the FunctionErrors alarm watches, and a client error not', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await callHandler(httpHandler(async () => { throw new Error('bug'); }), { path: '/x' });
+      await callHandler(httpHandler(async () => { throw new NotFoundError('nope'); }), { path: '/x' });
+    } finally {
+      spy.mockRestore();
+    }
+    const counted = lines.filter((l) => l.includes('"UnhandledErrors":1'));
+    expect(counted).toHaveLength(1);
+    expect(JSON.parse(counted[0]!)._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
   });
 });

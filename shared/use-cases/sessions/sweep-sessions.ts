@@ -44,8 +44,9 @@ export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
       logger.error('sweep failed for a session', { session_id: session.id, error: err as Error });
     }
   }
-  deps.metrics.add(METRIC.SessionsExpired, 'Count', report.expired);
-  deps.metrics.add(METRIC.SessionsHardMaxed, 'Count', report.hard_max);
+  // only when something happened: a custom metric is billed for every hour it receives data
+  if (report.expired) deps.metrics.add(METRIC.SessionsExpired, 'Count', report.expired);
+  if (report.hard_max) deps.metrics.add(METRIC.SessionsHardMaxed, 'Count', report.hard_max);
   return report;
 }
 
