@@ -157,7 +157,7 @@ describe('DynamoDB inventory snapshots', () => {
 
   it('alternates slots and deletes the surplus chunks of a snapshot that shrank', async () => {
     const { db, tableName } = await freshTable('inventory-slots');
-    const writer = new DynamoInventoryWriter(db, tableName, { chunkBytes: 1024 });
+    const writer = new DynamoInventoryWriter(db, tableName, { chunkBytes: 500 });
     const big = stored(manyOffers(300));
     await writer.publish('vastai', big, at(0)); // v1 → slot 1
     await writer.publish('vastai', big.slice(1), at(1)); // v2 → slot 0

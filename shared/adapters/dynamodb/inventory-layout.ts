@@ -1,16 +1,22 @@
 // How inventory snapshots sit in the table. Per provider, in the one partition `INVENTORY`:
 //   HEAD#<provider>                    small head: version, hash, fetched_at, status, last error, chunk count, lease
-//   CHUNK#<provider>#<slot>#<0000…>    the offers as gzip-compressed JSON, split into chunks well under 400 KB
+//   CHUNK#<provider>#<slot>#<0000…>    the offers, column by column, brotli-compressed, in chunks well under 400 KB
+// Columns compress about four times better than rows (every offer repeats its field names and many values), and
+// DynamoDB bills writes per KB: at 10,000 offers a changed snapshot costs ~20 write units instead of ~85.
 // Two slots alternate (version % 2): a new version is written into the slot readers are not using, then the head
 // flips to it, so a reader never sees a half-written snapshot and nothing has to be deleted or expired.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { brotliCompress, brotliDecompress, constants, gunzip } from 'node:zlib';
 import type { SnapshotHead, StoredOffer } from '../../domain/inventory-snapshot.ts';
 import { isProviderName, type ProviderName } from '../../domain/offer.ts';
 
-const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+const unbrotliAsync = promisify(brotliDecompress);
 const gunzipAsync = promisify(gunzip);
+
+/** Part of every content hash: a snapshot stored in another encoding is rewritten, never misread. */
+const ENCODING = 'columns-brotli-v1';
 
 export const INVENTORY_PK = 'INVENTORY';
 const HEAD_PREFIX = 'HEAD#';
@@ -80,12 +86,37 @@ export function canonicalJson(offers: StoredOffer[]): string {
 }
 
 export function contentHash(json: string): string {
-  return createHash('sha256').update(json).digest('hex');
+  return createHash('sha256').update(ENCODING).update(json).digest('hex');
+}
+
+type Columns = Record<string, unknown[]>;
+
+/** Rows to columns: one array per field, `null` where an offer has no such field. */
+function toColumns(offers: StoredOffer[]): Columns {
+  const fields = [...new Set(offers.flatMap((o) => Object.keys(o)))].sort();
+  return Object.fromEntries(fields.map((f) => [f, offers.map((o) => (o as unknown as Record<string, unknown>)[f] ?? null)]));
+}
+
+function fromColumns(columns: Columns): StoredOffer[] {
+  const fields = Object.entries(columns);
+  const count = fields[0]?.[1].length ?? 0;
+  const offers: StoredOffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const offer: Record<string, unknown> = {};
+    for (const [field, values] of fields) if (values[i] !== null) offer[field] = values[i];
+    offers.push(offer as unknown as StoredOffer);
+  }
+  return offers;
 }
 
 export async function encodeOffers(offers: StoredOffer[], chunkBytes = CHUNK_BYTES): Promise<EncodedSnapshot> {
   const json = canonicalJson(offers);
-  const packed = await gzipAsync(Buffer.from(json, 'utf8'));
+  const sorted = JSON.parse(json) as StoredOffer[];
+  const columnar = Buffer.from(JSON.stringify(toColumns(sorted)), 'utf8');
+  // quality 4: within a few per cent of the best ratio for this data, at a hundredth of quality 11's time
+  const packed = await brotliAsync(columnar, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: columnar.length },
+  });
   const chunks: Uint8Array[] = [];
   for (let at = 0; at < packed.length; at += chunkBytes) chunks.push(packed.subarray(at, at + chunkBytes));
   return { hash: contentHash(json), chunks, bytes: packed.length };
@@ -96,7 +127,17 @@ export class CorruptSnapshotError extends Error {
 }
 
 export async function decodeOffers(chunks: Uint8Array[], expectedHash: string): Promise<StoredOffer[]> {
-  const json = (await gunzipAsync(Buffer.concat(chunks))).toString('utf8');
-  if (contentHash(json) !== expectedHash) throw new CorruptSnapshotError('snapshot content does not match its hash');
-  return JSON.parse(json) as StoredOffer[];
+  const packed = Buffer.concat(chunks);
+  // a snapshot written by an older version (gzip rows, magic 1f 8b) stays readable until the next refresh rewrites it
+  if (packed[0] === 0x1f && packed[1] === 0x8b) return JSON.parse((await gunzipAsync(packed)).toString('utf8')) as StoredOffer[];
+  let offers: StoredOffer[];
+  try {
+    offers = fromColumns(JSON.parse((await unbrotliAsync(packed)).toString('utf8')) as Columns);
+  } catch {
+    throw new CorruptSnapshotError('snapshot chunks do not decode');
+  }
+  if (contentHash(canonicalJson(offers)) !== expectedHash) {
+    throw new CorruptSnapshotError('snapshot content does not match its hash');
+  }
+  return offers;
 }
