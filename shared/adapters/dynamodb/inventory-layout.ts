@@ -129,7 +129,13 @@ export class CorruptSnapshotError extends Error {
 export async function decodeOffers(chunks: Uint8Array[], expectedHash: string): Promise<StoredOffer[]> {
   const packed = Buffer.concat(chunks);
   // a snapshot written by an older version (gzip rows, magic 1f 8b) stays readable until the next refresh rewrites it
-  if (packed[0] === 0x1f && packed[1] === 0x8b) return JSON.parse((await gunzipAsync(packed)).toString('utf8')) as StoredOffer[];
+  if (packed[0] === 0x1f && packed[1] === 0x8b) {
+    const json = (await gunzipAsync(packed)).toString('utf8');
+    if (createHash('sha256').update(json).digest('hex') !== expectedHash) {
+      throw new CorruptSnapshotError('snapshot content does not match its hash');
+    }
+    return JSON.parse(json) as StoredOffer[];
+  }
   let offers: StoredOffer[];
   try {
     offers = fromColumns(JSON.parse((await unbrotliAsync(packed)).toString('utf8')) as Columns);
