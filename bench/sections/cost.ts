@@ -221,7 +221,8 @@ function perThousandSessions(p: SessionPhase): Line[] {
     // the key is encrypted once at create and decrypted by every VerifySsh round
     line('KMS requests (encrypt at create, decrypt per VerifySsh)', (p.sessions + verifyInvocations) * k, 'requests', PRICES.kmsRequest),
     line('CloudWatch Logs ingestion', (logBytes * k) / GB, 'GB', PRICES.logsIngestionGb),
-    line('X-Ray traces (each API request, each execution)', (p.api_requests + p.executions) * k, 'traces', PRICES.xrayTrace),
+    // Step Functions tracing is on (one trace per execution); the functions run without active X-Ray tracing
+    line('X-Ray traces (each execution)', p.executions * k, 'traces', PRICES.xrayTrace),
   ];
 }
 
@@ -250,9 +251,9 @@ function idleMonth(changed: RunFigures, sweep: RunFigures, stack: StackResources
   const period = (id: string) => (schedules.find((s) => s.id === id)?.defaultPeriodSeconds ?? 60) / 60;
   const refreshRuns = minutes / period('InventoryRefresh');
   const sweepRuns = minutes / period('SessionSweep');
-  // no reconciler in the app model yet: one 256 MB run of 2 s every 5 min (list both providers' instances, query
-  // the active sessions), with the sweep's DynamoDB reads and logs
-  const reconcileRuns = minutes / 5;
+  // the reconciler (every 5 min) is modelled, not measured: one 256 MB run of 2 s (list both providers'
+  // instances, read the unfinished sessions and its memory item), with the sweep's DynamoDB reads and logs
+  const reconcileRuns = minutes / period('Reconcile');
   const reconcileMs = 2000;
   const gbs =
     refreshRuns * gbSeconds('RefreshInventory', changed.ms) +
@@ -272,7 +273,6 @@ function idleMonth(changed: RunFigures, sweep: RunFigures, stack: StackResources
     line('DynamoDB point-in-time recovery', storedGb, 'GB-month', PRICES.dynamoPitrGbMonth),
     line('CloudWatch Logs ingestion', logBytes / GB, 'GB', PRICES.logsIngestionGb),
     line('CloudWatch Logs storage (30-day retention ≈ one month kept)', logBytes / GB, 'GB-month', PRICES.logsStorageGbMonth),
-    line('X-Ray traces (one per scheduled run)', runs, 'traces', PRICES.xrayTrace),
     line('CloudWatch custom metrics emitted every run', streams.length, 'metrics', PRICES.customMetricMonth),
     line(`CloudWatch alarms (${stack.alarms} alarms)`, stack.alarmMetrics, 'alarm metrics', PRICES.alarmMetricMonth),
     line('CloudWatch dashboards', stack.dashboards, 'dashboards', PRICES.dashboardMonth),
@@ -284,6 +284,19 @@ function idleMonth(changed: RunFigures, sweep: RunFigures, stack: StackResources
 }
 
 const total = (lines: Line[]) => lines.reduce((a, l) => a + l.usd, 0);
+
+/** CloudWatch's always-free tier, per account and region: 10 custom metrics, 10 alarm metrics, 3 dashboards. */
+const CLOUDWATCH_FREE: Record<string, number> = { metrics: 10, 'alarm metrics': 10, dashboards: 3 };
+
+/** The same lines for an account whose CloudWatch free tier this stack alone uses. */
+function withCloudWatchFreeTier(lines: Line[]): Line[] {
+  return lines.map((l) => {
+    const free = CLOUDWATCH_FREE[l.unit];
+    if (free === undefined || l.quantity === 0) return l;
+    const billed = Math.max(0, l.quantity - free);
+    return { ...l, item: `${l.item}, after the free ${free}`, quantity: billed, usd: (l.usd * billed) / l.quantity };
+  });
+}
 
 function lineTable(title: string, lines: Line[]): Table {
   return {
@@ -334,7 +347,11 @@ function report(r: {
       prices: { checked: PRICES_CHECKED, region: 'us-east-1', items: PRICES },
       per_1000_sessions_usd: round(perThousand, 4),
       per_1000_sessions_usd_at_field_report_ssh_time: { ssh_s: FIELD_REPORT_SSH_S, usd: round(atFieldBoot, 4) },
-      idle_month_usd: { market_changing_every_minute: round(idle, 2), market_unchanged: round(total(idleSteady), 2) },
+      idle_month_usd: {
+        market_changing_every_minute: round(idle, 2),
+        market_unchanged: round(total(idleSteady), 2),
+        market_changing_with_cloudwatch_free_tier: round(total(withCloudWatchFreeTier(idleChanging)), 2),
+      },
       per_session: {
         sessions: p.sessions,
         running: p.running,
@@ -380,6 +397,13 @@ function report(r: {
         'USD',
       ),
       goal('AWS cost per idle month, 10,000 offers', '< $5', round(idle, 2), idle < 5, 'USD'),
+      goal(
+        '… with CloudWatch\'s always-free tier (10 metrics, 10 alarm metrics, 3 dashboards)',
+        '< $5',
+        round(total(withCloudWatchFreeTier(idleChanging)), 2),
+        total(withCloudWatchFreeTier(idleChanging)) < 5,
+        'USD',
+      ),
     ],
     tables: [
       {
@@ -426,7 +450,7 @@ function report(r: {
       `Custom metrics: the schedules emit ${scheduleStreams.length} metric streams every run, billed $0.30 a month each (${scheduleStreams.map((s) => s.replace(/^GpuShopper\//, '')).join(', ')}). Sessions add ${sessionStreams.length} more (per provider and GPU type); each costs up to $0.30 a month, prorated by the hours in which it is emitted — a fixed-ish monthly cost per provider × GPU combination in use, not per session, so it is not in the per-1,000-sessions figure.`,
       'Lambda durations are wall times here (what Lambda bills), on a shared 2-core machine: the refresh waits 5 s on each simulated provider listing (bench-10k), and VerifySsh keeps its invocation open for a whole probe round while the instance boots, so its GB-s grow with the boot time (the field report\'s 90–200 s boots would cost more than the boots here).',
       'Provider request pacing is raised to 50/s in this section (VASTAI_REQUESTS_PER_SECOND, TENSORDOCK_REQUESTS_PER_SECOND): in AWS each task has its own Lambda instance and limiter, while here every session shares one, and the queue would be billed as Lambda time (see the provisioning section for that queue).',
-      'Not measured, modelled: a reconciler (not in the app model yet) as one 256 MB, 2 s run every 5 minutes with the sweep\'s DynamoDB and log figures; Lambda platform log lines (350 B per invocation), API access logs (260 B per request), Step Functions log events (each history event + 250 B); KMS requests from the code paths (one encrypt per create, one decrypt per VerifySsh invocation); one X-Ray trace per API request, execution and scheduled run (active tracing, default sampling at these rates); secret reads on cold starts.',
+      'Not measured, modelled: the reconciler as one 256 MB, 2 s run every 5 minutes with the sweep\'s DynamoDB and log figures; Lambda platform log lines (350 B per invocation), API access logs (260 B per request), Step Functions log events (each history event + 250 B); KMS requests from the code paths (one encrypt per create, one decrypt per VerifySsh invocation); one X-Ray trace per execution (Step Functions tracing; the functions run without active tracing); secret reads on cold starts.',
     ],
   };
 }
