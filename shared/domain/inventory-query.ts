@@ -72,7 +72,25 @@ export interface QueryResult<T> {
   total: number;
 }
 
+/** Sorted copies of an offer list, kept while the list itself is reused (readers reuse it until storage changes). */
+const sortedCopies = new WeakMap<object, Map<InventoryQuery['sort'], unknown[]>>();
+
+export function sortedOffers<T extends Sortable>(offers: T[], sort: InventoryQuery['sort']): T[] {
+  let bySort = sortedCopies.get(offers);
+  if (!bySort) {
+    bySort = new Map();
+    sortedCopies.set(offers, bySort);
+  }
+  let sorted = bySort.get(sort) as T[] | undefined;
+  if (!sorted) {
+    sorted = [...offers].sort(offerComparator(sort));
+    bySort.set(sort, sorted);
+  }
+  return sorted;
+}
+
 export function queryOffers<T extends Filterable & Sortable>(offers: T[], q: InventoryQuery): QueryResult<T> {
-  const matches = offers.filter(offerFilter(q)).sort(offerComparator(q.sort));
+  // filtering keeps the order, so sorting once per list (not per request) gives the same answer
+  const matches = sortedOffers(offers, q.sort).filter(offerFilter(q));
   return { offers: matches.slice(q.offset, q.offset + q.limit), total: matches.length };
 }

@@ -42,9 +42,13 @@ interface Built {
   offers: ServedOffer[];
 }
 
+const AGE_STEP_SECONDS = 15;
+
 export class InventoryService implements InventoryReader {
   /** per provider, the served offers last built, reused while nothing they depend on changed */
   private readonly built = new Map<ProviderName, Built>();
+  /** all providers' served offers in one array, reused (and so its sort orders) while no provider's changed */
+  private combined: { parts: ServedOffer[][]; offers: ServedOffer[] } | undefined;
 
   constructor(private readonly deps: InventoryServiceDeps) {}
 
@@ -53,14 +57,16 @@ export class InventoryService implements InventoryReader {
     const now = this.deps.now();
     const health = assessHealth(failures, now, this.deps.rules ?? DEFAULT_HEALTH_RULES);
     const healthKey = failures.map((f) => `${f.offer_id}@${f.at.getTime()}`).join(',');
-    const offers: ServedOffer[] = [];
+    const parts: ServedOffer[][] = [];
     const providers: InventoryView['providers'] = {};
     for (const { head, offers: stored } of [...snapshots].sort((a, b) => a.head.provider.localeCompare(b.head.provider))) {
       const assessed = assessSnapshot(head, now, this.deps.maxAgeSeconds);
       let served: ServedOffer[] = [];
       if (assessed.servable) {
         const availability = assessed.status === 'ok' ? 'available' : 'stale';
-        const age = assessed.age_seconds ?? 0;
+        // confidence moves slowly with age (flat for 2 min, then down to half at 5): computed per 15 s step, so the
+        // offers are rebuilt (and re-sorted) a few times a minute, not on every request
+        const age = Math.floor((assessed.age_seconds ?? 0) / AGE_STEP_SECONDS) * AGE_STEP_SECONDS;
         const key = `${head.fetched_at}|${availability}|${age}|${healthKey}`;
         const cached = this.built.get(head.provider);
         if (cached && cached.stored === stored && cached.key === key) {
@@ -74,7 +80,7 @@ export class InventoryService implements InventoryReader {
           this.built.set(head.provider, { stored, key, offers: served });
         }
       }
-      offers.push(...served);
+      parts.push(served);
       providers[head.provider] = {
         status: assessed.status,
         fetched_at: head.fetched_at,
@@ -82,7 +88,9 @@ export class InventoryService implements InventoryReader {
         error: assessed.error,
       };
     }
-    return { offers, providers, health };
+    const same = this.combined?.parts.length === parts.length && this.combined.parts.every((p, i) => p === parts[i]);
+    if (!same) this.combined = { parts, offers: parts.flat() };
+    return { offers: this.combined!.offers, providers, health };
   }
 
   /** A copy: the served offers are shared between calls. */
