@@ -188,7 +188,7 @@ function report(r: {
     ],
     notes: [
       `"Refresh in flight" = requests started between firing the refresh and ${TAIL_MS / 1000} s after it ended (readers load the new snapshot then); "steady" = every other request. Failed requests: ${r.errors}. First GET after start (snapshot not yet in memory): ${Math.round(r.coldMs)} ms.`,
-      '"changed" refreshes first move 2% of the simulated prices, so a new snapshot is written, as with a live market; "unchanged" confirms the stored one. Write requests are counted at the DynamoDB client; WRU are the request units DynamoDB Local reports (a snapshot chunk of ~90 KB is ~90 WRU).',
+      '"changed" refreshes first move 2% of the simulated prices, so a new snapshot is written, as with a live market; "unchanged" confirms the stored one. Write requests are counted at the DynamoDB client; WRU are the request units DynamoDB Local reports (about one WRU per KB of compressed snapshot).',
       '"handler only" is the InventoryApi invocation itself; the rest of a request\'s latency is waiting behind the other connections\' requests on the one event loop (in AWS each concurrent request gets its own Lambda instance).',
       'Everything runs in one process here (handlers, simulated marketplaces and their 10,000-offer JSON, DynamoDB client): a refresh\'s parsing and compression share the CPU with the GETs. In AWS the refresh is a separate Lambda, so the in-flight ratio here is an upper bound.',
     ],
