@@ -104,7 +104,7 @@ export function makeRoute(deps: SessionsApiDeps): RouteHandler {
   /** DELETE and done: 202 when this request started the teardown, 200 when the session was already ending. */
   async function end(req: HttpRequest, reason: EndReason) {
     const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
-    const { session: after, started } = await requestTeardown(deps, session.id, reason);
+    const { session: after, started } = await requestTeardown(deps, session, reason);
     return json(started ? 202 : 200, {
       ...sessionView(after),
       message: started ? 'teardown started' : `session is already ${after.status}`,

@@ -42,9 +42,12 @@ export interface SessionStore {
    * Read, apply, write with an optimistic lock on `version`, retrying on a lost race. Returns the stored session
    * (unchanged when the mutation returned undefined). Throws NotFoundError for an unknown id.
    */
-  mutate(id: string, mutation: SessionMutation): Promise<Session>;
-  /** As mutate, and whether the write that won was this mutation's (false when it left the session as it was). */
-  apply(id: string, mutation: SessionMutation): Promise<{ session: Session; applied: boolean }>;
+  mutate(id: string, mutation: SessionMutation, known?: Session): Promise<Session>;
+  /**
+   * As mutate, and whether the write that won was this mutation's (false when it left the session as it was).
+   * `known`: the session as the caller just read it, tried first instead of a fresh read (the lock still guards it).
+   */
+  apply(id: string, mutation: SessionMutation, known?: Session): Promise<{ session: Session; applied: boolean }>;
   list(query: SessionQuery): Promise<{ sessions: Session[]; next_cursor?: string }>;
   /** every session in pending, provisioning, running or stopping (sweeps, reconciler, resume) */
   listUnfinished(): Promise<Session[]>;

@@ -198,13 +198,13 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async mutate(id: string, mutation: SessionMutation): Promise<Session> {
-    return (await this.apply(id, mutation)).session;
+  async mutate(id: string, mutation: SessionMutation, known?: Session): Promise<Session> {
+    return (await this.apply(id, mutation, known)).session;
   }
 
-  async apply(id: string, mutation: SessionMutation): Promise<{ session: Session; applied: boolean }> {
+  async apply(id: string, mutation: SessionMutation, known?: Session): Promise<{ session: Session; applied: boolean }> {
     for (let attempt = 0; attempt < MUTATE_ATTEMPTS; attempt++) {
-      const current = await this.get(id);
+      const current = attempt === 0 && known?.id === id ? known : await this.get(id);
       if (!current) throw new NotFoundError(`session ${id} not found`, { session_id: id });
       const changes = mutation(current);
       if (!changes) return { session: current, applied: false };

@@ -28,7 +28,7 @@ export async function extendSession(
       return undefined;
     }
     return { expires_at: new Date(next).toISOString(), reservation_hours: s.reservation_hours + additionalHours };
-  });
+  }, session);
   if (refusal) throw refusal;
   await deps.events.append(stored.id, [
     { type: 'extended', at: now, additional_hours: additionalHours, expires_at: stored.expires_at },

@@ -61,11 +61,11 @@ async function sweepOne(deps: SweepDeps, session: Session, now: Date, report: Sw
   }
   if (!isActive(session.status)) return;
   if (now.getTime() >= Date.parse(session.hard_max_at)) {
-    if ((await requestTeardown(deps, session.id, 'hard_max')).started) report.hard_max += 1;
+    if ((await requestTeardown(deps, session, 'hard_max')).started) report.hard_max += 1;
     return;
   }
   if (now.getTime() >= Date.parse(session.expires_at)) {
-    if ((await requestTeardown(deps, session.id, 'expired')).started) report.expired += 1;
+    if ((await requestTeardown(deps, session, 'expired')).started) report.expired += 1;
     return;
   }
   const age = now.getTime() - Date.parse(session.created_at);

@@ -28,11 +28,13 @@ export interface TeardownFailure {
 
 export async function requestTeardown(
   deps: RequestTeardownDeps,
-  sessionId: string,
+  /** the session's id, or the session as the caller just read it (saves a read) */
+  target: string | Session,
   reason: EndReason,
   failure?: TeardownFailure,
 ): Promise<TeardownRequest> {
   const now = deps.clock().toISOString();
+  const [sessionId, known] = typeof target === 'string' ? [target, undefined] : [target.id, target];
   const { session, applied: started } = await deps.sessions.apply(sessionId, (s) =>
     isActive(s.status)
       ? {
@@ -46,14 +48,17 @@ export async function requestTeardown(
             : {}),
         }
       : undefined,
+    known,
   );
   if (session.status !== 'stopping') return { session, started: false };
-  if (started) {
-    await deps.events.append(session.id, [
-      { type: 'teardown_requested', at: now, reason, ...(failure ? { error_type: failure.error_type } : {}) },
-    ]);
-  }
-  // also when another request won the transition: it may have died before starting the execution
-  await deps.workflows.startTeardown(session.id);
+  await Promise.all([
+    started
+      ? deps.events.append(session.id, [
+          { type: 'teardown_requested', at: now, reason, ...(failure ? { error_type: failure.error_type } : {}) },
+        ])
+      : undefined,
+    // also when another request won the transition: it may have died before starting the execution
+    deps.workflows.startTeardown(session.id),
+  ]);
   return { session, started };
 }
