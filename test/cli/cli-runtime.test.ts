@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { formatLabel } from '../../shared/domain/instance.ts';
 import type { CleanupResult } from '../../shared/use-cases/reconcile/cleanup-orphans.ts';
 import { keyPair, vastClient } from '../sim/helpers.ts';
+import { sshExec } from '../support/ssh-exec.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -97,28 +97,6 @@ function expectOneLineError(run: Run, pattern: RegExp) {
   expect(run.stderr).not.toMatch(/\n\s+at /);
 }
 
-function sshEcho(host: string, port: number, user: string, privateKey: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client
-      .on('ready', () => {
-        client.exec('echo ok', (err, stream) => {
-          if (err) return reject(err);
-          let out = '';
-          stream.on('data', (d: Buffer) => {
-            out += d.toString();
-          });
-          stream.on('close', () => {
-            client.end();
-            resolve(out.trim());
-          });
-        });
-      })
-      .on('error', reject)
-      .connect({ host, port, username: user, privateKey, readyTimeout: 10_000 });
-  });
-}
-
 type Offer = { id: string; provider: string; price_per_hour: number; availability: string };
 
 async function inventoryOf(query: string): Promise<Offer[]> {
@@ -198,7 +176,7 @@ describe('gpu-shopper against the local runtime', () => {
       user: session['ssh_user'],
       host: session['ssh_host'],
     });
-    expect(await sshEcho(host!, Number(port), user!, readFileSync(keyFile, 'utf8'))).toBe('ok');
+    expect(await sshExec({ host: host!, port: Number(port), user: user! }, readFileSync(keyFile, 'utf8'))).toBe('ok');
     if (spawnSync('ssh', ['-V']).status === 0) {
       // the system ssh too, running the pasted command (asynchronously: the SSH server lives in this process)
       const [, ...args] = command.split(' ');
