@@ -109,6 +109,48 @@ describe('ending sessions', () => {
     expect(cost).toMatchObject({ refunded: true, billed_cost: 0, refund_reason: 'ended_before_running' });
   });
 
+  it('teardown records, closes and refunds the cost of an instance found only by its label', async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    h.vast.crashAfterCreate = 1; // created, never recorded: the create's answer was lost
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    h.clock.advance(45_000);
+    await requestTeardown(h.teardownDeps, session.id, 'deleted');
+    await runTeardown(h, session.id);
+    expect(h.vast.alive()).toHaveLength(0);
+    const costs = await h.costs.forSession(session.id);
+    expect(costs).toHaveLength(1);
+    expect(costs[0]).toMatchObject({
+      instance_id: h.vast.instances[0]!.id,
+      started_at: h.vast.instances[0]!.created_at,
+      ended_at: h.clock.now().toISOString(),
+      refunded: true,
+      billed_cost: 0,
+      refund_reason: 'ended_before_running',
+    });
+    expect(costs[0]?.provider_cost).toBeCloseTo(0.4 * (45 / 3600), 6);
+  });
+
+  it('expiry is checked again when the end is asked: an extension accepted after the sweep read the session holds', async () => {
+    const { h, id } = await runningSession();
+    h.clock.advance(60 * 60_000); // past expires_at, not yet swept
+    const stale = await h.sessions.get(id);
+    await extendSession(h.teardownDeps, stale!, 1); // accepted: the session is still running
+    // the sweep decided on its (older) listing and asks for the end now
+    const asked = await requestTeardown(h.teardownDeps, id, 'expired');
+    expect(asked.started).toBe(false);
+    expect((await h.sessions.get(id))?.status).toBe('running');
+    expect(h.workflows.teardowns).toEqual([]);
+    // once the extension has run out, expiry ends it
+    h.clock.advance(60 * 60_000);
+    expect((await requestTeardown(h.teardownDeps, id, 'expired')).started).toBe(true);
+    // the hard maximum likewise, and a consumer's end is never held back
+    const other = await runningSession();
+    expect((await requestTeardown(other.h.teardownDeps, other.id, 'hard_max')).started).toBe(false);
+    expect((await requestTeardown(other.h.teardownDeps, other.id, 'deleted')).started).toBe(true);
+  });
+
   it('extends up to the hard maximum and refuses past it', async () => {
     const { h, id } = await runningSession();
     const before = await h.sessions.get(id);

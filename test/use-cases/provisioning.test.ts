@@ -72,6 +72,39 @@ describe('provisioning use cases', () => {
     expect(session?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
   });
 
+  it('a crash between recording the instance and opening its cost record leaves no instance without a cost record', async () => {
+    // found by the chaos run: the runtime stopped between the two writes, and the resumed task returned early
+    const { h, state } = await started();
+    const realOpen = h.costs.open.bind(h.costs);
+    let crashes = 1;
+    h.costs.open = async (record) => {
+      if (crashes-- > 0) throw Object.assign(new Error('the process died here'), { name: 'Lambda.Unknown' });
+      return realOpen(record);
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    await createInstance(h.deps, state);
+    expect(h.vast.instances).toHaveLength(1);
+    const session = await h.sessions.get(state.session_id);
+    expect(session?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
+    const costs = await h.costs.forSession(state.session_id);
+    expect(costs).toHaveLength(1);
+    expect(costs[0]).toMatchObject({ attempt: 1, instance_id: h.vast.instances[0]!.id, started_at: h.vast.instances[0]!.created_at });
+  });
+
+  it('the compensation records, closes and refunds the cost of an instance found only by its label', async () => {
+    const { h, id, state } = await started();
+    h.vast.crashAfterCreate = 1; // created, never recorded
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    h.clock.advance(30_000);
+    const failed = await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'ProviderUnavailableError', Cause: 'gave up' } });
+    await recordRefund(h.deps, failed);
+    expect(h.vast.alive()).toHaveLength(0);
+    const [cost] = await h.costs.forSession(id);
+    expect(cost).toMatchObject({ instance_id: h.vast.instances[0]!.id, started_at: h.vast.instances[0]!.created_at, refunded: true, billed_cost: 0 });
+    expect(cost?.ended_at).toBe(h.clock.now().toISOString());
+    expect(cost?.provider_cost).toBeCloseTo(0.06 * (30 / 3600), 6);
+  });
+
   it('waits out listing lag instead of creating again when the first create is in doubt', async () => {
     const { h, state } = await started();
     h.vast.crashAfterCreate = 1;

@@ -88,6 +88,9 @@ async function recordInstance(
     imageProfile(session.workload?.docker_image).ssh_budget_factor,
   );
   const deadlineAt = new Date(now.getTime() + deadline.ms).toISOString();
+  // the cost record first: once the session names the instance, a retried task returns early (and a crash may come
+  // between any two writes), so an instance the session knows always has its cost record
+  await openCost(deps, session, attempt, instanceId, createdAt);
   // recorded whatever the session's status, so a teardown that started meanwhile can find and destroy it
   const stored = await deps.sessions.mutate(session.id, (s) => {
     const a = attemptOf(s, attempt.n);
@@ -110,16 +113,6 @@ async function recordInstance(
         : {}),
     };
   });
-  await deps.costs.open({
-    session_id: session.id,
-    consumer_id: session.consumer_id,
-    attempt: attempt.n,
-    provider: attempt.provider,
-    gpu_type: attempt.gpu_type,
-    instance_id: instanceId,
-    price_per_hour: attempt.price_per_hour,
-    started_at: createdAt,
-  });
   await deps.events.append(session.id, [
     {
       type: 'instance_created',
@@ -136,6 +129,26 @@ async function recordInstance(
     if (provider) await provider.destroyInstance(instanceId).catch(() => undefined);
     throw new SessionEndedError(`session ${session.id} ended while its instance was being created`);
   }
+}
+
+/** Opens the attempt's cost record (idempotent: an open record is left as it is). */
+export async function openCost(
+  deps: Pick<ProvisioningDeps, 'costs'>,
+  session: Session,
+  attempt: Attempt,
+  instanceId: string,
+  createdAt: string,
+): Promise<void> {
+  await deps.costs.open({
+    session_id: session.id,
+    consumer_id: session.consumer_id,
+    attempt: attempt.n,
+    provider: attempt.provider,
+    gpu_type: attempt.gpu_type,
+    instance_id: instanceId,
+    price_per_hour: attempt.price_per_hour,
+    started_at: createdAt,
+  });
 }
 
 export async function requireProvisioning(deps: ProvisioningDeps, sessionId: string): Promise<Session> {

@@ -4,8 +4,9 @@
 import { formatLabel } from '../../domain/instance.ts';
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
-import { attemptOf, type Attempt, type FailureType } from '../../domain/session.ts';
+import { attemptOf, type Attempt, type FailureType, type Session } from '../../domain/session.ts';
 import type { ProviderClient } from '../../ports/provider.ts';
+import { openCost } from './create-instance.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { failureOf } from './failure.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -41,7 +42,9 @@ export async function destroyFailedAttempt(
   if (attempt.destroyed_at) return { session_id: session.id, attempt: attempt.n, failure_type: failureType };
 
   const provider = await deps.providers.get(attempt.provider);
-  const ids = await instancesOf(deps, provider, session.id, attempt);
+  const found = await instancesOf(deps, provider, session.id, attempt);
+  await recordFoundCost(deps, session, attempt, found);
+  const ids = found.map((i) => i.id);
   await confirmDestroyed(provider, ids);
 
   const destroyedAt = deps.clock().toISOString();
@@ -58,17 +61,39 @@ export async function destroyFailedAttempt(
   return { session_id: session.id, attempt: attempt.n, failure_type: failureType };
 }
 
+export interface FoundInstance {
+  id: string;
+  /** the provider's creation time, when it says */
+  created_at?: string;
+}
+
 /** The attempt's recorded instance, or — when a create may have happened without being recorded — any by label. */
 export async function instancesOf(
   deps: Pick<ProvisioningDeps, 'deploymentId'>,
   provider: ProviderClient,
   sessionId: string,
   attempt: Attempt,
-): Promise<string[]> {
-  if (attempt.instance_id) return [attempt.instance_id];
+): Promise<FoundInstance[]> {
+  if (attempt.instance_id) return [{ id: attempt.instance_id, created_at: attempt.instance_created_at }];
   if (!attempt.create_started_at) return [];
   const label = formatLabel({ deploymentId: deps.deploymentId, sessionId, attempt: attempt.n });
-  return (await provider.listInstances()).filter((i) => i.label === label).map((i) => i.id);
+  return (await provider.listInstances()).filter((i) => i.label === label).map((i) => ({ id: i.id, created_at: i.created_at }));
+}
+
+/**
+ * An instance found only by its label (its create's answer was lost and no retry recorded it) cost money all the
+ * same: its cost record is opened from the provider's creation time, so that it is closed — and refunded — like any
+ * other attempt's.
+ */
+export async function recordFoundCost(
+  deps: Pick<ProvisioningDeps, 'costs'>,
+  session: Session,
+  attempt: Attempt,
+  found: FoundInstance[],
+): Promise<void> {
+  const first = found[0];
+  if (attempt.instance_id || !first) return;
+  await openCost(deps, session, attempt, first.id, first.created_at ?? attempt.create_started_at ?? attempt.started_at);
 }
 
 /** Destroy each instance, then confirm each is unknown to the provider; throws until all are confirmed gone. */

@@ -1,0 +1,79 @@
+// The chaos run's report: what ran, what was injected, how sessions ended, and each check with its offenders.
+import type { CheckResult } from './checks.ts';
+import type { ChaosSettings } from './scenario.ts';
+
+export interface Summary {
+  sessions_requested: number;
+  sessions_created: number;
+  seed: number;
+  duration_seconds: number;
+  settings: ChaosSettings;
+  plans: Record<string, number>;
+  refused_creates: Record<string, number>;
+  outcomes: Record<string, number>;
+  ended_reasons: Record<string, number>;
+  attempts: Record<string, number>;
+  answers: Record<string, number>;
+  unexpected_answers: { session?: string; action: string; status: number; error_type?: string }[];
+  api: { requests: number; by_status: Record<string, number>; network_errors: number };
+  faults: {
+    provider_429: number;
+    provider_5xx: number;
+    lost_create_answers: number;
+    task_crashes_before: number;
+    task_crashes_after: number;
+    task_crashes_by_function: Record<string, number>;
+    /** seconds down, per restart */
+    restarts: number[];
+    instances_by_host: Record<string, number>;
+  };
+  checks: CheckResult[];
+  data_dir: string;
+}
+
+/** Offenders listed per failed check before "… and N more". */
+const SHOWN = 15;
+
+const pairs = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
+
+export function formatSummary(s: Summary): string {
+  const f = s.faults;
+  const lines = [
+    '',
+    `chaos run: ${s.sessions_created}/${s.sessions_requested} sessions created, seed ${s.seed}, ${s.duration_seconds} s`,
+    `  plans:            ${pairs(s.plans)}`,
+    `  creates refused:  ${pairs(s.refused_creates)}`,
+    `  outcomes:         ${pairs(s.outcomes)}`,
+    `  ended because:    ${pairs(s.ended_reasons)}`,
+    `  attempts:         ${pairs(s.attempts)}`,
+    `  answers:          ${pairs(s.answers)}`,
+    `  API:              ${s.api.requests} answers (${pairs(s.api.by_status)}), ${s.api.network_errors} broken connections`,
+    '  faults injected:',
+    `    provider answers: ${f.provider_429} × 429, ${f.provider_5xx} × 5xx, ${f.lost_create_answers} lost create answers`,
+    `    task crashes:     ${f.task_crashes_before + f.task_crashes_after} (${f.task_crashes_before} before, ${f.task_crashes_after} after their work): ${pairs(f.task_crashes_by_function)}`,
+    `    restarts:         ${f.restarts.length ? f.restarts.map((d) => `${d} s down`).join(', ') : 'none'}`,
+    `    instances:        ${pairs(f.instances_by_host)}`,
+  ];
+  if (s.unexpected_answers.length > 0) {
+    lines.push(`  answers outside the contract: ${s.unexpected_answers.length}`);
+    for (const u of s.unexpected_answers.slice(0, SHOWN)) lines.push(`    ${u.action} ${u.status} ${u.error_type ?? ''} ${u.session ?? ''}`);
+  }
+  lines.push('  checks:');
+  for (const c of s.checks) {
+    const notes = c.notes ? `  [${Object.entries(c.notes).map(([k, v]) => `${k} ${v}`).join(', ')}]` : '';
+    lines.push(`    ${c.passed ? 'PASS' : 'FAIL'}  ${c.title} (${c.checked} checked)${notes}`);
+    for (const v of c.violations.slice(0, SHOWN)) lines.push(`          ${v.id}: ${v.detail}`);
+    if (c.violations.length > SHOWN) lines.push(`          … and ${c.violations.length - SHOWN} more`);
+  }
+  const failed = s.checks.filter((c) => !c.passed).length;
+  lines.push(failed === 0 ? '  every check passed' : `  ${failed} check(s) failed; runtime log in ${s.data_dir}`, '');
+  return lines.join('\n');
+}
+
+export function printSummary(s: Summary, { json }: { json: boolean }): void {
+  if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+  else process.stdout.write(formatSummary(s));
+}
