@@ -179,6 +179,11 @@ export function checkRefunds(sessions: SessionView[], costs: Map<string, CostLin
 export interface CostCheckOptions {
   /** allowed difference at each end of an instance's life, in ms */
   toleranceMs: number;
+  /**
+   * how much later than its disappearance an instance that vanished by itself may be recorded ended: the broker cannot
+   * see the moment, only its next look (verification's provider check, the reconciler's first missing listing)
+   */
+  vanishDetectionMs: number;
   /** the runtime was down: a destruction confirmed across a restart is recorded when it is back */
   restarts: TimeWindow[];
 }
@@ -200,6 +205,7 @@ export function checkCosts(
   let checked = 0;
   let maxStartDelta = 0;
   let maxEndDelta = 0;
+  let maxVanishDelta = 0;
   let brokerTotal = 0;
   let marketTotal = 0;
   for (const s of sessions) {
@@ -219,20 +225,24 @@ export function checkCosts(
       const endDelta = ms(line.ended_at) - end;
       // a destruction the restart interrupted before it was recorded is recorded once the runtime is back
       const downtime = overlapMs(options.restarts, end, ms(line.ended_at));
+      const vanished = instance.gone === 'vanished';
       const lifetimeHours = (end - created) / 3_600_000;
       const expected = line.price_per_hour * lifetimeHours;
       brokerTotal += line.provider_cost;
       marketTotal += expected;
       maxStartDelta = Math.max(maxStartDelta, Math.abs(startDelta));
-      maxEndDelta = Math.max(maxEndDelta, Math.abs(endDelta) - downtime);
+      if (vanished) maxVanishDelta = Math.max(maxVanishDelta, endDelta - downtime);
+      else maxEndDelta = Math.max(maxEndDelta, Math.abs(endDelta) - downtime);
       // each end of the life may be off by the tolerance; rounding to 6 decimals adds at most 1e-6
-      const allowed = (line.price_per_hour * (2 * options.toleranceMs + downtime)) / 3_600_000 + 2e-6;
+      const extraMs = downtime + (vanished ? options.vanishDetectionMs : 0);
+      const allowed = (line.price_per_hour * (2 * options.toleranceMs + extraMs)) / 3_600_000 + 2e-6;
       if (Math.abs(line.provider_cost - expected) > allowed) {
         violations.push({
           id: s.id,
           detail:
             `attempt ${line.attempt} (${key}): provider_cost ${line.provider_cost} vs ${round(expected, 6)} for ${round(lifetimeHours * 3600, 1)} s ` +
             `at ${line.price_per_hour}/h; recorded start ${round(startDelta / 1000, 1)} s, end ${round(endDelta / 1000, 1)} s off` +
+            (vanished ? ' (it vanished by itself)' : '') +
             (downtime > 0 ? ` (${round(downtime / 1000, 1)} s of it the runtime was down)` : ''),
         });
       }
@@ -255,6 +265,8 @@ export function checkCosts(
       tolerance_seconds: options.toleranceMs / 1000,
       max_start_delta_seconds: round(maxStartDelta / 1000, 2),
       max_end_delta_seconds: round(maxEndDelta / 1000, 2),
+      vanish_detection_seconds: options.vanishDetectionMs / 1000,
+      max_vanish_detection_seconds: round(maxVanishDelta / 1000, 2),
       broker_provider_cost_usd: round(brokerTotal, 6),
       marketplace_cost_usd: round(marketTotal, 6),
     },

@@ -69,6 +69,12 @@ const hourMs = settings.hourSeconds * 1000;
 const say = (line: string) => {
   if (!opts.json) process.stderr.write(`[chaos] ${line}\n`);
 };
+/**
+ * How far apart the broker's record of an instance's life and the marketplace's may be, at each end: the broker
+ * records the creation when the create call returns and the destruction when the provider confirms it, each a call
+ * (and, under load, a queue) away from the marketplace's own moment.
+ */
+const COST_TOLERANCE_MS = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
@@ -195,11 +201,19 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
   const sessions = log.created.map((id) => observer.sessions.get(id)).filter((s): s is SessionView => s !== undefined);
   const costs = new Map<string, CostLine[]>();
   const teardownAt = new Map<string, string>();
+  const unread: string[] = [];
+  const read = async <T>(p: string): Promise<T | undefined> => {
+    for (let tries = 0; tries < 3; tries++) {
+      const res = await api.call<T>('GET', p);
+      if (res.status === 200) return res.body;
+    }
+    unread.push(p);
+    return undefined;
+  };
   for (const s of sessions) {
-    const c = await api.call<{ breakdown: CostLine[] }>('GET', `/api/v1/costs?session_id=${s.id}`);
-    costs.set(s.id, c.status === 200 ? c.body.breakdown : []);
-    const e = await api.call<{ events: Json[] }>('GET', `/api/v1/sessions/${s.id}/events`);
-    const requested = e.status === 200 ? e.body.events.find((ev) => ev['type'] === 'teardown_requested') : undefined;
+    costs.set(s.id, (await read<{ breakdown: CostLine[] }>(`/api/v1/costs?session_id=${s.id}`))?.breakdown ?? []);
+    const events = (await read<{ events: Json[] }>(`/api/v1/sessions/${s.id}/events`))?.events ?? [];
+    const requested = events.find((ev) => ev['type'] === 'teardown_requested');
     if (requested) teardownAt.set(s.id, String(requested['at']));
   }
   await readFaults().catch(() => undefined);
@@ -215,9 +229,24 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     checkNoLiveInstances(observer.instances, observer.sessions, info.deployment_id, [...observer.lingering.values()]),
     checkDeadlines(sessions, teardownAt, [...observer.overdue.values()], settings.sweepSeconds * 1000 + 10_000, restarts),
     checkRefunds(sessions, costs),
-    checkCosts(sessions, costs, observer.instances, info.deployment_id, { toleranceMs: 5000, restarts }),
+    checkCosts(sessions, costs, observer.instances, info.deployment_id, {
+      toleranceMs: COST_TOLERANCE_MS,
+      // the reconciler's first missing listing comes within one period of a vanish (a second confirms it); verification
+      // looks at the provider every second or so, but its rounds and the compensation add a few seconds
+      vanishDetectionMs: (2 * settings.reconcileSeconds + 10) * 1000,
+      restarts,
+    }),
     checkNoServerErrors(api.requests, api.serverErrors),
   ];
+  if (unread.length > 0) {
+    checks.push({
+      id: 'read-back',
+      title: 'every session, cost and timeline could be read back',
+      passed: false,
+      checked: sessions.length * 2,
+      violations: unread.map((p) => ({ id: p, detail: 'no 200 in 3 tries' })),
+    });
+  }
   if (log.created.length !== sessions.length) {
     checks.push({
       id: 'sessions-listed',

@@ -99,7 +99,7 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
   return {
     // local-only knobs (README "Chaos runs")
     LOCAL_FAULT_CRASH_RATE: String(s.crashRate),
-    LOCAL_RETRY_INTERVAL_MS: '500',
+    LOCAL_RETRY_INTERVAL_MS: '1000',
     RESERVATION_HOUR_SECONDS: String(s.hourSeconds),
     // the product's own settings, shortened
     HARD_MAX_HOURS: String(s.hardMaxHours),
@@ -114,8 +114,9 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
     SSH_LOGIN_TIMEOUT_MS: '3000',
     PROVIDER_CHECK_INTERVAL_MS: '1000',
     VERIFY_ROUND_SECONDS: '3',
-    // longer than the marketplaces' listing lag, shorter than the in-doubt create's retries (12 × 500 ms)
-    CREATE_LIST_LAG_SECONDS: '4',
+    // longer than a create call and the marketplaces' listing lag together, even on a busy machine; shorter than the
+    // in-doubt create's retries (12 × LOCAL_RETRY_INTERVAL_MS)
+    CREATE_LIST_LAG_SECONDS: '10',
     AUTH_REJECTION_WINDOW_SECONDS: '2',
     VASTAI_REQUESTS_PER_SECOND: '100',
     TENSORDOCK_REQUESTS_PER_SECOND: '100',

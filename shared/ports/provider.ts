@@ -40,6 +40,12 @@ export interface ProviderClient {
   listInstances(): Promise<Instance[]>;
   /** Destroys the instance. Destroying one that is already gone succeeds. */
   destroyInstance(instanceId: string): Promise<void>;
+  /**
+   * Makes sure the instance accepts these keys, for an instance found by its label after a create whose answer was
+   * lost: a provider that attaches keys after the create (Vast.ai) may not have them on it yet. Throws a provider error
+   * when they cannot be confirmed. Absent where keys are part of the create itself (TensorDock).
+   */
+  ensureSshKeys?(instanceId: string, keys: string[]): Promise<void>;
 }
 
 export interface ProviderRegistry {

@@ -283,7 +283,7 @@ describe('injected API faults reach the adapters as typed errors', () => {
       scenario: parseScenario({
         vastai: {
           lost_create_response_probability: 1,
-          offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X, US' }],
+          offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X, US', boot_seconds: 0.3 }],
         },
         tensordock: {
           lost_create_response_probability: 1,
@@ -303,6 +303,16 @@ describe('injected API faults reach the adapters as typed errors', () => {
       }
       // the create was sent once, not repeated
       expect(lossy.instances()).toHaveLength(2);
+
+      // Vast.ai attaches keys after the create, so the found instance has none yet: the broker attaches them
+      const vast = vastClient(lossy.vastai);
+      const found = (await vast.listInstances()).find((i) => i.label === LABEL(3))!;
+      const target = await waitFor(async () => (await vast.getInstance(found.id)).ssh);
+      const rejected = (err: { level?: string }) => (err.level === 'client-authentication' ? true : undefined);
+      await waitFor(() => sshExec(target, broker.private, 'echo ok').then(() => undefined, rejected));
+      await vast.ensureSshKeys(found.id, [broker.public]);
+      expect(await waitFor(() => sshExec(target, broker.private, 'echo ok'))).toMatchObject({ stdout: 'ok\n' });
+      await vast.ensureSshKeys(found.id, [broker.public]); // already there: nothing to do
     } finally {
       await lossy.stop();
     }

@@ -5,6 +5,7 @@ import { budgetCheck } from '../../shared/use-cases/costs/check-budget.ts';
 import { sessionCostReport } from '../../shared/use-cases/costs/cost-report.ts';
 import { beginProvisioning } from '../../shared/use-cases/provisioning/begin-provisioning.ts';
 import { createInstance } from '../../shared/use-cases/provisioning/create-instance.ts';
+import { destroyFailedAttempt } from '../../shared/use-cases/provisioning/destroy-instance.ts';
 import { verifySsh } from '../../shared/use-cases/provisioning/verify-ssh.ts';
 import { createSession } from '../../shared/use-cases/sessions/create-session.ts';
 import { extendSession } from '../../shared/use-cases/sessions/extend-session.ts';
@@ -130,6 +131,38 @@ describe('ending sessions', () => {
       refund_reason: 'ended_before_running',
     });
     expect(costs[0]?.provider_cost).toBeCloseTo(0.4 * (45 / 3600), 6);
+  });
+
+  it('refunds a failed attempt whose compensation the teardown stopped after the destroy, before the refund', async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    await createInstance(h.deps, state);
+    // the attempt failed and its instance was destroyed; then the session expired and the teardown stopped provisioning
+    await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'SshTimeoutError', Cause: 'no SSH' } });
+    await requestTeardown(h.teardownDeps, session.id, 'deleted');
+    await runTeardown(h, session.id);
+    const [cost] = await h.costs.forSession(session.id);
+    expect(cost).toMatchObject({ refunded: true, billed_cost: 0, refund_reason: 'ssh_timeout' });
+  });
+
+  it('an instance whose create returns after its session ended is destroyed, and its cost closed and refunded', async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    const realCreate = h.vast.createInstance.bind(h.vast);
+    h.vast.createInstance = async (req) => {
+      const out = await realCreate(req);
+      // the teardown ran to its end while the create was in flight
+      await h.sessions.mutate(session.id, () => ({ status: 'stopped', phase: 'stopped' }));
+      h.clock.advance(20_000);
+      return out;
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'SessionEndedError' });
+    expect(h.vast.alive()).toHaveLength(0);
+    const [cost] = await h.costs.forSession(session.id);
+    expect(cost).toMatchObject({ ended_at: h.clock.now().toISOString(), refunded: true, billed_cost: 0 });
+    expect((await h.sessions.get(session.id))?.attempts[0]?.destroyed_at).toBe(h.clock.now().toISOString());
   });
 
   it('expiry is checked again when the end is asked: an extension accepted after the sweep read the session holds', async () => {

@@ -91,6 +91,40 @@ describe('provisioning use cases', () => {
     expect(costs[0]).toMatchObject({ attempt: 1, instance_id: h.vast.instances[0]!.id, started_at: h.vast.instances[0]!.created_at });
   });
 
+  it('an instance found by its label gets the session keys a lost create answer never attached', async () => {
+    const { h, state } = await started();
+    const attached: [string, string[]][] = [];
+    h.vast.ensureSshKeys = async (id, keys) => {
+      attached.push([id, keys]);
+    };
+    h.vast.crashAfterCreate = 1;
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    await createInstance(h.deps, state);
+    const secret = await h.sessions.getSecret(state.session_id);
+    expect(attached).toEqual([[h.vast.instances[0]!.id, secret!.public_keys]]);
+    // keys that cannot be confirmed leave the instance unrecorded, so the retry looks again
+    const other = await started();
+    other.h.vast.ensureSshKeys = async () => {
+      throw Object.assign(new Error('keys not listed'), { name: 'ProviderUnavailableError' });
+    };
+    other.h.vast.crashAfterCreate = 1;
+    await expect(createInstance(other.h.deps, other.state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    await expect(createInstance(other.h.deps, other.state)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    expect((await other.h.sessions.get(other.id))?.attempts[0]?.instance_id).toBeUndefined();
+  });
+
+  it('creates nothing when the session ended between reading it and marking the create', async () => {
+    const { h, id, state } = await started();
+    // the teardown wins the race right after the task read the session
+    const realGetSecret = h.sessions.getSecret.bind(h.sessions);
+    h.sessions.getSecret = async (sessionId) => {
+      await h.sessions.mutate(id, () => ({ status: 'stopping', phase: 'stopping' }));
+      return realGetSecret(sessionId);
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'SessionEndedError' });
+    expect(h.vast.instances).toHaveLength(0);
+  });
+
   it('the compensation records, closes and refunds the cost of an instance found only by its label', async () => {
     const { h, id, state } = await started();
     h.vast.crashAfterCreate = 1; // created, never recorded

@@ -476,6 +476,20 @@ export class VastAiClient implements ProviderClient, TemplateSource {
   }
 
   /** Attaches each key and confirms the instance lists it; on failure the new instance is destroyed again. */
+  async ensureSshKeys(instanceId: string, keys: string[]): Promise<void> {
+    const wanted = checkPublicKeys(keys);
+    const missing = await this.missingKeys(instanceId, wanted);
+    if (missing.length === 0) return;
+    for (const key of missing) await this.attachKey(instanceId, key);
+    const still = await this.missingKeys(instanceId, wanted);
+    if (still.length > 0) {
+      throw new ProviderUnavailableError(`vastai: ${still.length} ssh key(s) not listed on the instance after attach`, {
+        provider: 'vastai',
+        instance_id: instanceId,
+      });
+    }
+  }
+
   private async attachKeysOrDestroy(instanceId: string, keys: string[]): Promise<void> {
     try {
       for (const key of keys) await this.attachKey(instanceId, key);

@@ -7,7 +7,9 @@ import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
 import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
 import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import { openCost } from './attempt-cost.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
+import { confirmDestroyed } from './destroy-instance.ts';
 import { failedAttemptError } from './failure.ts';
 
 export async function createInstance(deps: ProvisioningDeps, input: TaskState): Promise<TaskState> {
@@ -21,12 +23,19 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
   const label = formatLabel({ deploymentId: deps.deploymentId, sessionId: session.id, attempt: attempt.n });
 
   if (attempt.create_started_at) {
+    // the listing shows the provider as it was when asked: the lag is measured up to then
+    const listedAt = deps.clock().getTime();
     const found = (await provider.listInstances()).find((i) => i.label === label);
     if (found) {
-      await recordInstance(deps, session, attempt, found.id, found.created_at ?? attempt.create_started_at);
+      // the earlier call's answer was lost: it may have made the instance without finishing the job (Vast.ai attaches
+      // the keys after the create)
+      const secret = await deps.sessions.getSecret(session.id);
+      if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
+      await provider.ensureSshKeys?.(found.id, secret.public_keys);
+      await recordInstance(deps, session, attempt, found.id, found.created_at ?? attempt.create_started_at, provider);
       return input;
     }
-    const since = deps.clock().getTime() - Date.parse(attempt.create_started_at);
+    const since = listedAt - Date.parse(attempt.create_started_at);
     if (since < deps.settings.createListLagMs) {
       throw new CreateInDoubtError(
         `an earlier create for attempt ${attempt.n} may have succeeded; waiting for the provider's listing (${Math.round(since / 1000)} s so far)`,
@@ -38,9 +47,13 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
   const secret = await deps.sessions.getSecret(session.id);
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const startedAt = deps.clock().toISOString();
-  await deps.sessions.mutate(session.id, (s) =>
+  const marked = await deps.sessions.mutate(session.id, (s) =>
     s.status === 'provisioning' ? { attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, create_started_at: startedAt } : a)) } : undefined,
   );
+  // the session may have ended since it was read: a create the teardown cannot know about would outlive it
+  if (attemptOf(marked, attempt.n)?.create_started_at !== startedAt) {
+    throw new SessionEndedError(`session ${session.id} is ${marked.status}; no instance is created for it`);
+  }
   await deps.events.append(session.id, [
     { type: 'instance_create_requested', at: startedAt, attempt: attempt.n, offer_id: attempt.offer_id, provider: attempt.provider },
   ]);
@@ -125,30 +138,25 @@ async function recordInstance(
     },
   ]);
   if (stored.status !== 'provisioning') {
-    // the session ended while the create was in flight: do not leave the instance running
-    if (provider) await provider.destroyInstance(instanceId).catch(() => undefined);
+    // the session ended while the create was in flight: do not leave the instance running, and close its books if the
+    // provider confirms it gone (the teardown does the same when it finds it; whichever is first counts)
+    if (provider) await endUnwanted(deps, stored, attempt, instanceId, provider);
     throw new SessionEndedError(`session ${session.id} ended while its instance was being created`);
   }
 }
 
-/** Opens the attempt's cost record (idempotent: an open record is left as it is). */
-export async function openCost(
-  deps: Pick<ProvisioningDeps, 'costs'>,
-  session: Session,
-  attempt: Attempt,
-  instanceId: string,
-  createdAt: string,
-): Promise<void> {
-  await deps.costs.open({
-    session_id: session.id,
-    consumer_id: session.consumer_id,
-    attempt: attempt.n,
-    provider: attempt.provider,
-    gpu_type: attempt.gpu_type,
-    instance_id: instanceId,
-    price_per_hour: attempt.price_per_hour,
-    started_at: createdAt,
-  });
+async function endUnwanted(deps: ProvisioningDeps, session: Session, attempt: Attempt, instanceId: string, provider: ProviderClient) {
+  try {
+    await confirmDestroyed(provider, [instanceId]);
+  } catch {
+    return; // the teardown (or else the reconciler) destroys it
+  }
+  const at = deps.clock().toISOString();
+  await deps.sessions.mutate(session.id, (s) => ({
+    attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
+  }));
+  await deps.costs.close(session.id, attempt.n, at);
+  await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
 }
 
 export async function requireProvisioning(deps: ProvisioningDeps, sessionId: string): Promise<Session> {

@@ -4,9 +4,9 @@
 import { formatLabel } from '../../domain/instance.ts';
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
-import { attemptOf, type Attempt, type FailureType, type Session } from '../../domain/session.ts';
+import { attemptOf, type Attempt, type FailureType } from '../../domain/session.ts';
 import type { ProviderClient } from '../../ports/provider.ts';
-import { openCost } from './create-instance.ts';
+import { type FoundInstance, recordFoundCost } from './attempt-cost.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { failureOf } from './failure.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -61,12 +61,6 @@ export async function destroyFailedAttempt(
   return { session_id: session.id, attempt: attempt.n, failure_type: failureType };
 }
 
-export interface FoundInstance {
-  id: string;
-  /** the provider's creation time, when it says */
-  created_at?: string;
-}
-
 /** The attempt's recorded instance, or — when a create may have happened without being recorded — any by label. */
 export async function instancesOf(
   deps: Pick<ProvisioningDeps, 'deploymentId'>,
@@ -78,22 +72,6 @@ export async function instancesOf(
   if (!attempt.create_started_at) return [];
   const label = formatLabel({ deploymentId: deps.deploymentId, sessionId, attempt: attempt.n });
   return (await provider.listInstances()).filter((i) => i.label === label).map((i) => ({ id: i.id, created_at: i.created_at }));
-}
-
-/**
- * An instance found only by its label (its create's answer was lost and no retry recorded it) cost money all the
- * same: its cost record is opened from the provider's creation time, so that it is closed — and refunded — like any
- * other attempt's.
- */
-export async function recordFoundCost(
-  deps: Pick<ProvisioningDeps, 'costs'>,
-  session: Session,
-  attempt: Attempt,
-  found: FoundInstance[],
-): Promise<void> {
-  const first = found[0];
-  if (attempt.instance_id || !first) return;
-  await openCost(deps, session, attempt, first.id, first.created_at ?? attempt.create_started_at ?? attempt.started_at);
 }
 
 /** Destroy each instance, then confirm each is unknown to the provider; throws until all are confirmed gone. */

@@ -2,7 +2,8 @@
 // gone (retried with backoff for as long as it takes), then close the costs and the session.
 import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
 import type { Session } from '../../domain/session.ts';
-import { confirmDestroyed, instancesOf, recordFoundCost } from '../provisioning/destroy-instance.ts';
+import { recordFoundCost } from '../provisioning/attempt-cost.ts';
+import { confirmDestroyed, instancesOf } from '../provisioning/destroy-instance.ts';
 import type { TeardownDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
@@ -25,7 +26,11 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
   if (!session) return input;
   const pending: string[] = [];
   for (const attempt of session.attempts) {
-    if (attempt.destroyed_at) continue;
+    if (attempt.destroyed_at) {
+      // destroyed by the compensation, whose refund this teardown may have stopped before it was written
+      if (attempt.outcome !== 'running') await deps.costs.refund(session.id, attempt.n, attempt.error_type ?? 'ended_before_running');
+      continue;
+    }
     const sinceCreate = attempt.create_started_at ? deps.clock().getTime() - Date.parse(attempt.create_started_at) : 0;
     const provider = await deps.providers.get(attempt.provider);
     const found = await instancesOf(deps, provider, session.id, attempt);
