@@ -87,17 +87,28 @@ export function instanceEnd(i: SimInstance): number | undefined {
   return end ? ms(end) : undefined;
 }
 
+/** An instance seen alive after its session had ended, and for how long at most (restart downtime not counted). */
+export interface Lingering {
+  key: string;
+  session: string;
+  status: string;
+  ms: number;
+}
+
 /**
- * 1. No instance outlived its session by more than the reconciler's grace while the run went on (`lingering`, seen in
- * flight), and nothing is alive at any marketplace once everything settled.
+ * 1. No instance outlived its session by more than the reconciler allows while the run went on, and nothing is alive
+ * at any marketplace once everything settled.
  */
 export function checkNoLiveInstances(
   instances: SimInstance[],
   sessions: Map<string, SessionView>,
   deploymentId: string,
-  lingering: Violation[] = [],
+  lingering: Lingering[],
+  allowanceMs: number,
 ): CheckResult {
-  const violations: Violation[] = [...lingering];
+  const violations: Violation[] = lingering
+    .filter((l) => l.ms > allowanceMs)
+    .map((l) => ({ id: l.key, detail: `alive ${round(l.ms / 1000, 1)} s after its session ${l.session} ended ${l.status}` }));
   for (const i of instances) {
     if (i.gone !== null) continue;
     const label = parseLabel(i.label);
@@ -107,18 +118,33 @@ export function checkNoLiveInstances(
       detail: `alive (${i.label || 'no label'}); session ${session ? `${session.id} is ${session.status}` : 'unknown'}`,
     });
   }
-  return { id: 'no-live-instances', title: 'no instance alive without an active session', passed: violations.length === 0, checked: instances.length, violations };
+  return {
+    id: 'no-live-instances',
+    title: 'no instance alive without an active session',
+    passed: violations.length === 0,
+    checked: instances.length,
+    violations,
+    notes: {
+      outlived_their_session: lingering.length,
+      longest_seconds: round(Math.max(0, ...lingering.map((l) => l.ms)) / 1000, 1),
+      allowed_seconds: round(allowanceMs / 1000, 1),
+    },
+  };
 }
 
-/** 2. Every session final, and none ended later than its deadline allows (nor, ended by expiry, before it). */
+/**
+ * 2. Every session final, and none asked to end later than its deadline allows (nor, ended by expiry, before it).
+ * `teardownRequestedAt` is when the end was asked (its `teardown_requested` event); sessions that failed on their own
+ * are measured by `stopped_at`.
+ */
 export function checkDeadlines(
   sessions: SessionView[],
   teardownRequestedAt: Map<string, string>,
-  overdueSeen: Violation[],
   allowanceMs: number,
   restarts: TimeWindow[],
 ): CheckResult {
-  const violations: Violation[] = [...overdueSeen];
+  const violations: Violation[] = [];
+  let latest = 0;
   for (const s of sessions) {
     if (!TERMINAL.has(s.status)) {
       violations.push({ id: s.id, detail: `still ${s.status} after the run settled` });
@@ -128,6 +154,7 @@ export function checkDeadlines(
     const requested = ms(teardownRequestedAt.get(s.id) ?? s.stopped_at);
     if (!Number.isFinite(requested)) continue;
     const late = requested - deadline - overlapMs(restarts, deadline, requested);
+    latest = Math.max(latest, late);
     if (late > allowanceMs) {
       violations.push({ id: s.id, detail: `end asked ${round(late / 1000, 1)} s after its deadline (${s.ended_reason ?? s.status})` });
     }
@@ -140,7 +167,14 @@ export function checkDeadlines(
       });
     }
   }
-  return { id: 'deadlines', title: 'no session left non-final past its deadline', passed: violations.length === 0, checked: sessions.length, violations };
+  return {
+    id: 'deadlines',
+    title: 'no session left non-final past its deadline',
+    passed: violations.length === 0,
+    checked: sessions.length,
+    violations,
+    notes: { latest_end_seconds: round(latest / 1000, 1), allowed_seconds: round(allowanceMs / 1000, 1) },
+  };
 }
 
 /** 3. Every attempt that never reached running is refunded and billed nothing; no cost record is left open. */

@@ -1,8 +1,8 @@
 // Watches the run while it happens: one session listing and one look at each marketplace per tick, shared by every
-// session's actor (which waits on it instead of polling on its own), and two guarantees checked in flight — no session
-// stays active long past its deadline, no instance outlives its session by more than the reconciler's grace.
+// session's actor (which waits on it instead of polling on its own). It also measures, for each instance that outlived
+// its session, for how long it did (the check compares that with the reconciler's bound once the run is over).
 import type { ChaosApi, Json } from './api-client.ts';
-import { ACTIVE, overlapMs, type SessionView, type SimInstance, TERMINAL, type TimeWindow, type Violation } from './checks.ts';
+import { type Lingering, overlapMs, type SessionView, type SimInstance, TERMINAL, type TimeWindow } from './checks.ts';
 import { parseLabel } from '../shared/domain/instance.ts';
 
 export interface ObserverOptions {
@@ -10,10 +10,6 @@ export interface ObserverOptions {
   /** the marketplaces' inspection origins, by provider */
   sims: () => Record<string, string>;
   deploymentId: () => string;
-  /** how long past its deadline a session may still be active (the sweep's period and some slack) */
-  overdueAllowanceMs: number;
-  /** how long an instance may outlive its session (orphan grace, two reconciler periods, slack) */
-  orphanAllowanceMs: number;
   restarts: TimeWindow[];
   /** false while the runtime is down */
   up: () => boolean;
@@ -22,8 +18,8 @@ export interface ObserverOptions {
 export class Observer {
   readonly sessions = new Map<string, SessionView>();
   instances: SimInstance[] = [];
-  readonly overdue = new Map<string, Violation>();
-  readonly lingering = new Map<string, Violation>();
+  /** per instance (provider:id): the longest it was seen alive after its session ended */
+  readonly lingering = new Map<string, Lingering>();
   ticks = 0;
   private waiters: (() => void)[] = [];
   private stopped = false;
@@ -50,7 +46,6 @@ export class Observer {
     await Promise.all([this.readSessions(), this.readInstances()]);
     this.ticks += 1;
     const now = Date.now();
-    this.watchDeadlines(now);
     this.watchInstances(now);
     for (const w of this.waiters.splice(0)) w();
   }
@@ -90,17 +85,6 @@ export class Observer {
     this.instances = all;
   }
 
-  private watchDeadlines(now: number): void {
-    for (const s of this.sessions.values()) {
-      if (!ACTIVE.has(s.status) || this.overdue.has(s.id)) continue;
-      const deadline = Math.min(Date.parse(s.expires_at), Date.parse(s.hard_max_at));
-      const late = now - deadline - overlapMs(this.options.restarts, deadline, now);
-      if (late > this.options.overdueAllowanceMs) {
-        this.overdue.set(s.id, { id: s.id, detail: `still ${s.status} ${Math.round(late / 1000)} s past its deadline` });
-      }
-    }
-  }
-
   private watchInstances(now: number): void {
     for (const i of this.instances) {
       if (i.gone !== null) continue;
@@ -109,14 +93,9 @@ export class Observer {
       const session = this.sessions.get(label.sessionId);
       if (!session || !TERMINAL.has(session.status) || !session.stopped_at) continue;
       const since = Math.max(Date.parse(session.stopped_at), Date.parse(i.created_at));
-      const lingering = now - since - overlapMs(this.options.restarts, since, now);
+      const ms = now - since - overlapMs(this.options.restarts, since, now);
       const key = `${i.provider}:${i.id}`;
-      if (lingering > this.options.orphanAllowanceMs && !this.lingering.has(key)) {
-        this.lingering.set(key, {
-          id: key,
-          detail: `alive ${Math.round(lingering / 1000)} s after its session ${session.id} ended ${session.status}`,
-        });
-      }
+      if (ms > (this.lingering.get(key)?.ms ?? 0)) this.lingering.set(key, { key, session: session.id, status: session.status, ms });
     }
   }
 }

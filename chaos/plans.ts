@@ -92,8 +92,16 @@ export interface ActorContext {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-async function act(ctx: ActorContext, session: string | undefined, action: string, method: string, path: string, body?: unknown) {
-  const res = await ctx.api.call(method, path, body, { resend: action !== 'extend' });
+async function act(
+  ctx: ActorContext,
+  session: string | undefined,
+  action: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await ctx.api.call(method, path, body, { headers, resend: action !== 'extend' });
   const key = `${action} ${res.status}`;
   ctx.log.answers[key] = (ctx.log.answers[key] ?? 0) + 1;
   if (!ALLOWED[action]!.includes(res.status) && res.status < 500 && res.status !== 0) {
@@ -136,6 +144,8 @@ async function create(ctx: ActorContext, plan: Plan): Promise<string | undefined
         auto_retry: plan.autoRetry,
         max_retries: 3,
       },
+      // a create sent again after a broken connection is answered with the session the first one made
+      { 'Idempotency-Key': `chaos-${ctx.runId}-${plan.n}-${tries}` },
     );
     if (res.status === 200 || res.status === 201) {
       const id = String(((res.body as Json)['session'] as Json)['id']);

@@ -10,6 +10,7 @@ import { freePort } from '../local/free-port.ts';
 import { readRuntimeFile } from '../local/runtime-file.ts';
 import type { FaultTally } from '../local/sim/faults.ts';
 import { seededRandom } from '../local/sim/random.ts';
+import { allowances } from './allowances.ts';
 import { ChaosApi, type Json } from './api-client.ts';
 import {
   ACTIVE,
@@ -122,8 +123,6 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     api,
     sims: () => simOrigins,
     deploymentId: () => info.deployment_id,
-    overdueAllowanceMs: settings.sweepSeconds * 1000 + 10_000,
-    orphanAllowanceMs: (settings.orphanGraceSeconds + 2 * settings.reconcileSeconds) * 1000 + 15_000,
     restarts,
     up: () => up,
   });
@@ -149,7 +148,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     await sleep(1000);
   }
   say(`inventory: ${offers.length} offers after ${since(began)}`);
-  observer.start(1000);
+  observer.start(2000);
 
   const random = seededRandom(opts.seed);
   const staggerMs = Math.min(15_000, opts.sessions * 120);
@@ -225,15 +224,27 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     for (const [fn, n] of Object.entries(r.by_function)) crashes.by_function[fn] = (crashes.by_function[fn] ?? 0) + n;
   }
 
+  const invocations: Summary['invocations'] = {};
+  for (const report of runtime.invocationReports) {
+    for (const [fn, st] of Object.entries(report)) {
+      const into = invocations[fn] ?? { invocations: 0, errors: 0, total_ms: 0, mean_ms: 0, max_ms: 0 };
+      invocations[fn] = into;
+      into.invocations += st.invocations;
+      into.errors += st.errors;
+      into.total_ms += Math.round(st.totalMs);
+      into.max_ms = Math.max(into.max_ms, Math.round(st.maxMs));
+      into.mean_ms = Math.round(into.total_ms / Math.max(1, into.invocations));
+    }
+  }
+
+  const bounds = allowances(settings, (fn) => invocations[fn]?.max_ms ?? 0);
   const checks: CheckResult[] = [
-    checkNoLiveInstances(observer.instances, observer.sessions, info.deployment_id, [...observer.lingering.values()]),
-    checkDeadlines(sessions, teardownAt, [...observer.overdue.values()], settings.sweepSeconds * 1000 + 10_000, restarts),
+    checkNoLiveInstances(observer.instances, observer.sessions, info.deployment_id, [...observer.lingering.values()], bounds.orphanMs),
+    checkDeadlines(sessions, teardownAt, bounds.deadlineMs, restarts),
     checkRefunds(sessions, costs),
     checkCosts(sessions, costs, observer.instances, info.deployment_id, {
       toleranceMs: COST_TOLERANCE_MS,
-      // the reconciler's first missing listing comes within one period of a vanish (a second confirms it); verification
-      // looks at the provider every second or so, but its rounds and the compensation add a few seconds
-      vanishDetectionMs: (2 * settings.reconcileSeconds + 10) * 1000,
+      vanishDetectionMs: bounds.vanishDetectionMs,
       restarts,
     }),
     checkNoServerErrors(api.requests, api.serverErrors),
@@ -271,6 +282,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     answers: log.answers,
     unexpected_answers: log.unexpected,
     api: { requests: api.requests, by_status: api.statusCounts, network_errors: api.networkErrors },
+    invocations,
     faults: {
       provider_429: faults.rate_limited,
       provider_5xx: faults.server_errors,
@@ -281,6 +293,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
       restarts: restarts.map((w) => Math.round((w.to - w.from) / 100) / 10),
       instances_by_host: tally(observer.instances.map(behaviourOf)),
     },
+    allowances: bounds.formulas,
     checks,
     data_dir: workDir,
   };

@@ -23,6 +23,8 @@ export class RuntimeProcess {
   private readonly log: WriteStream;
   /** every "[gpu-shopper] injected task crashes: {…}" line, one per stop */
   readonly crashReports: Record<string, unknown>[] = [];
+  /** every "[gpu-shopper] invocations: {…}" line (per function: invocations, errors, totalMs, maxMs), one per stop */
+  readonly invocationReports: Record<string, { invocations: number; errors: number; totalMs: number; maxMs: number }>[] = [];
   url = '';
 
   constructor(private readonly options: RuntimeProcessOptions) {
@@ -46,14 +48,19 @@ export class RuntimeProcess {
     });
     this.child = child;
     this.output = '';
-    const take = (d: Buffer) => {
-      const text = d.toString();
-      this.log.write(text);
-      this.output = (this.output + text).slice(-200_000);
-      for (const m of text.matchAll(/injected task crashes: (\{.*\})/g)) this.crashReports.push(JSON.parse(m[1]!) as Record<string, unknown>);
+    const reader = () => {
+      let partial = '';
+      return (d: Buffer) => {
+        const text = d.toString();
+        this.log.write(text);
+        this.output = (this.output + text).slice(-200_000);
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) this.readReport(line);
+      };
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout!.on('data', reader());
+    child.stderr!.on('data', reader());
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + this.options.readyTimeoutMs;
     for (;;) {
@@ -69,6 +76,13 @@ export class RuntimeProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  private readReport(line: string): void {
+    const crashes = /\] injected task crashes: (\{.*\})$/.exec(line);
+    if (crashes) this.crashReports.push(JSON.parse(crashes[1]!) as Record<string, unknown>);
+    const invocations = /\] invocations: (\{.*\})$/.exec(line);
+    if (invocations) this.invocationReports.push(JSON.parse(invocations[1]!));
   }
 
   /** Ctrl-C, as a user stops it, and waits for it to exit; resolves with the exit code. */

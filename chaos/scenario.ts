@@ -11,6 +11,10 @@ export interface ChaosSettings {
   sweepSeconds: number;
   reconcileSeconds: number;
   orphanGraceSeconds: number;
+  /** every Retry pause of the state machines (LOCAL_RETRY_INTERVAL_MS) */
+  retryIntervalMs: number;
+  /** one round of SSH probes between the state machine's waits */
+  verifyRoundSeconds: number;
   /** provider API faults, per request */
   rateLimitProbability: number;
   serverErrorProbability: number;
@@ -24,6 +28,8 @@ export const DEFAULT_SETTINGS: ChaosSettings = {
   sweepSeconds: 2,
   reconcileSeconds: 4,
   orphanGraceSeconds: 8,
+  retryIntervalMs: 1000,
+  verifyRoundSeconds: 3,
   rateLimitProbability: 0.03,
   serverErrorProbability: 0.03,
   lostCreateProbability: 0.08,
@@ -99,7 +105,7 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
   return {
     // local-only knobs (README "Chaos runs")
     LOCAL_FAULT_CRASH_RATE: String(s.crashRate),
-    LOCAL_RETRY_INTERVAL_MS: '1000',
+    LOCAL_RETRY_INTERVAL_MS: String(s.retryIntervalMs),
     RESERVATION_HOUR_SECONDS: String(s.hourSeconds),
     // the product's own settings, shortened
     HARD_MAX_HOURS: String(s.hardMaxHours),
@@ -109,13 +115,13 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
     INVENTORY_REFRESH_SECONDS: '5',
     INVENTORY_PROVIDER_TIMEOUT_SECONDS: '10',
     SSH_DEADLINE_SECONDS: '8',
-    SSH_PROBE_INTERVAL_MS: '250',
+    SSH_PROBE_INTERVAL_MS: '500',
     SSH_PROBE_TIMEOUT_MS: '1000',
     SSH_LOGIN_TIMEOUT_MS: '3000',
     PROVIDER_CHECK_INTERVAL_MS: '1000',
-    VERIFY_ROUND_SECONDS: '3',
+    VERIFY_ROUND_SECONDS: String(s.verifyRoundSeconds),
     // longer than a create call and the marketplaces' listing lag together, even on a busy machine; shorter than the
-    // in-doubt create's retries (12 × LOCAL_RETRY_INTERVAL_MS)
+    // in-doubt create's retries (12 × retryIntervalMs)
     CREATE_LIST_LAG_SECONDS: '10',
     AUTH_REJECTION_WINDOW_SECONDS: '2',
     VASTAI_REQUESTS_PER_SECOND: '100',

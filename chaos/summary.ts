@@ -16,6 +16,8 @@ export interface Summary {
   answers: Record<string, number>;
   unexpected_answers: { session?: string; action: string; status: number; error_type?: string }[];
   api: { requests: number; by_status: Record<string, number>; network_errors: number };
+  /** per function, over every run of the runtime */
+  invocations: Record<string, { invocations: number; errors: number; total_ms: number; mean_ms: number; max_ms: number }>;
   faults: {
     provider_429: number;
     provider_5xx: number;
@@ -27,6 +29,8 @@ export interface Summary {
     restarts: number[];
     instances_by_host: Record<string, number>;
   };
+  /** the timing bounds the checks applied, as formulas with their figures */
+  allowances: Record<string, string>;
   checks: CheckResult[];
   data_dir: string;
 }
@@ -51,6 +55,10 @@ export function formatSummary(s: Summary): string {
     `  attempts:         ${pairs(s.attempts)}`,
     `  answers:          ${pairs(s.answers)}`,
     `  API:              ${s.api.requests} answers (${pairs(s.api.by_status)}), ${s.api.network_errors} broken connections`,
+    `  invocations:      ${Object.entries(s.invocations)
+      .sort((a, b) => b[1].invocations - a[1].invocations)
+      .map(([fn, i]) => `${fn} ${i.invocations} (mean ${i.mean_ms} ms, max ${i.max_ms} ms)`)
+      .join(', ')}`,
     '  faults injected:',
     `    provider answers: ${f.provider_429} × 429, ${f.provider_5xx} × 5xx, ${f.lost_create_answers} lost create answers`,
     `    task crashes:     ${f.task_crashes_before + f.task_crashes_after} (${f.task_crashes_before} before, ${f.task_crashes_after} after their work): ${pairs(f.task_crashes_by_function)}`,
@@ -61,6 +69,8 @@ export function formatSummary(s: Summary): string {
     lines.push(`  answers outside the contract: ${s.unexpected_answers.length}`);
     for (const u of s.unexpected_answers.slice(0, SHOWN)) lines.push(`    ${u.action} ${u.status} ${u.error_type ?? ''} ${u.session ?? ''}`);
   }
+  lines.push('  bounds (schedule + longest measured run):');
+  for (const [name, formula] of Object.entries(s.allowances)) lines.push(`    ${name}: ${formula}`);
   lines.push('  checks:');
   for (const c of s.checks) {
     const notes = c.notes ? `  [${Object.entries(c.notes).map(([k, v]) => `${k} ${v}`).join(', ')}]` : '';

@@ -32,7 +32,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(130); // a second Ctrl-C does not wait
     stopping = true;
     process.stderr.write(`[gpu-shopper] ${signal}: stopping…\n`);
-    if (runtime.crashes) process.stderr.write(`[gpu-shopper] injected task crashes: ${JSON.stringify(runtime.crashes)}\n`);
+    if (runtime.crashes) {
+      process.stderr.write(`[gpu-shopper] injected task crashes: ${JSON.stringify(runtime.crashes)}\n`);
+      // what the chaos run reports beside the crashes: how often each function ran and for how long
+      process.stderr.write(`[gpu-shopper] invocations: ${JSON.stringify(Object.fromEntries(runtime.lambdas.stats))}\n`);
+    }
     runtime.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -113,6 +113,35 @@ describe('provisioning use cases', () => {
     expect((await other.h.sessions.get(other.id))?.attempts[0]?.instance_id).toBeUndefined();
   });
 
+  it('an instance made and lost before it was recorded fails the attempt as vanished instead of renting again', async () => {
+    const { h, id, state } = await started();
+    const realMutate = h.sessions.mutate.bind(h.sessions);
+    let dies = false;
+    h.sessions.mutate = async (sessionId, change) => {
+      // the process dies after the cost record is opened, before the session names the instance
+      if (dies) throw Object.assign(new Error('the process died here'), { name: 'Lambda.Unknown' });
+      return realMutate(sessionId, change);
+    };
+    const realCreate = h.vast.createInstance.bind(h.vast);
+    h.vast.createInstance = async (req) => {
+      const out = await realCreate(req);
+      dies = true;
+      return out;
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    h.sessions.mutate = realMutate;
+    // it vanishes at the provider while nobody looks
+    h.vast.instances[0]!.destroyed = true;
+    h.clock.advance(h.deps.settings.createListLagMs);
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'InstanceVanishedError' });
+    expect(h.vast.instances).toHaveLength(1);
+    // the compensation closes and refunds what it cost
+    const failed = await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'InstanceVanishedError', Cause: 'gone' } });
+    await recordRefund(h.deps, failed);
+    const [cost] = await h.costs.forSession(id);
+    expect(cost).toMatchObject({ instance_id: h.vast.instances[0]!.id, ended_at: h.clock.now().toISOString(), refunded: true });
+  });
+
   it('creates nothing when the session ended between reading it and marking the create', async () => {
     const { h, id, state } = await started();
     // the teardown wins the race right after the task read the session

@@ -2,7 +2,7 @@
 // task returns the instance already recorded, or finds by label the one a crashed try made; a create whose outcome
 // is in doubt waits out the provider's listing lag rather than risk a second instance.
 import { formatLabel } from '../../domain/instance.ts';
-import { CreateInDoubtError, SessionEndedError } from '../../domain/provisioning-errors.ts';
+import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
 import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
@@ -41,7 +41,13 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
         `an earlier create for attempt ${attempt.n} may have succeeded; waiting for the provider's listing (${Math.round(since / 1000)} s so far)`,
       );
     }
-    // the listing has had time to show it: the earlier call made nothing
+    // the listing has had time to show it. A cost record says an earlier call did make one, which is gone before it
+    // could be recorded (vanished at the provider): that is this attempt's failure, not a reason to rent again
+    const made = (await deps.costs.forSession(session.id)).find((c) => c.attempt === attempt.n);
+    if (made) {
+      throw new InstanceVanishedError(`instance ${made.instance_id}, created for attempt ${attempt.n}, is gone from the provider's listing`);
+    }
+    // the earlier call made nothing
   }
 
   const secret = await deps.sessions.getSecret(session.id);
