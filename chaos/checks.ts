@@ -218,6 +218,12 @@ export interface CostCheckOptions {
    * see the moment, only its next look (verification's provider check, the reconciler's first missing listing)
    */
   vanishDetectionMs: number;
+  /**
+   * The broker's window for a create whose answer was lost (CREATE_LIST_LAG_SECONDS): it looks for the instance by its
+   * label until then. An unrecorded instance that vanished by itself sooner was never visible to it — no answer, no
+   * listing — and is reported apart rather than as a violation.
+   */
+  createListLagMs: number;
   /** the runtime was down: a destruction confirmed across a restart is recorded when it is back */
   restarts: TimeWindow[];
 }
@@ -282,11 +288,17 @@ export function checkCosts(
       }
     }
   }
+  const unseen: string[] = [];
   for (const i of instances) {
     const label = parseLabel(i.label);
     if (label?.deploymentId !== deploymentId || recorded.has(`${i.provider}:${i.id}`)) continue;
     const end = instanceEnd(i);
-    const seconds = end === undefined ? 'still alive' : `${round((end - ms(i.created_at)) / 1000, 1)} s`;
+    const life = end === undefined ? undefined : end - ms(i.created_at);
+    if (i.gone === 'vanished' && life !== undefined && life < options.createListLagMs) {
+      unseen.push(`${i.provider}:${i.id} (${round(life / 1000, 1)} s)`);
+      continue;
+    }
+    const seconds = life === undefined ? 'still alive' : `${round(life / 1000, 1)} s`;
     violations.push({ id: label.sessionId, detail: `instance ${i.provider}:${i.id} (attempt ${label.attempt}, ${seconds}) has no cost record` });
   }
   return {
@@ -301,6 +313,7 @@ export function checkCosts(
       max_end_delta_seconds: round(maxEndDelta / 1000, 2),
       vanish_detection_seconds: options.vanishDetectionMs / 1000,
       max_vanish_detection_seconds: round(maxVanishDelta / 1000, 2),
+      vanished_unseen: unseen.length ? unseen.join(' ') : 0,
       broker_provider_cost_usd: round(brokerTotal, 6),
       marketplace_cost_usd: round(marketTotal, 6),
     },

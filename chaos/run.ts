@@ -245,6 +245,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     checkCosts(sessions, costs, observer.instances, info.deployment_id, {
       toleranceMs: COST_TOLERANCE_MS,
       vanishDetectionMs: bounds.vanishDetectionMs,
+      createListLagMs: settings.createListLagSeconds * 1000,
       restarts,
     }),
     checkNoServerErrors(api.requests, api.serverErrors),

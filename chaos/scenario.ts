@@ -15,6 +15,8 @@ export interface ChaosSettings {
   retryIntervalMs: number;
   /** one round of SSH probes between the state machine's waits */
   verifyRoundSeconds: number;
+  /** how long a create whose answer was lost is looked for by its label (CREATE_LIST_LAG_SECONDS) */
+  createListLagSeconds: number;
   /** provider API faults, per request */
   rateLimitProbability: number;
   serverErrorProbability: number;
@@ -30,6 +32,9 @@ export const DEFAULT_SETTINGS: ChaosSettings = {
   orphanGraceSeconds: 8,
   retryIntervalMs: 1000,
   verifyRoundSeconds: 3,
+  // longer than a create call and the marketplaces' listing lag together, even on a busy machine; shorter than the
+  // in-doubt create's retries (12 × retryIntervalMs)
+  createListLagSeconds: 10,
   rateLimitProbability: 0.03,
   serverErrorProbability: 0.03,
   lostCreateProbability: 0.08,
@@ -120,9 +125,7 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
     SSH_LOGIN_TIMEOUT_MS: '3000',
     PROVIDER_CHECK_INTERVAL_MS: '1000',
     VERIFY_ROUND_SECONDS: String(s.verifyRoundSeconds),
-    // longer than a create call and the marketplaces' listing lag together, even on a busy machine; shorter than the
-    // in-doubt create's retries (12 × retryIntervalMs)
-    CREATE_LIST_LAG_SECONDS: '10',
+    CREATE_LIST_LAG_SECONDS: String(s.createListLagSeconds),
     AUTH_REJECTION_WINDOW_SECONDS: '2',
     VASTAI_REQUESTS_PER_SECOND: '100',
     TENSORDOCK_REQUESTS_PER_SECOND: '100',

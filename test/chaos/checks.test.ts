@@ -108,7 +108,7 @@ describe('chaos checks', () => {
   });
 
   it('4: provider cost is price × the marketplace lifetime within the tolerance; every instance has a record', () => {
-    const options = { toleranceMs: 5000, vanishDetectionMs: 20_000, restarts: [] };
+    const options = { toleranceMs: 5000, vanishDetectionMs: 20_000, createListLagMs: 10_000, restarts: [] };
     const good = checkCosts([session(1)], new Map([[ID(1), [cost(1)]]]), [instance(1)], DEPLOYMENT, options);
     expect(good.passed).toBe(true);
     expect(good.notes).toMatchObject({ max_start_delta_seconds: 0.5, max_end_delta_seconds: 0.5 });
@@ -128,6 +128,14 @@ describe('chaos checks', () => {
     // a second instance made for the session without a record
     const unrecorded = checkCosts([session(1)], new Map([[ID(1), [cost(1)]]]), [instance(1), instance(9, { label: label(1, 2) })], DEPLOYMENT, options);
     expect(unrecorded.violations).toEqual([{ id: ID(1), detail: 'instance vastai:i9 (attempt 2, 10 s) has no cost record' }]);
+    // one that vanished by itself before the broker could ever see it (no answer, gone before its label was looked
+    // for) is reported apart; one that lived longer unrecorded is a violation
+    const unseenLife = instance(9, { label: label(1, 2), created_at: at(20), destroyed_at: null, vanished_at: at(24), gone: 'vanished' });
+    const unseen = checkCosts([session(1)], new Map([[ID(1), [cost(1)]]]), [instance(1), unseenLife], DEPLOYMENT, options);
+    expect(unseen.passed).toBe(true);
+    expect(unseen.notes?.['vanished_unseen']).toBe('vastai:i9 (4 s)');
+    const seenLife = { ...unseenLife, vanished_at: at(40) };
+    expect(checkCosts([session(1)], new Map([[ID(1), [cost(1)]]]), [instance(1), seenLife], DEPLOYMENT, options).passed).toBe(false);
     // other deployments' instances are none of ours
     const foreign = instance(8, { label: `gs-other-deployment-${ID(1)}-1` });
     expect(checkCosts([session(1)], new Map([[ID(1), [cost(1)]]]), [instance(1), foreign], DEPLOYMENT, options).passed).toBe(true);
