@@ -1,6 +1,7 @@
 // What each session of a chaos run goes through, from the consumer's side: created on a random offer, then ended in
 // one of several ways — deleted at once (while its instance is being created), a burst of DELETE/done/extend at once,
-// left to expire (with or without extensions, or with a burst fired right at its expiry), or kept until the end.
+// left to expire (with or without extensions up to the hard maximum, or with a burst fired right at its expiry), or
+// kept until the run ends it.
 import type { ChaosApi, Json } from './api-client.ts';
 import type { SessionView } from './checks.ts';
 import { TERMINAL } from './checks.ts';
@@ -49,14 +50,17 @@ export const newActorLog = (): ActorLog => ({ answers: {}, unexpected: [], creat
 export function makePlans(count: number, random: () => number, staggerMs: number): Plan[] {
   const kinds = Object.entries(WEIGHTS) as [PlanKind, number][];
   return Array.from({ length: count }, (_, n) => {
-    let r = random();
-    let kind: PlanKind = 'keep';
-    for (const [k, w] of kinds) {
-      if (r < w) {
-        kind = k;
-        break;
+    // every way of ending appears once (a short run too), then they come by weight
+    let kind: PlanKind = PLAN_KINDS[n] ?? 'keep';
+    if (n >= PLAN_KINDS.length) {
+      let r = random();
+      for (const [k, w] of kinds) {
+        if (r < w) {
+          kind = k;
+          break;
+        }
+        r -= w;
       }
-      r -= w;
     }
     return {
       n,
@@ -159,7 +163,15 @@ async function create(ctx: ActorContext, plan: Plan): Promise<string | undefined
   return undefined;
 }
 
-const isRunningOrOver = (s: SessionView) => s.status === 'running' || s.status === 'stopping' || TERMINAL.has(s.status);
+const isEnding = (s: SessionView) => s.status === 'stopping' || TERMINAL.has(s.status);
+const isRunningOrOver = (s: SessionView) => s.status === 'running' || isEnding(s);
+
+/** Waits for the sweep to end the session (by the hard maximum at the latest, with room for a busy machine). */
+async function waitForExpiry(ctx: ActorContext, id: string): Promise<void> {
+  const s = ctx.observer.sessions.get(id);
+  const latest = s ? Date.parse(s.hard_max_at) : Date.now() + 3 * ctx.hourMs;
+  await ctx.observer.waitFor(id, isEnding, latest - Date.now() + 60_000);
+}
 
 /** One session's life as its consumer drives it. */
 export async function runPlan(ctx: ActorContext, plan: Plan): Promise<void> {
@@ -179,11 +191,14 @@ export async function runPlan(ctx: ActorContext, plan: Plan): Promise<void> {
       await burst(ctx, id, ['delete', 'done', 'extend', 'delete', 'done', 'extend']);
       return;
     case 'expire':
+      await ctx.observer.waitFor(id, () => true, timeout);
+      await waitForExpiry(ctx, id);
       return;
     case 'extend_then_expire':
       await ctx.observer.waitFor(id, isRunningOrOver, timeout);
       // three at once: the hard maximum (3 h) lets only two of them through
       await burst(ctx, id, ['extend', 'extend', 'extend']);
+      await waitForExpiry(ctx, id);
       return;
     case 'burst_at_expiry': {
       const s = await ctx.observer.waitFor(id, () => true, timeout);

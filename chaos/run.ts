@@ -29,7 +29,7 @@ import { Observer } from './observer.ts';
 import { makePlans, newActorLog, type OfferRef, runPlan } from './plans.ts';
 import { RuntimeProcess } from './runtime-process.ts';
 import { type ChaosSettings, chaosEnv, chaosScenario, DEFAULT_SETTINGS } from './scenario.ts';
-import { printSummary, type Summary } from './summary.ts';
+import { printSummary, type Summary, sumCrashes, sumInvocations } from './summary.ts';
 
 const int = (min: number) => (v: string) => {
   const n = Number(v);
@@ -160,9 +160,17 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
   const actors = Promise.all(plans.map((p) => runPlan(ctx, p)));
 
   // the restart: while sessions are being created, provisioned and ended
+  const restartStates: Record<string, number>[] = [];
   if (opts.restart) {
-    await sleep(staggerMs / 2 + 3000);
-    say(`restart: SIGINT with ${[...observer.sessions.values()].filter((s) => !TERMINAL.has(s.status)).length} sessions unfinished (${since(began)})`);
+    await sleep(staggerMs / 2 + 2000);
+    // the restart comes while some sessions are being provisioned and others are ending
+    const statuses = () => [...observer.sessions.values()].map((s) => s.status);
+    const busy = () => statuses().includes('stopping') && statuses().some((st) => st === 'pending' || st === 'provisioning');
+    const latest = Date.now() + 20_000;
+    while (!busy() && Date.now() < latest) await sleep(250);
+    const states = tally(statuses());
+    restartStates.push(states);
+    say(`restart: SIGINT with sessions ${Object.entries(states).map(([k, v]) => `${k} ${v}`).join(', ')} (${since(began)})`);
     api.pause();
     await readFaults().catch(() => undefined);
     const window = { from: Date.now(), to: Number.POSITIVE_INFINITY };
@@ -198,44 +206,11 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
 
   // what the checks look at
   const sessions = log.created.map((id) => observer.sessions.get(id)).filter((s): s is SessionView => s !== undefined);
-  const costs = new Map<string, CostLine[]>();
-  const teardownAt = new Map<string, string>();
-  const unread: string[] = [];
-  const read = async <T>(p: string): Promise<T | undefined> => {
-    for (let tries = 0; tries < 3; tries++) {
-      const res = await api.call<T>('GET', p);
-      if (res.status === 200) return res.body;
-    }
-    unread.push(p);
-    return undefined;
-  };
-  for (const s of sessions) {
-    costs.set(s.id, (await read<{ breakdown: CostLine[] }>(`/api/v1/costs?session_id=${s.id}`))?.breakdown ?? []);
-    const events = (await read<{ events: Json[] }>(`/api/v1/sessions/${s.id}/events`))?.events ?? [];
-    const requested = events.find((ev) => ev['type'] === 'teardown_requested');
-    if (requested) teardownAt.set(s.id, String(requested['at']));
-  }
+  const { costs, teardownAt, unread } = await readBack(api, sessions);
   await readFaults().catch(() => undefined);
   await runtime.close();
-  const crashes = { before: 0, after: 0, by_function: {} as Record<string, number> };
-  for (const r of runtime.crashReports as { before: number; after: number; by_function: Record<string, number> }[]) {
-    crashes.before += r.before;
-    crashes.after += r.after;
-    for (const [fn, n] of Object.entries(r.by_function)) crashes.by_function[fn] = (crashes.by_function[fn] ?? 0) + n;
-  }
-
-  const invocations: Summary['invocations'] = {};
-  for (const report of runtime.invocationReports) {
-    for (const [fn, st] of Object.entries(report)) {
-      const into = invocations[fn] ?? { invocations: 0, errors: 0, total_ms: 0, mean_ms: 0, max_ms: 0 };
-      invocations[fn] = into;
-      into.invocations += st.invocations;
-      into.errors += st.errors;
-      into.total_ms += Math.round(st.totalMs);
-      into.max_ms = Math.max(into.max_ms, Math.round(st.maxMs));
-      into.mean_ms = Math.round(into.total_ms / Math.max(1, into.invocations));
-    }
-  }
+  const crashes = sumCrashes(runtime.crashReports);
+  const invocations = sumInvocations(runtime.invocationReports);
 
   const bounds = allowances(settings, (fn) => invocations[fn]?.max_ms ?? 0);
   const checks: CheckResult[] = [
@@ -292,6 +267,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
       task_crashes_after: crashes.after,
       task_crashes_by_function: crashes.by_function,
       restarts: restarts.map((w) => Math.round((w.to - w.from) / 100) / 10),
+      sessions_at_restart: restartStates,
       instances_by_host: tally(observer.instances.map(behaviourOf)),
     },
     allowances: bounds.formulas,
@@ -303,6 +279,28 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
   if (passed && !opts.keep && !opts.dataDir) rmSync(workDir, { recursive: true, force: true });
   else say(`state and runtime log kept in ${workDir}`);
   return passed ? 0 : 1;
+}
+
+/** Each session's cost lines and when its end was asked (its first `teardown_requested` event). */
+async function readBack(api: ChaosApi, sessions: SessionView[]) {
+  const costs = new Map<string, CostLine[]>();
+  const teardownAt = new Map<string, string>();
+  const unread: string[] = [];
+  const read = async <T>(p: string): Promise<T | undefined> => {
+    for (let tries = 0; tries < 3; tries++) {
+      const res = await api.call<T>('GET', p);
+      if (res.status === 200) return res.body;
+    }
+    unread.push(p);
+    return undefined;
+  };
+  for (const s of sessions) {
+    costs.set(s.id, (await read<{ breakdown: CostLine[] }>(`/api/v1/costs?session_id=${s.id}`))?.breakdown ?? []);
+    const events = (await read<{ events: Json[] }>(`/api/v1/sessions/${s.id}/events`))?.events ?? [];
+    const requested = events.find((ev) => ev['type'] === 'teardown_requested');
+    if (requested) teardownAt.set(s.id, String(requested['at']));
+  }
+  return { costs, teardownAt, unread };
 }
 
 function tally(values: string[]): Record<string, number> {

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CrashReport } from './summary.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -13,8 +14,21 @@ export interface RuntimeProcessOptions {
   readyTimeoutMs: number;
 }
 
-/** Variables of the calling shell that must not leak into the runtime (it sets them itself). */
-const OWN_VARIABLES = ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'DEPLOYMENT_ID', 'GPU_SHOPPER_LOCAL', 'SFN_ENDPOINT'];
+/**
+ * Variables of the calling shell that must not reach the runtime: those it sets itself, and the credentials and URLs
+ * that would make a provider real — a chaos run rents only from the simulated marketplaces.
+ */
+const WITHHELD = [
+  'DYNAMODB_ENDPOINT',
+  'TABLE_NAME',
+  'DEPLOYMENT_ID',
+  'GPU_SHOPPER_LOCAL',
+  'SFN_ENDPOINT',
+  'VASTAI_API_KEY',
+  'VASTAI_API_URL',
+  'TENSORDOCK_API_TOKEN',
+  'TENSORDOCK_API_URL',
+];
 
 export class RuntimeProcess {
   private child?: ChildProcess;
@@ -22,7 +36,7 @@ export class RuntimeProcess {
   private output = '';
   private readonly log: WriteStream;
   /** every "[gpu-shopper] injected task crashes: {…}" line, one per stop */
-  readonly crashReports: Record<string, unknown>[] = [];
+  readonly crashReports: CrashReport[] = [];
   /** every "[gpu-shopper] invocations: {…}" line (per function: invocations, errors, totalMs, maxMs), one per stop */
   readonly invocationReports: Record<string, { invocations: number; errors: number; totalMs: number; maxMs: number }>[] = [];
   url = '';
@@ -38,7 +52,7 @@ export class RuntimeProcess {
   /** Starts `node --import tsx local/start.ts` and resolves with the API URL once it says it is ready. */
   async start(): Promise<string> {
     const inherited = { ...process.env };
-    for (const key of OWN_VARIABLES) delete inherited[key];
+    for (const key of WITHHELD) delete inherited[key];
     // node with tsx as its loader, not the tsx CLI: the CLI SIGKILLs a child that is slow to acknowledge a relayed
     // SIGINT, which would turn a clean stop into a crash (see test/support/local-process.ts)
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
@@ -80,7 +94,7 @@ export class RuntimeProcess {
 
   private readReport(line: string): void {
     const crashes = /\] injected task crashes: (\{.*\})$/.exec(line);
-    if (crashes) this.crashReports.push(JSON.parse(crashes[1]!) as Record<string, unknown>);
+    if (crashes) this.crashReports.push(JSON.parse(crashes[1]!) as CrashReport);
     const invocations = /\] invocations: (\{.*\})$/.exec(line);
     if (invocations) this.invocationReports.push(JSON.parse(invocations[1]!));
   }

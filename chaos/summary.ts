@@ -27,6 +27,8 @@ export interface Summary {
     task_crashes_by_function: Record<string, number>;
     /** seconds down, per restart */
     restarts: number[];
+    /** how many sessions were in each status when the runtime was stopped, per restart */
+    sessions_at_restart: Record<string, number>[];
     instances_by_host: Record<string, number>;
   };
   /** the timing bounds the checks applied, as formulas with their figures */
@@ -62,7 +64,9 @@ export function formatSummary(s: Summary): string {
     '  faults injected:',
     `    provider answers: ${f.provider_429} × 429, ${f.provider_5xx} × 5xx, ${f.lost_create_answers} lost create answers`,
     `    task crashes:     ${f.task_crashes_before + f.task_crashes_after} (${f.task_crashes_before} before, ${f.task_crashes_after} after their work): ${pairs(f.task_crashes_by_function)}`,
-    `    restarts:         ${f.restarts.length ? f.restarts.map((d) => `${d} s down`).join(', ') : 'none'}`,
+    `    restarts:         ${
+      f.restarts.length ? f.restarts.map((d, i) => `${d} s down, stopped with sessions ${pairs(f.sessions_at_restart[i] ?? {})}`).join('; ') : 'none'
+    }`,
     `    instances:        ${pairs(f.instances_by_host)}`,
   ];
   if (s.unexpected_answers.length > 0) {
@@ -86,4 +90,38 @@ export function formatSummary(s: Summary): string {
 export function printSummary(s: Summary, { json }: { json: boolean }): void {
   if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   else process.stdout.write(formatSummary(s));
+}
+
+export interface CrashReport {
+  before: number;
+  after: number;
+  by_function: Record<string, number>;
+}
+
+/** The runtime reports its injected crashes at each stop: the run's total. */
+export function sumCrashes(reports: CrashReport[]): CrashReport {
+  const sum: CrashReport = { before: 0, after: 0, by_function: {} };
+  for (const r of reports) {
+    sum.before += r.before;
+    sum.after += r.after;
+    for (const [fn, n] of Object.entries(r.by_function)) sum.by_function[fn] = (sum.by_function[fn] ?? 0) + n;
+  }
+  return sum;
+}
+
+/** The runtime reports its invocation figures at each stop: the run's figures per function. */
+export function sumInvocations(reports: Record<string, { invocations: number; errors: number; totalMs: number; maxMs: number }>[]) {
+  const out: Summary['invocations'] = {};
+  for (const report of reports) {
+    for (const [fn, st] of Object.entries(report)) {
+      const into = out[fn] ?? { invocations: 0, errors: 0, total_ms: 0, mean_ms: 0, max_ms: 0 };
+      out[fn] = into;
+      into.invocations += st.invocations;
+      into.errors += st.errors;
+      into.total_ms += Math.round(st.totalMs);
+      into.max_ms = Math.max(into.max_ms, Math.round(st.maxMs));
+      into.mean_ms = Math.round(into.total_ms / Math.max(1, into.invocations));
+    }
+  }
+  return out;
 }
