@@ -133,7 +133,8 @@ export function checkNoLiveInstances(
 }
 
 /**
- * 2. Every session final, and none asked to end later than its deadline allows (nor, ended by expiry, before it).
+ * 2. Every session (and each of its attempts) final, and none asked to end later than its deadline allows (nor, ended
+ * by expiry, before it).
  * `teardownRequestedAt` is when the end was asked (its `teardown_requested` event); sessions that failed on their own
  * are measured by `stopped_at`.
  */
@@ -149,6 +150,9 @@ export function checkDeadlines(
     if (!TERMINAL.has(s.status)) {
       violations.push({ id: s.id, detail: `still ${s.status} after the run settled` });
       continue;
+    }
+    for (const a of s.attempts) {
+      if (a.outcome === 'in_progress') violations.push({ id: s.id, detail: `attempt ${a.attempt} still in_progress in a ${s.status} session` });
     }
     const deadline = Math.min(ms(s.expires_at), ms(s.hard_max_at));
     const requested = ms(teardownRequestedAt.get(s.id) ?? s.stopped_at);

@@ -91,6 +91,8 @@ describe('chaos checks', () => {
     // extended to 40 s, yet ended as expired at 25 s
     const early = checkDeadlines([session(1, { ended_reason: 'expired', expires_at: at(40) })], asked, 6000, []);
     expect(early.violations[0]?.detail).toMatch(/ended as expired 15 s before its expires_at/);
+    const overtaken = session(1, { attempts: [{ attempt: 1, provider: 'vastai', outcome: 'in_progress' }] });
+    expect(checkDeadlines([overtaken], asked, 6000, []).violations[0]?.detail).toBe('attempt 1 still in_progress in a stopped session');
     // a session that failed on its own is measured by stopped_at
     expect(checkDeadlines([session(1, { status: 'failed', stopped_at: at(40) })], new Map(), 6000, []).passed).toBe(false);
   });

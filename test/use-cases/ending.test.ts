@@ -104,7 +104,10 @@ describe('ending sessions', () => {
     await closeSession(h.teardownDeps, { session_id: session.id });
     expect(h.vast.instances).toHaveLength(1);
     expect(h.vast.alive()).toHaveLength(0);
-    expect((await h.sessions.get(session.id))?.status).toBe('stopped');
+    const stopped = await h.sessions.get(session.id);
+    expect(stopped?.status).toBe('stopped');
+    // the end overtook the attempt: it is over, not in progress
+    expect(stopped?.attempts[0]?.outcome).toBe('ended');
     // never usable, so never billed: the attempt is refunded
     const [cost] = await h.costs.forSession(session.id);
     expect(cost).toMatchObject({ refunded: true, billed_cost: 0, refund_reason: 'ended_before_running' });

@@ -289,6 +289,8 @@ describe('provisioning use cases', () => {
     expect(out.error_type).toBe('instance_stopped');
     const session = await h.sessions.get(id);
     expect(session).toMatchObject({ status: 'failed', error_type: 'instance_stopped', retry_suggested: true });
+    // no attempt of a final session is still in progress
+    expect(session?.attempts.map((a) => a.outcome)).toEqual(['ended']);
     expect(await h.sessions.getSecret(id)).toBeUndefined();
     const { createSession: create } = await import('../../shared/use-cases/sessions/create-session.ts');
     await expect(create(h.createDeps, h.request())).resolves.toBeDefined();

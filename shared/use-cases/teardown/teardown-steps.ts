@@ -86,6 +86,8 @@ export async function closeSession(deps: TeardownDeps, input: TeardownState): Pr
       status: endsFailed ? 'failed' : 'stopped',
       phase: endsFailed ? 'failed' : 'stopped',
       stopped_at: now.toISOString(),
+      // an attempt the end overtook never got an outcome of its own
+      attempts: s.attempts.map((a) => (a.outcome === 'in_progress' ? { ...a, outcome: 'ended' as const } : a)),
       ...(failedProvisioning && !s.error_type ? { error_type: 'provider_error' as const, error: 'provisioning ended without a result' } : {}),
     };
   });
