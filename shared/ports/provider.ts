@@ -28,12 +28,21 @@ export interface CreateInstanceRequest {
   ssh?: boolean;
 }
 
+export interface CreatedInstance {
+  instance_id: string;
+  created_at?: string;
+}
+
 export interface ProviderClient {
   readonly name: ProviderName;
   /** Every rentable on-demand offer. Throws a provider error on failure (never a partial list). */
   listOffers(options?: { signal?: AbortSignal }): Promise<Offer[]>;
-  /** Rents the offer. Throws OfferUnavailableError when it is gone. Returns the provider instance id. */
-  createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }>;
+  /**
+   * Rents the offer. Throws OfferUnavailableError when it is gone. Returns the provider instance id, and when the
+   * provider answered the create itself (`created_at`; follow-up calls such as attaching keys may take a while longer):
+   * the instance's cost starts there.
+   */
+  createInstance(request: CreateInstanceRequest): Promise<CreatedInstance>;
   /** Throws InstanceNotFoundError when it does not exist (any more). */
   getInstance(instanceId: string): Promise<Instance>;
   /** Every instance of this account, all pages, with labels. Throws on any failure: a partial list is an error. */

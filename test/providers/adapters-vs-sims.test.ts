@@ -88,12 +88,15 @@ describe.each(cases)(
     it('creates an instance that goes running and accepts an SSH login with each attached key, and no other', async () => {
       const client = makeClient();
       const [offer] = await client.listOffers();
-      const { instance_id } = await client.createInstance({
+      const { instance_id, created_at } = await client.createInstance({
         offer: offer!,
         label: LABEL(1),
         disk_gb: 40,
         ssh_public_keys: [broker.public, consumer.public],
       });
+      // the cost starts when the provider answered the create, before any follow-up call (Vast.ai's key attach)
+      const made = sims.instances().find((i) => i.id === instance_id)!;
+      expect(Math.abs(Date.parse(created_at!) - Date.parse(made.created_at))).toBeLessThan(1000);
       const running = await waitFor(async () => {
         const i = await client.getInstance(instance_id);
         return i.status === 'running' && i.ssh ? i : undefined;

@@ -107,7 +107,7 @@ describe('Vast.ai create', () => {
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
 
     const created = await client().createInstance({ ...createRequest, env: { HF_TOKEN: 'x' }, exposed_ports: [8000] });
-    expect(created).toEqual({ instance_id: '12345678' });
+    expect(created).toEqual({ instance_id: '12345678', created_at: expect.any(String) });
 
     const [put] = server.calls('PUT /api/v0/asks/29907796/');
     const body = put!.body as Record<string, unknown>;
@@ -152,7 +152,7 @@ describe('Vast.ai create', () => {
       .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-bid-success-false.json' })
       .on('POST /api/v0/instances/12345679/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345679/ssh/', { fixture: 'vastai/instance-keys.json' });
-    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345679' });
+    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345679', created_at: expect.any(String) });
   });
 
   it.each([
@@ -207,7 +207,7 @@ describe('Vast.ai create', () => {
       )
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
-    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345678' });
+    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345678', created_at: expect.any(String) });
     expect(server.calls('PUT /api/v0/asks/29907796/')).toHaveLength(2);
     expect(sleeps.length).toBeGreaterThanOrEqual(1);
   });

@@ -13,7 +13,7 @@ import {
   ProviderUnavailableError,
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
-import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import type { TemplateSource } from '../../ports/templates.ts';
 import { deepTrim, isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
 import { TokenBucket } from './rate-limiter.ts';
@@ -304,7 +304,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     return offers;
   }
 
-  async createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }> {
+  async createInstance(request: CreateInstanceRequest): Promise<CreatedInstance> {
     const askId = vastAskId(request.offer);
     const keys = checkPublicKeys(request.ssh_public_keys);
     if (request.label.length > MAX_LABEL) {
@@ -341,13 +341,14 @@ export class VastAiClient implements ProviderClient, TemplateSource {
       timeoutMs: 60_000,
       idempotent: false,
     });
+    const createdAt = new Date().toISOString();
     const json = isRecord(res.json) ? res.json : {};
     const contract = Number(json['new_contract']);
     // success:false with new_contract>0 still means an instance exists (seen on bids)
     if (res.status < 300 && Number.isInteger(contract) && contract > 0) {
       const instanceId = String(contract);
       await this.attachKeysOrDestroy(instanceId, keys);
-      return { instance_id: instanceId };
+      return { instance_id: instanceId, created_at: createdAt };
     }
     if (/no_such_ask/i.test(res.text)) {
       throw new OfferUnavailableError(`vastai offer ${askId} is no longer available`, {

@@ -64,14 +64,14 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
     { type: 'instance_create_requested', at: startedAt, attempt: attempt.n, offer_id: attempt.offer_id, provider: attempt.provider },
   ]);
 
-  const { instance_id } = await provider.createInstance({
+  const created = await provider.createInstance({
     offer: attempt.offer,
     label,
     disk_gb: session.workload?.disk_gb ?? deps.settings.defaultDiskGb,
     ssh_public_keys: secret.public_keys,
     ...launchOf(session, attempt),
   });
-  await recordInstance(deps, session, attempt, instance_id, deps.clock().toISOString(), provider);
+  await recordInstance(deps, session, attempt, created.instance_id, created.created_at ?? deps.clock().toISOString(), provider);
   return input;
 }
 
