@@ -168,6 +168,25 @@ describe('ending sessions', () => {
     expect((await h.sessions.get(session.id))?.attempts[0]?.destroyed_at).toBe(h.clock.now().toISOString());
   });
 
+  it("closes the cost of an attempt another step destroyed but died before closing (a restart in between)", async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    await createInstance(h.deps, state);
+    // the create found its session ended, destroyed the instance and marked it — then the process stopped
+    await requestTeardown(h.teardownDeps, session.id, 'deleted');
+    h.clock.advance(30_000);
+    const destroyedAt = h.clock.now().toISOString();
+    await h.vast.destroyInstance(h.vast.instances[0]!.id);
+    await h.sessions.mutate(session.id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, destroyed_at: destroyedAt })) }));
+    h.clock.advance(10_000);
+    await runTeardown(h, session.id);
+    const [cost] = await h.costs.forSession(session.id);
+    expect(cost).toMatchObject({ ended_at: destroyedAt, refunded: true, billed_cost: 0 });
+    expect(cost?.provider_cost).toBeCloseTo(0.4 * (30 / 3600), 6);
+    expect(cost?.refund_amount).toBe(cost?.provider_cost);
+  });
+
   it('expiry is checked again when the end is asked: an extension accepted after the sweep read the session holds', async () => {
     const { h, id } = await runningSession();
     h.clock.advance(60 * 60_000); // past expires_at, not yet swept

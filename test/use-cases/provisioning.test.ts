@@ -142,6 +142,20 @@ describe('provisioning use cases', () => {
     expect(cost).toMatchObject({ instance_id: h.vast.instances[0]!.id, ended_at: h.clock.now().toISOString(), refunded: true });
   });
 
+  it('a retried compensation closes the cost its first try destroyed but did not close', async () => {
+    const { h, id, state } = await started();
+    await createInstance(h.deps, state);
+    h.clock.advance(20_000);
+    const destroyedAt = h.clock.now().toISOString();
+    await h.vast.destroyInstance(h.vast.instances[0]!.id);
+    // the first try marked the attempt destroyed, then died
+    await h.sessions.mutate(id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, outcome: 'failed' as const, destroyed_at: destroyedAt })) }));
+    h.clock.advance(5000);
+    await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'SshTimeoutError', Cause: 'no SSH' } });
+    const [cost] = await h.costs.forSession(id);
+    expect(cost?.ended_at).toBe(destroyedAt);
+  });
+
   it('creates nothing when the session ended between reading it and marking the create', async () => {
     const { h, id, state } = await started();
     // the teardown wins the race right after the task read the session

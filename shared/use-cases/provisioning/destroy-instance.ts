@@ -39,7 +39,11 @@ export async function destroyFailedAttempt(
       { type: 'attempt_failed', at: now, attempt: attempt.n, error_type: failureType, message: attempt.error },
     ]);
   }
-  if (attempt.destroyed_at) return { session_id: session.id, attempt: attempt.n, failure_type: failureType };
+  if (attempt.destroyed_at) {
+    // destroyed already (a retried task, or a step that died before closing the books)
+    await deps.costs.close(session.id, attempt.n, attempt.destroyed_at);
+    return { session_id: session.id, attempt: attempt.n, failure_type: failureType };
+  }
 
   const provider = await deps.providers.get(attempt.provider);
   const found = await instancesOf(deps, provider, session.id, attempt);

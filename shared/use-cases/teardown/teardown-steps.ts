@@ -27,7 +27,9 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
   const pending: string[] = [];
   for (const attempt of session.attempts) {
     if (attempt.destroyed_at) {
-      // destroyed by the compensation, whose refund this teardown may have stopped before it was written
+      // destroyed by another step (the compensation, a create that found its session ended), which this teardown may
+      // have stopped — or a restart interrupted — before it closed the books
+      await deps.costs.close(session.id, attempt.n, attempt.destroyed_at);
       if (attempt.outcome !== 'running') await deps.costs.refund(session.id, attempt.n, attempt.error_type ?? 'ended_before_running');
       continue;
     }
