@@ -53,11 +53,12 @@ export async function destroyOrphan(
     await deps.costs.close(session.id, attempt.n, at);
     await deps.costs.refund(session.id, attempt.n, 'orphan');
   } else if (attempt?.instance_id === instance.id && !attempt.destroyed_at) {
-    // the session's own instance, left behind (e.g. by a teardown that gave up): close its books too
+    // the session's own instance, left behind (e.g. by a teardown that gave up): close its books too — the cost first,
+    // as nothing comes back to an ended session once its instance is no longer listed
+    await deps.costs.close(session.id, attempt.n, at);
     await deps.sessions.mutate(session.id, (s) => ({
       attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
     }));
-    await deps.costs.close(session.id, attempt.n, at);
   }
   await deps.events.append(session.id, [
     {
