@@ -1,6 +1,7 @@
 // The Vast.ai adapter against recorded bodies of every documented variant (test/fixtures/providers/vastai).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Offer } from '../../shared/domain/offer.ts';
+import { createdInstanceOf } from '../../shared/domain/provider-errors.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
 import { type Answer, instantSleep, ReplayServer } from './replay-server.ts';
@@ -218,9 +219,12 @@ describe('Vast.ai create', () => {
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys-empty.json' })
       .on('DELETE /api/v0/instances/12345678/', { fixture: 'vastai/destroy-ok.json' });
-    await expect(client().createInstance(createRequest)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    const err = await client().createInstance(createRequest).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ProviderUnavailableError' });
     expect(server.calls('POST /api/v0/instances/12345678/ssh/')).toHaveLength(4);
     expect(server.calls('DELETE /api/v0/instances/12345678/')).toHaveLength(1);
+    // what it made and destroyed again, so the broker records its cost
+    expect(createdInstanceOf(err)).toEqual({ instance_id: '12345678', created_at: expect.any(String), destroyed_at: expect.any(String) });
   });
 
   it('refuses a malformed key or offer id before calling the provider', async () => {

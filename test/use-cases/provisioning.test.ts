@@ -7,6 +7,7 @@ import { markFailed } from '../../shared/use-cases/provisioning/mark-failed.ts';
 import { recordRefund } from '../../shared/use-cases/provisioning/record-refund.ts';
 import { verifySsh } from '../../shared/use-cases/provisioning/verify-ssh.ts';
 import { createSession } from '../../shared/use-cases/sessions/create-session.ts';
+import { ProviderUnavailableError, withCreatedInstance } from '../../shared/domain/provider-errors.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import type { ProbeScript } from '../fakes/fake-prober.ts';
 import { provisioningHarness } from '../support/provisioning-harness.ts';
@@ -154,6 +155,26 @@ describe('provisioning use cases', () => {
     await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'SshTimeoutError', Cause: 'no SSH' } });
     const [cost] = await h.costs.forSession(id);
     expect(cost?.ended_at).toBe(destroyedAt);
+  });
+
+  it('a create that made an instance and then failed (keys not attached, destroyed again) still records its cost', async () => {
+    const { h, id, state } = await started();
+    const realCreate = h.vast.createInstance.bind(h.vast);
+    h.vast.createInstance = async (req) => {
+      const { instance_id } = await realCreate(req);
+      const createdAt = h.clock.now().toISOString();
+      h.clock.advance(3000);
+      await h.vast.destroyInstance(instance_id);
+      throw withCreatedInstance(new ProviderUnavailableError('keys not listed'), {
+        instance_id,
+        created_at: createdAt,
+        destroyed_at: h.clock.now().toISOString(),
+      });
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    const [cost] = await h.costs.forSession(id);
+    expect(cost).toMatchObject({ instance_id: h.vast.instances[0]!.id, started_at: h.vast.instances[0]!.created_at });
+    expect(cost?.provider_cost).toBeCloseTo(0.06 * (3 / 3600), 6);
   });
 
   it('creates nothing when the session ended between reading it and marking the create', async () => {

@@ -11,6 +11,7 @@ import {
   OfferUnavailableError,
   ProviderAuthError,
   ProviderUnavailableError,
+  withCreatedInstance,
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
 import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
@@ -347,7 +348,24 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     // success:false with new_contract>0 still means an instance exists (seen on bids)
     if (res.status < 300 && Number.isInteger(contract) && contract > 0) {
       const instanceId = String(contract);
-      await this.attachKeysOrDestroy(instanceId, keys);
+      try {
+        await this.attachKeys(instanceId, keys);
+      } catch (err) {
+        // an instance nobody can log into is of no use: destroy it, and say what was made (and when it went)
+        const destroyedAt = await this.destroyInstance(instanceId).then(
+          () => new Date().toISOString(),
+          (destroyErr: unknown) => {
+            // the label still marks it as ours: the reconciler destroys it if nothing else does
+            logger.error('could not destroy a Vast.ai instance whose keys failed to attach', {
+              provider: 'vastai',
+              instance_id: instanceId,
+              error: (destroyErr as Error).message,
+            });
+            return undefined;
+          },
+        );
+        throw withCreatedInstance(err, { instance_id: instanceId, created_at: createdAt, destroyed_at: destroyedAt });
+      }
       return { instance_id: instanceId, created_at: createdAt };
     }
     if (/no_such_ask/i.test(res.text)) {
@@ -491,33 +509,19 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     }
   }
 
-  private async attachKeysOrDestroy(instanceId: string, keys: string[]): Promise<void> {
-    try {
-      for (const key of keys) await this.attachKey(instanceId, key);
-      let missing = await this.missingKeys(instanceId, keys);
-      if (missing.length > 0) {
-        for (const key of missing) await this.attachKey(instanceId, key);
-        missing = await this.missingKeys(instanceId, keys);
-      }
-      if (missing.length > 0) {
-        throw new ProviderUnavailableError(
-          `vastai: ${missing.length} ssh key(s) not listed on the instance after attach`,
-          {
-            provider: 'vastai',
-            instance_id: instanceId,
-          },
-        );
-      }
-    } catch (err) {
-      await this.destroyInstance(instanceId).catch((destroyErr: unknown) => {
-        // the label still marks it as ours: the reconciler destroys it if nothing else does
-        logger.error('could not destroy a Vast.ai instance whose keys failed to attach', {
-          provider: 'vastai',
-          instance_id: instanceId,
-          error: (destroyErr as Error).message,
-        });
+  /** Attaches every key and confirms each is listed on the instance (attaching again what is missing, once). */
+  private async attachKeys(instanceId: string, keys: string[]): Promise<void> {
+    for (const key of keys) await this.attachKey(instanceId, key);
+    let missing = await this.missingKeys(instanceId, keys);
+    if (missing.length > 0) {
+      for (const key of missing) await this.attachKey(instanceId, key);
+      missing = await this.missingKeys(instanceId, keys);
+    }
+    if (missing.length > 0) {
+      throw new ProviderUnavailableError(`vastai: ${missing.length} ssh key(s) not listed on the instance after attach`, {
+        provider: 'vastai',
+        instance_id: instanceId,
       });
-      throw err;
     }
   }
 

@@ -2,11 +2,12 @@
 // task returns the instance already recorded, or finds by label the one a crashed try made; a create whose outcome
 // is in doubt waits out the provider's listing lag rather than risk a second instance.
 import { formatLabel } from '../../domain/instance.ts';
+import { createdInstanceOf } from '../../domain/provider-errors.ts';
 import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
 import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
-import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import { openCost } from './attempt-cost.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { confirmDestroyed } from './destroy-instance.ts';
@@ -64,13 +65,24 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
     { type: 'instance_create_requested', at: startedAt, attempt: attempt.n, offer_id: attempt.offer_id, provider: attempt.provider },
   ]);
 
-  const created = await provider.createInstance({
-    offer: attempt.offer,
-    label,
-    disk_gb: session.workload?.disk_gb ?? deps.settings.defaultDiskGb,
-    ssh_public_keys: secret.public_keys,
-    ...launchOf(session, attempt),
-  });
+  let created: CreatedInstance;
+  try {
+    created = await provider.createInstance({
+      offer: attempt.offer,
+      label,
+      disk_gb: session.workload?.disk_gb ?? deps.settings.defaultDiskGb,
+      ssh_public_keys: secret.public_keys,
+      ...launchOf(session, attempt),
+    });
+  } catch (err) {
+    // made, then failed (its keys could not be attached, so it was destroyed again): it cost money all the same
+    const made = createdInstanceOf(err);
+    if (made) {
+      await openCost(deps, session, attempt, made.instance_id, made.created_at ?? startedAt);
+      if (made.destroyed_at) await deps.costs.close(session.id, attempt.n, made.destroyed_at);
+    }
+    throw err;
+  }
   await recordInstance(deps, session, attempt, created.instance_id, created.created_at ?? deps.clock().toISOString(), provider);
   return input;
 }
