@@ -1,5 +1,5 @@
-// The chaos run's HTTP client: counts every answer by status and route, and holds requests while the runtime is
-// being restarted (a request caught by the stop itself is retried once the runtime is back, as a client would).
+// The chaos run's HTTP client: counts every answer by status, and holds requests while the runtime is being restarted
+// (an idempotent request caught by the stop itself is sent again once the runtime is back, as a client would).
 export type Json = Record<string, unknown>;
 
 export interface Answer<T = Json> {

@@ -45,7 +45,7 @@ const probability = (v: string) => {
 const program = new Command('chaos')
   .description('Chaos run: many sessions under faults against the local runtime, then the guarantees are checked')
   .option('--sessions <n>', 'sessions to run at once', int(1), 100)
-  .option('--seed <n>', 'seed of the run (plans, offers, the marketplaces)', int(0), 1)
+  .option('--seed <n>', 'seed of the plans and the marketplaces (timing still varies from run to run)', int(0), 1)
   .option('--crash-rate <p>', 'chance that a state-machine task invocation crashes (before or after its work)', probability, DEFAULT_SETTINGS.crashRate)
   .option('--hour-seconds <s>', 'how long a reserved hour lasts', int(5), DEFAULT_SETTINGS.hourSeconds)
   .option('--no-restart', 'do not restart the runtime in the middle')
