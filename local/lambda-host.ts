@@ -13,6 +13,8 @@ export interface InvokeStats {
   invocations: number;
   errors: number;
   totalMs: number;
+  /** the longest invocation */
+  maxMs: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export class LambdaHost {
       fail: () => undefined,
       succeed: () => undefined,
     };
-    const stats = this.stats.get(functionId) ?? { invocations: 0, errors: 0, totalMs: 0 };
+    const stats = this.stats.get(functionId) ?? { invocations: 0, errors: 0, totalMs: 0, maxMs: 0 };
     this.stats.set(functionId, stats);
     stats.invocations += 1;
     try {
@@ -87,7 +89,9 @@ export class LambdaHost {
       stats.errors += 1;
       throw err;
     } finally {
-      stats.totalMs += performance.now() - started;
+      const ms = performance.now() - started;
+      stats.totalMs += ms;
+      stats.maxMs = Math.max(stats.maxMs, ms);
     }
   }
 }

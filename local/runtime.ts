@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiAuthorizer, functions, type ScheduleSpec, schedules, stateMachines } from '../shared/app-model.ts';
+import { ConfigError } from '../shared/domain/errors.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type CrashCounts, randomCrashes } from './fault-knobs.ts';
 import { freePort } from './free-port.ts';
 import { type Authorizer, LocalHttpServer } from './http-server.ts';
 import { LocalLambdaAuthorizer } from './lambda-authorizer.ts';
@@ -36,6 +38,10 @@ export interface LocalRuntimeOptions {
   schedules?: boolean;
   waitTimeOverrides?: Record<string, number>;
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** every Retry pause of every state machine, in ms, unless retryIntervalOverrides names the state (accelerated runs) */
+  retryIntervalMs?: number;
+  /** local fault knob: chance that a state-machine task invocation crashes (Lambda.Unknown), before or after its work */
+  taskCrashRate?: number;
   /** extra environment for the handlers (set before any handler module loads) */
   env?: Record<string, string>;
   /** `api-key`: every route marked auth needs a key, checked by the real authorizer handler (default: AUTH_MODE, else none) */
@@ -62,6 +68,8 @@ export interface LocalRuntime {
   scheduler: LocalScheduler;
   /** the simulated marketplaces of the providers without a real credential */
   sims: LocalSims;
+  /** injected task crashes so far, when taskCrashRate is set */
+  crashes?: CrashCounts;
   stop(): Promise<void>;
 }
 
@@ -92,6 +100,10 @@ export function schedulePeriod(spec: ScheduleSpec, overrides: Record<string, num
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? (() => undefined);
+  const crashRate = options.taskCrashRate ?? 0;
+  if (!(crashRate >= 0 && crashRate <= 1)) {
+    throw new ConfigError(`LOCAL_FAULT_CRASH_RATE must be between 0 and 1, got ${crashRate}`, { variable: 'LOCAL_FAULT_CRASH_RATE' });
+  }
   const host = options.host ?? '127.0.0.1';
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -121,7 +133,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dataDir: options.inMemory ? undefined : path.join(dataDir, 'stepfunctions'),
     waitTimeOverrides: options.waitTimeOverrides,
     retryIntervalOverrides: options.retryIntervalOverrides,
+    retryIntervalMs: options.retryIntervalMs,
   });
+  const crashes = crashRate > 0 ? randomCrashes(crashRate, stepFunctions.taskFunctionIds()) : undefined;
+  if (crashes) {
+    lambdas.faults = crashes.faults;
+    log(`local fault knob: state-machine tasks crash at random (rate ${crashRate})`);
+  }
   const stepFunctionsEndpoint = await stepFunctions.listen(host);
 
   Object.assign(process.env, {
@@ -216,6 +234,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stepFunctions,
     scheduler,
     sims,
+    crashes: crashes?.counts,
     stop,
   };
 }

@@ -10,6 +10,9 @@ const runtime = await startLocalRuntime({
   port: numberEnv('PORT', 8080),
   dataDir: optionalEnv('DATA_DIR') ?? './.data',
   deploymentId: optionalEnv('DEPLOYMENT_ID'),
+  // local-only knobs for accelerated chaos runs (README "Chaos runs"); unset, the product's own behaviour
+  taskCrashRate: numberEnv('LOCAL_FAULT_CRASH_RATE', 0),
+  retryIntervalMs: optionalEnv('LOCAL_RETRY_INTERVAL_MS') === undefined ? undefined : numberEnv('LOCAL_RETRY_INTERVAL_MS', 0),
   log: (line) => process.stderr.write(`[gpu-shopper] ${line}\n`),
 }).catch((err: unknown) => {
   process.stderr.write(`[gpu-shopper] failed to start: ${(err as Error).message}\n`);
@@ -37,6 +40,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(130); // a second Ctrl-C does not wait
     stopping = true;
     process.stderr.write(`[gpu-shopper] ${signal}: stopping…\n`);
+    if (runtime.crashes) {
+      process.stderr.write(`[gpu-shopper] injected task crashes: ${JSON.stringify(runtime.crashes)}\n`);
+      // what the chaos run reports beside the crashes: how often each function ran and for how long
+      process.stderr.write(`[gpu-shopper] invocations: ${JSON.stringify(Object.fromEntries(runtime.lambdas.stats))}\n`);
+    }
     runtime.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -61,6 +61,8 @@ export interface LocalStepFunctionsOptions {
   /** shortened Wait states and retry intervals, for tests and benchmarks */
   waitTimeOverrides?: Record<string, number>;
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** every Retry pause, in ms, of the states retryIntervalOverrides does not name (accelerated local runs) */
+  retryIntervalMs?: number;
 }
 
 class ServiceError extends Error {
@@ -106,6 +108,17 @@ export class LocalStepFunctions {
 
   stateMachineArn(id: string): string {
     return `arn:aws:states:${this.region}:000000000000:stateMachine:${id}`;
+  }
+
+  /** The functions that state-machine tasks invoke. */
+  taskFunctionIds(): string[] {
+    return [...new Set([...this.machines.values()].flatMap((m) => Object.values(m.tasks)))];
+  }
+
+  private retryOverrides(machine: Machine): Record<string, number | number[]> | undefined {
+    const every = this.options.retryIntervalMs;
+    if (every === undefined) return this.options.retryIntervalOverrides;
+    return { ...Object.fromEntries(Object.keys(machine.tasks).map((state) => [state, every])), ...this.options.retryIntervalOverrides };
   }
 
   private functionArn(id: string): string {
@@ -214,7 +227,7 @@ export class LocalStepFunctions {
         // biome-ignore lint/suspicious/noExplicitAny: the library types handlers over its own JSON type
         taskResourceLocalHandlers: taskResourceLocalHandlers as any,
         waitTimeOverrides: this.options.waitTimeOverrides,
-        retryIntervalOverrides: this.options.retryIntervalOverrides,
+        retryIntervalOverrides: this.retryOverrides(machine),
       },
       context: {
         Execution: { Id: record.executionArn, Name: record.name, StartTime: startedAt, Input: JSON.parse(record.input) },

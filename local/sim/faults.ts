@@ -2,6 +2,16 @@
 import { html502, json, type Reply, text } from './http-kit.ts';
 import { pick } from './random.ts';
 
+/** What a marketplace has injected since it started (GET /_sim/faults): chaos runs report it. */
+export interface FaultTally {
+  rate_limited: number;
+  server_errors: number;
+  /** creates carried out but answered with a 502 */
+  lost_create_responses: number;
+}
+
+export const newFaultTally = (): FaultTally => ({ rate_limited: 0, server_errors: 0, lost_create_responses: 0 });
+
 export interface FaultConfig {
   rate_limit_probability: number;
   server_error_probability: number;
@@ -37,11 +47,14 @@ export function injectedFault(
   provider: 'vastai' | 'tensordock',
   config: FaultConfig,
   random: () => number,
+  tally?: FaultTally,
 ): Reply | undefined {
   if (config.rate_limit_probability > 0 && random() < config.rate_limit_probability) {
+    if (tally) tally.rate_limited += 1;
     return pick(random, provider === 'vastai' ? VAST_429 : TENSORDOCK_429);
   }
   if (config.server_error_probability > 0 && random() < config.server_error_probability) {
+    if (tally) tally.server_errors += 1;
     return provider === 'vastai' ? vastServerError(random) : tensorDockServerError(random);
   }
   return undefined;

@@ -1,8 +1,9 @@
 // The inspection API under /_sim/ (no auth): what tests and chaos checks look at, and a few levers.
 import { json, type Route, route } from './http-kit.ts';
+import type { FaultTally } from './faults.ts';
 import type { Market } from './market.ts';
 
-export function inspectionRoutes(market: Market, offers: () => unknown[]): Route[] {
+export function inspectionRoutes(market: Market, offers: () => unknown[], faults: FaultTally): Route[] {
   const one = (id: string) => market.instances().find((i) => i.id === id);
   return [
     route('GET', /^\/_sim\/instances$/, () => json(200, { instances: market.instances() })),
@@ -10,6 +11,7 @@ export function inspectionRoutes(market: Market, offers: () => unknown[]): Route
       const found = one(id!);
       return found ? json(200, found) : json(404, { error: 'no such instance' });
     }),
+    route('GET', /^\/_sim\/faults$/, () => json(200, faults)),
     route('GET', /^\/_sim\/offers$/, () => {
       const list = offers();
       return json(200, { count: list.length, offers: list });

@@ -68,6 +68,8 @@ export interface SimInstanceView {
   created_at: string;
   ready_at: string;
   destroyed_at: string | null;
+  /** when it disappeared by itself (vanish), if it did before being destroyed */
+  vanished_at: string | null;
   ssh_mode: string;
   ssh_port: number;
   ssh_listening: boolean;
@@ -334,7 +336,12 @@ export class Market {
   }
 
   view(instance: SimInstance): SimInstanceView {
-    const phase = this.phase(instance);
+    const now = Date.now();
+    const phase = this.phase(instance, now);
+    const vanished =
+      instance.vanish_at !== undefined &&
+      instance.vanish_at <= now &&
+      (instance.destroyed_at === undefined || instance.vanish_at < instance.destroyed_at);
     const host = this.hosts.get(instance.id);
     return {
       provider: this.provider,
@@ -354,6 +361,7 @@ export class Market {
       created_at: new Date(instance.created_at).toISOString(),
       ready_at: new Date(instance.ready_at).toISOString(),
       destroyed_at: instance.destroyed_at !== undefined ? new Date(instance.destroyed_at).toISOString() : null,
+      vanished_at: vanished ? new Date(instance.vanish_at!).toISOString() : null,
       ssh_mode: instance.ssh === false ? 'none' : instance.offer.behaviour.ssh,
       ssh_port: instance.ssh_port,
       ssh_listening: host?.listening ?? false,

@@ -5,7 +5,7 @@
 // the ports a `docker run -p` in cloud-init publishes likewise.
 import { randomUUID } from 'node:crypto';
 import { bearer, delay, json, type Reply, route, type SimRequest, SimHttpServer, text } from './http-kit.ts';
-import { injectedFault } from './faults.ts';
+import { injectedFault, newFaultTally } from './faults.ts';
 import { inspectionRoutes } from './inspect.ts';
 import { Market, type Phase, type SimInstance, type SimInstanceView } from './market.ts';
 import { between, pick, seededRandom, stableUuid } from './random.ts';
@@ -93,6 +93,8 @@ export function workloadFromRuncmd(runcmd: unknown): { ports: number[]; model?: 
 
 export class TensorDockSim {
   readonly market: Market;
+  /** faults injected since start */
+  readonly faults = newFaultTally();
   readonly apiKey: string;
   url = '';
   private readonly config: Scenario['tensordock'];
@@ -122,7 +124,7 @@ export class TensorDockSim {
       before: (req) => this.before(req),
       notFound: () => json(404, { error: 'Not found' }),
       routes: [
-        ...inspectionRoutes(this.market, () => this.locations()),
+        ...inspectionRoutes(this.market, () => this.locations(), this.faults),
         route('GET', /^\/locations$/, () => this.listLocations()),
         route('GET', /^\/hostnodes$/, () => json(200, { data: { hostnodes: this.hostnodes() } })),
         route('GET', /^\/hostnodes\/([^/]+)$/, (_req, [id]) => {
@@ -157,7 +159,7 @@ export class TensorDockSim {
 
   private before(req: SimRequest): Reply | undefined {
     if (req.path.startsWith('/_sim/')) return undefined;
-    const fault = injectedFault('tensordock', this.config, this.random);
+    const fault = injectedFault('tensordock', this.config, this.random, this.faults);
     if (fault) return fault;
     // Bearer everywhere; /locations also took query credentials live
     const token = bearer(req) ?? (req.path === '/locations' ? (req.query.get('api_token') ?? undefined) : undefined);
@@ -388,6 +390,7 @@ export class TensorDockSim {
       this.config.lost_create_response_probability > 0 &&
       this.random() < this.config.lost_create_response_probability
     ) {
+      this.faults.lost_create_responses += 1;
       return text(502, '<html><body><h1>502 Bad Gateway</h1></body></html>', 'text/html');
     }
     return json(200, { data: { type: 'virtualmachine', id, name: String(name).trim(), status: 'running' } });

@@ -3,7 +3,7 @@
 // Deliberate differences: SSH hosts are 127.0.0.1 (proxy and direct endpoints are the same loopback server).
 import { randomBytes } from 'node:crypto';
 import { bearer, delay, json, type Reply, route, type SimRequest, SimHttpServer } from './http-kit.ts';
-import { injectedFault } from './faults.ts';
+import { injectedFault, newFaultTally } from './faults.ts';
 import { inspectionRoutes } from './inspect.ts';
 import { Market, type Phase, type SimInstance, type SimInstanceView } from './market.ts';
 import { between, seededRandom } from './random.ts';
@@ -52,6 +52,8 @@ function invalidArgs(status: number, code: number, msg: string, extra: Json = {}
 
 export class VastAiSim {
   readonly market: Market;
+  /** faults injected since start */
+  readonly faults = newFaultTally();
   readonly apiKey: string;
   url = '';
   private readonly config: Scenario['vastai'];
@@ -82,7 +84,7 @@ export class VastAiSim {
       before: (req) => this.before(req),
       notFound: () => json(404, { success: false, error: 'not_found', msg: 'Not Found' }),
       routes: [
-        ...inspectionRoutes(this.market, () => this.market.listedOffers().map((o) => this.offerBody(o, 8))),
+        ...inspectionRoutes(this.market, () => this.market.listedOffers().map((o) => this.offerBody(o, 8)), this.faults),
         route('GET', /^\/bundles$/, (req) => this.searchOffers(parseQuery(req.query.get('q')))),
         route('POST', /^\/bundles$/, (req) => this.searchOffers(req.body)),
         route('PUT', /^\/search\/asks$/, (req) => this.searchOffers(isRecord(req.body) ? req.body['q'] : undefined)),
@@ -143,7 +145,7 @@ export class VastAiSim {
 
   private before(req: SimRequest): Reply | undefined {
     if (req.path.startsWith('/_sim/')) return undefined;
-    const fault = injectedFault('vastai', this.config, this.random);
+    const fault = injectedFault('vastai', this.config, this.random, this.faults);
     if (fault) return fault;
     const key = bearer(req) ?? req.query.get('api_key') ?? undefined;
     const ok = this.config.api_key ? key === this.config.api_key : Boolean(key);
@@ -338,6 +340,7 @@ export class VastAiSim {
       this.config.lost_create_response_probability > 0 &&
       this.random() < this.config.lost_create_response_probability
     ) {
+      this.faults.lost_create_responses += 1;
       return json(502, {
         success: false,
         error: 'bad_gateway',

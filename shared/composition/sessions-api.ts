@@ -7,7 +7,7 @@ import { generateSshKeyPair } from '../adapters/ssh/keys.ts';
 import { numberEnv } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import { budgetCheck } from '../use-cases/costs/check-budget.ts';
-import { hardMaxHours } from './sessions.ts';
+import { hardMaxHours, reservationHourMs } from './sessions.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
 import { templatesFromEnv } from './templates.ts';
 
@@ -25,6 +25,7 @@ export function sessionsApiDeps() {
     newId: randomUUID,
     generateKeyPair: generateSshKeyPair,
     hardMaxHours: hardMaxHours(),
+    reservationHourMs: reservationHourMs(),
     checkBudget: budgetCheck({ budgets, costs: stores.costs, clock: systemClock }),
     templates: templatesFromEnv().catalog,
     defaultDiskGb: numberEnv('DEFAULT_DISK_GB', 50, { min: 8 }),

@@ -1,6 +1,6 @@
 // Typed provider errors. The `name` is literal because Step Functions routes on it (ErrorEquals), so these names
 // are part of the state machine's contract. Messages never carry credentials.
-import { PermanentError, TransientError } from './errors.ts';
+import { isAppError, PermanentError, TransientError } from './errors.ts';
 
 /** The offer is gone or cannot be rented (Vast `no_such_ask`, TensorDock "No available nodes"). */
 export class OfferUnavailableError extends PermanentError {
@@ -46,3 +46,27 @@ export const PROVIDER_ERROR_NAMES = [
   'InstanceNotFoundError',
   'InvalidProviderRequestError',
 ] as const;
+
+/** What a create made before it failed: the instance, when the provider answered, and when it was destroyed again. */
+export interface MadeInstance {
+  instance_id: string;
+  created_at?: string;
+  destroyed_at?: string;
+}
+
+/**
+ * A create that fails after the provider made the instance (Vast.ai: its keys could not be attached, so the adapter
+ * destroyed it) says what it made, so the broker still records what it paid for.
+ */
+export function withCreatedInstance<E>(err: E, made: MadeInstance): E {
+  if (isAppError(err)) {
+    Object.assign(err.details, { created_instance_id: made.instance_id, created_at: made.created_at, destroyed_at: made.destroyed_at });
+  }
+  return err;
+}
+
+export function createdInstanceOf(err: unknown): MadeInstance | undefined {
+  if (!isAppError(err) || typeof err.details['created_instance_id'] !== 'string') return undefined;
+  const at = (key: string) => (typeof err.details[key] === 'string' ? (err.details[key] as string) : undefined);
+  return { instance_id: err.details['created_instance_id'], created_at: at('created_at'), destroyed_at: at('destroyed_at') };
+}

@@ -10,6 +10,9 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const ACTIVE_STATUSES: readonly SessionStatus[] = ['pending', 'provisioning', 'running'];
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['stopped', 'failed'];
 
+/** A reserved hour (reservation_hours, extensions, the hard maximum) */
+export const HOUR_MS = 3_600_000;
+
 export const isActive = (s: SessionStatus) => ACTIVE_STATUSES.includes(s);
 export const isTerminal = (s: SessionStatus) => TERMINAL_STATUSES.includes(s);
 

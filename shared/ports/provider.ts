@@ -28,18 +28,33 @@ export interface CreateInstanceRequest {
   ssh?: boolean;
 }
 
+export interface CreatedInstance {
+  instance_id: string;
+  created_at?: string;
+}
+
 export interface ProviderClient {
   readonly name: ProviderName;
   /** Every rentable on-demand offer. Throws a provider error on failure (never a partial list). */
   listOffers(options?: { signal?: AbortSignal }): Promise<Offer[]>;
-  /** Rents the offer. Throws OfferUnavailableError when it is gone. Returns the provider instance id. */
-  createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }>;
+  /**
+   * Rents the offer. Throws OfferUnavailableError when it is gone. Returns the provider instance id, and when the
+   * provider answered the create itself (`created_at`; follow-up calls such as attaching keys may take a while longer):
+   * the instance's cost starts there.
+   */
+  createInstance(request: CreateInstanceRequest): Promise<CreatedInstance>;
   /** Throws InstanceNotFoundError when it does not exist (any more). */
   getInstance(instanceId: string): Promise<Instance>;
   /** Every instance of this account, all pages, with labels. Throws on any failure: a partial list is an error. */
   listInstances(): Promise<Instance[]>;
   /** Destroys the instance. Destroying one that is already gone succeeds. */
   destroyInstance(instanceId: string): Promise<void>;
+  /**
+   * Makes sure the instance accepts these keys, for an instance found by its label after a create whose answer was
+   * lost: a provider that attaches keys after the create (Vast.ai) may not have them on it yet. Throws a provider error
+   * when they cannot be confirmed. Absent where keys are part of the create itself (TensorDock).
+   */
+  ensureSshKeys?(instanceId: string, keys: string[]): Promise<void>;
 }
 
 export interface ProviderRegistry {

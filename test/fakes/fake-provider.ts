@@ -35,6 +35,8 @@ export class FakeProvider implements ProviderClient {
   crashAfterCreate = 0;
   calls: string[] = [];
   lingerAfterDestroy = 0;
+  /** absent: keys are part of the create (as on TensorDock); a test sets it to watch adoption */
+  ensureSshKeys?: (instanceId: string, keys: string[]) => Promise<void>;
 
   constructor(
     readonly name: ProviderName,

@@ -83,6 +83,25 @@ describe('local Step Functions service', () => {
     expect(types.at(-1)).toBe('ExecutionSucceeded');
   });
 
+  it('pauses every retry by retryIntervalMs when asked (accelerated runs), and names the task functions', async () => {
+    const lambdas = new FakeLambdas({
+      Work: (_e, attempt) => {
+        if (attempt < 3) throw named('FlakyError');
+        return {};
+      },
+      Undo: () => ({}),
+    });
+    // the fixture retries after 1 s, then 2 s: 3 s in all without the knob
+    const s = new LocalStepFunctions({ lambdas, projectRoot, machines: [fixture as StateMachineSpec], retryIntervalMs: 20, waitTimeOverrides: { WaitABit: 0 } });
+    services.push(s);
+    expect(s.taskFunctionIds().sort()).toEqual(['Undo', 'Work']);
+    const started = Date.now();
+    s.startExecution({ stateMachineArn: s.stateMachineArn('Fixture'), name: 'fast-retries', input: '{}' });
+    await s.settle();
+    expect(lambdas.calls.map((c) => c.id)).toEqual(['Work', 'Work', 'Work']);
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
   it('catches a permanent error into the compensation and ends in the Fail state', async () => {
     const lambdas = new FakeLambdas({
       Work: () => {

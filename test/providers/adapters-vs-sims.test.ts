@@ -88,12 +88,15 @@ describe.each(cases)(
     it('creates an instance that goes running and accepts an SSH login with each attached key, and no other', async () => {
       const client = makeClient();
       const [offer] = await client.listOffers();
-      const { instance_id } = await client.createInstance({
+      const { instance_id, created_at } = await client.createInstance({
         offer: offer!,
         label: LABEL(1),
         disk_gb: 40,
         ssh_public_keys: [broker.public, consumer.public],
       });
+      // the cost starts when the provider answered the create, before any follow-up call (Vast.ai's key attach)
+      const made = sims.instances().find((i) => i.id === instance_id)!;
+      expect(Math.abs(Date.parse(created_at!) - Date.parse(made.created_at))).toBeLessThan(1000);
       const running = await waitFor(async () => {
         const i = await client.getInstance(instance_id);
         return i.status === 'running' && i.ssh ? i : undefined;
@@ -283,7 +286,7 @@ describe('injected API faults reach the adapters as typed errors', () => {
       scenario: parseScenario({
         vastai: {
           lost_create_response_probability: 1,
-          offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X, US' }],
+          offers: [{ gpu: 'RTX 4090', vram_gb: 24, price: 0.3, location: 'X, US', boot_seconds: 0.3 }],
         },
         tensordock: {
           lost_create_response_probability: 1,
@@ -303,6 +306,16 @@ describe('injected API faults reach the adapters as typed errors', () => {
       }
       // the create was sent once, not repeated
       expect(lossy.instances()).toHaveLength(2);
+
+      // Vast.ai attaches keys after the create, so the found instance has none yet: the broker attaches them
+      const vast = vastClient(lossy.vastai);
+      const found = (await vast.listInstances()).find((i) => i.label === LABEL(3))!;
+      const target = await waitFor(async () => (await vast.getInstance(found.id)).ssh);
+      const rejected = (err: { level?: string }) => (err.level === 'client-authentication' ? true : undefined);
+      await waitFor(() => sshExec(target, broker.private, 'echo ok').then(() => undefined, rejected));
+      await vast.ensureSshKeys(found.id, [broker.public]);
+      expect(await waitFor(() => sshExec(target, broker.private, 'echo ok'))).toMatchObject({ stdout: 'ok\n' });
+      await vast.ensureSshKeys(found.id, [broker.public]); // already there: nothing to do
     } finally {
       await lossy.stop();
     }

@@ -105,7 +105,7 @@ describe('TensorDock inventory', () => {
 describe('TensorDock create', () => {
   it('posts the JSON:API body: name = label, one GPU, ≥100 GB, dedicated IP, key, and cloud-init for root and user', async () => {
     server.on('POST /api/v2/instances', { fixture: 'tensordock/create-ok.json' });
-    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: INSTANCE });
+    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: INSTANCE, created_at: expect.any(String) });
 
     const body = server.calls('POST /api/v2/instances')[0]!.body as {
       data: { type: string; attributes: Record<string, unknown> };

@@ -1,6 +1,7 @@
 // The Vast.ai adapter against recorded bodies of every documented variant (test/fixtures/providers/vastai).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Offer } from '../../shared/domain/offer.ts';
+import { createdInstanceOf } from '../../shared/domain/provider-errors.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
 import { type Answer, instantSleep, ReplayServer } from './replay-server.ts';
@@ -107,7 +108,7 @@ describe('Vast.ai create', () => {
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
 
     const created = await client().createInstance({ ...createRequest, env: { HF_TOKEN: 'x' }, exposed_ports: [8000] });
-    expect(created).toEqual({ instance_id: '12345678' });
+    expect(created).toEqual({ instance_id: '12345678', created_at: expect.any(String) });
 
     const [put] = server.calls('PUT /api/v0/asks/29907796/');
     const body = put!.body as Record<string, unknown>;
@@ -152,7 +153,7 @@ describe('Vast.ai create', () => {
       .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-bid-success-false.json' })
       .on('POST /api/v0/instances/12345679/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345679/ssh/', { fixture: 'vastai/instance-keys.json' });
-    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345679' });
+    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345679', created_at: expect.any(String) });
   });
 
   it.each([
@@ -207,7 +208,7 @@ describe('Vast.ai create', () => {
       )
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
-    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345678' });
+    await expect(client().createInstance(createRequest)).resolves.toEqual({ instance_id: '12345678', created_at: expect.any(String) });
     expect(server.calls('PUT /api/v0/asks/29907796/')).toHaveLength(2);
     expect(sleeps.length).toBeGreaterThanOrEqual(1);
   });
@@ -218,9 +219,12 @@ describe('Vast.ai create', () => {
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys-empty.json' })
       .on('DELETE /api/v0/instances/12345678/', { fixture: 'vastai/destroy-ok.json' });
-    await expect(client().createInstance(createRequest)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    const err = await client().createInstance(createRequest).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ProviderUnavailableError' });
     expect(server.calls('POST /api/v0/instances/12345678/ssh/')).toHaveLength(4);
     expect(server.calls('DELETE /api/v0/instances/12345678/')).toHaveLength(1);
+    // what it made and destroyed again, so the broker records its cost
+    expect(createdInstanceOf(err)).toEqual({ instance_id: '12345678', created_at: expect.any(String), destroyed_at: expect.any(String) });
   });
 
   it('refuses a malformed key or offer id before calling the provider', async () => {

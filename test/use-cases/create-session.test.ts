@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, StaleInventoryError, ValidationError } from '../../shared/domain/errors.ts';
+import { reservationHourMs } from '../../shared/composition/sessions.ts';
 import { createSession } from '../../shared/use-cases/sessions/create-session.ts';
+import { extendSession } from '../../shared/use-cases/sessions/extend-session.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import { provisioningHarness } from '../support/provisioning-harness.ts';
 
@@ -32,6 +34,38 @@ describe('creating a session', () => {
     expect(secret?.public_keys).toHaveLength(2);
     expect(secret?.public_keys[1]).toBe('ssh-ed25519 AAAAMINE me@laptop');
     expect((await h.events.list(created.session.id)).map((e) => e.type)).toEqual(['session_created']);
+  });
+
+  it('a shortened reserved hour (accelerated local runs) sets expires_at, hard_max_at and extensions alike', async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    h.createDeps.reservationHourMs = 20_000;
+    const { session } = await createSession(h.createDeps, h.request({ reservation_hours: 2 }));
+    const created = Date.parse(session.created_at);
+    expect(Date.parse(session.expires_at) - created).toBe(40_000);
+    expect(Date.parse(session.hard_max_at) - created).toBe(12 * 20_000);
+    const deps = { ...h.teardownDeps, reservationHourMs: 20_000 };
+    const extended = await extendSession(deps, session, 3);
+    expect(Date.parse(extended.expires_at) - created).toBe(100_000);
+    const refused = await extendSession(deps, extended, 8).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).details).toMatchObject({ max_additional_hours: 7 });
+  });
+
+  it('RESERVATION_HOUR_SECONDS is read locally and ignored in a deployed function', () => {
+    const saved = { ...process.env };
+    try {
+      process.env['RESERVATION_HOUR_SECONDS'] = '20';
+      delete process.env['AWS_LAMBDA_FUNCTION_NAME'];
+      expect(reservationHourMs()).toBe(20_000);
+      process.env['AWS_LAMBDA_FUNCTION_NAME'] = 'SessionsApi';
+      delete process.env['GPU_SHOPPER_LOCAL'];
+      expect(reservationHourMs()).toBe(3_600_000);
+      delete process.env['AWS_LAMBDA_FUNCTION_NAME'];
+      process.env['RESERVATION_HOUR_SECONDS'] = '0';
+      expect(() => reservationHourMs()).toThrow(/RESERVATION_HOUR_SECONDS/);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('refuses an offer id no provider could have issued, before writing anything', async () => {

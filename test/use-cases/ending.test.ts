@@ -5,6 +5,7 @@ import { budgetCheck } from '../../shared/use-cases/costs/check-budget.ts';
 import { sessionCostReport } from '../../shared/use-cases/costs/cost-report.ts';
 import { beginProvisioning } from '../../shared/use-cases/provisioning/begin-provisioning.ts';
 import { createInstance } from '../../shared/use-cases/provisioning/create-instance.ts';
+import { destroyFailedAttempt } from '../../shared/use-cases/provisioning/destroy-instance.ts';
 import { verifySsh } from '../../shared/use-cases/provisioning/verify-ssh.ts';
 import { createSession } from '../../shared/use-cases/sessions/create-session.ts';
 import { extendSession } from '../../shared/use-cases/sessions/extend-session.ts';
@@ -103,10 +104,106 @@ describe('ending sessions', () => {
     await closeSession(h.teardownDeps, { session_id: session.id });
     expect(h.vast.instances).toHaveLength(1);
     expect(h.vast.alive()).toHaveLength(0);
-    expect((await h.sessions.get(session.id))?.status).toBe('stopped');
+    const stopped = await h.sessions.get(session.id);
+    expect(stopped?.status).toBe('stopped');
+    // the end overtook the attempt: it is over, not in progress
+    expect(stopped?.attempts[0]?.outcome).toBe('ended');
     // never usable, so never billed: the attempt is refunded
     const [cost] = await h.costs.forSession(session.id);
     expect(cost).toMatchObject({ refunded: true, billed_cost: 0, refund_reason: 'ended_before_running' });
+  });
+
+  it('teardown records, closes and refunds the cost of an instance found only by its label', async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    h.vast.crashAfterCreate = 1; // created, never recorded: the create's answer was lost
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    h.clock.advance(45_000);
+    await requestTeardown(h.teardownDeps, session.id, 'deleted');
+    await runTeardown(h, session.id);
+    expect(h.vast.alive()).toHaveLength(0);
+    const costs = await h.costs.forSession(session.id);
+    expect(costs).toHaveLength(1);
+    expect(costs[0]).toMatchObject({
+      instance_id: h.vast.instances[0]!.id,
+      started_at: h.vast.instances[0]!.created_at,
+      ended_at: h.clock.now().toISOString(),
+      refunded: true,
+      billed_cost: 0,
+      refund_reason: 'ended_before_running',
+    });
+    expect(costs[0]?.provider_cost).toBeCloseTo(0.4 * (45 / 3600), 6);
+  });
+
+  it('refunds a failed attempt whose compensation the teardown stopped after the destroy, before the refund', async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    await createInstance(h.deps, state);
+    // the attempt failed and its instance was destroyed; then the session expired and the teardown stopped provisioning
+    await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'SshTimeoutError', Cause: 'no SSH' } });
+    await requestTeardown(h.teardownDeps, session.id, 'deleted');
+    await runTeardown(h, session.id);
+    const [cost] = await h.costs.forSession(session.id);
+    expect(cost).toMatchObject({ refunded: true, billed_cost: 0, refund_reason: 'ssh_timeout' });
+  });
+
+  it('an instance whose create returns after its session ended is destroyed, and its cost closed and refunded', async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    const realCreate = h.vast.createInstance.bind(h.vast);
+    h.vast.createInstance = async (req) => {
+      const out = await realCreate(req);
+      // the teardown ran to its end while the create was in flight
+      await h.sessions.mutate(session.id, () => ({ status: 'stopped', phase: 'stopped' }));
+      h.clock.advance(20_000);
+      return out;
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'SessionEndedError' });
+    expect(h.vast.alive()).toHaveLength(0);
+    const [cost] = await h.costs.forSession(session.id);
+    expect(cost).toMatchObject({ ended_at: h.clock.now().toISOString(), refunded: true, billed_cost: 0 });
+    expect((await h.sessions.get(session.id))?.attempts[0]?.destroyed_at).toBe(h.clock.now().toISOString());
+  });
+
+  it("closes the cost of an attempt another step destroyed but died before closing (a restart in between)", async () => {
+    const h = await provisioningHarness({ offers: [OFFER] });
+    const { session } = await createSession(h.createDeps, h.request());
+    const state = await beginProvisioning(h.deps, { session_id: session.id });
+    await createInstance(h.deps, state);
+    // the create found its session ended, destroyed the instance and marked it — then the process stopped
+    await requestTeardown(h.teardownDeps, session.id, 'deleted');
+    h.clock.advance(30_000);
+    const destroyedAt = h.clock.now().toISOString();
+    await h.vast.destroyInstance(h.vast.instances[0]!.id);
+    await h.sessions.mutate(session.id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, destroyed_at: destroyedAt })) }));
+    h.clock.advance(10_000);
+    await runTeardown(h, session.id);
+    const [cost] = await h.costs.forSession(session.id);
+    expect(cost).toMatchObject({ ended_at: destroyedAt, refunded: true, billed_cost: 0 });
+    expect(cost?.provider_cost).toBeCloseTo(0.4 * (30 / 3600), 6);
+    expect(cost?.refund_amount).toBe(cost?.provider_cost);
+  });
+
+  it('expiry is checked again when the end is asked: an extension accepted after the sweep read the session holds', async () => {
+    const { h, id } = await runningSession();
+    h.clock.advance(60 * 60_000); // past expires_at, not yet swept
+    const stale = await h.sessions.get(id);
+    await extendSession(h.teardownDeps, stale!, 1); // accepted: the session is still running
+    // the sweep decided on its (older) listing and asks for the end now
+    const asked = await requestTeardown(h.teardownDeps, id, 'expired');
+    expect(asked.started).toBe(false);
+    expect((await h.sessions.get(id))?.status).toBe('running');
+    expect(h.workflows.teardowns).toEqual([]);
+    // once the extension has run out, expiry ends it
+    h.clock.advance(60 * 60_000);
+    expect((await requestTeardown(h.teardownDeps, id, 'expired')).started).toBe(true);
+    // the hard maximum likewise, and a consumer's end is never held back
+    const other = await runningSession();
+    expect((await requestTeardown(other.h.teardownDeps, other.id, 'hard_max')).started).toBe(false);
+    expect((await requestTeardown(other.h.teardownDeps, other.id, 'deleted')).started).toBe(true);
   });
 
   it('extends up to the hard maximum and refuses past it', async () => {

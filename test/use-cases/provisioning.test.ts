@@ -7,6 +7,7 @@ import { markFailed } from '../../shared/use-cases/provisioning/mark-failed.ts';
 import { recordRefund } from '../../shared/use-cases/provisioning/record-refund.ts';
 import { verifySsh } from '../../shared/use-cases/provisioning/verify-ssh.ts';
 import { createSession } from '../../shared/use-cases/sessions/create-session.ts';
+import { ProviderUnavailableError, withCreatedInstance } from '../../shared/domain/provider-errors.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import type { ProbeScript } from '../fakes/fake-prober.ts';
 import { provisioningHarness } from '../support/provisioning-harness.ts';
@@ -86,6 +87,136 @@ describe('provisioning use cases', () => {
     expect(h.vast.instances).toHaveLength(1);
     const session = await h.sessions.get(state.session_id);
     expect(session?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
+  });
+
+  it('a crash between recording the instance and opening its cost record leaves no instance without a cost record', async () => {
+    // found by the chaos run: the runtime stopped between the two writes, and the resumed task returned early
+    const { h, state } = await started();
+    const realOpen = h.costs.open.bind(h.costs);
+    let crashes = 1;
+    h.costs.open = async (record) => {
+      if (crashes-- > 0) throw Object.assign(new Error('the process died here'), { name: 'Lambda.Unknown' });
+      return realOpen(record);
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    await createInstance(h.deps, state);
+    expect(h.vast.instances).toHaveLength(1);
+    const session = await h.sessions.get(state.session_id);
+    expect(session?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
+    const costs = await h.costs.forSession(state.session_id);
+    expect(costs).toHaveLength(1);
+    expect(costs[0]).toMatchObject({ attempt: 1, instance_id: h.vast.instances[0]!.id, started_at: h.vast.instances[0]!.created_at });
+  });
+
+  it('an instance found by its label gets the session keys a lost create answer never attached', async () => {
+    const { h, state } = await started();
+    const attached: [string, string[]][] = [];
+    h.vast.ensureSshKeys = async (id, keys) => {
+      attached.push([id, keys]);
+    };
+    h.vast.crashAfterCreate = 1;
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    await createInstance(h.deps, state);
+    const secret = await h.sessions.getSecret(state.session_id);
+    expect(attached).toEqual([[h.vast.instances[0]!.id, secret!.public_keys]]);
+    // keys that cannot be confirmed leave the instance unrecorded, so the retry looks again
+    const other = await started();
+    other.h.vast.ensureSshKeys = async () => {
+      throw Object.assign(new Error('keys not listed'), { name: 'ProviderUnavailableError' });
+    };
+    other.h.vast.crashAfterCreate = 1;
+    await expect(createInstance(other.h.deps, other.state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    await expect(createInstance(other.h.deps, other.state)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    expect((await other.h.sessions.get(other.id))?.attempts[0]?.instance_id).toBeUndefined();
+  });
+
+  it('an instance made and lost before it was recorded fails the attempt as vanished instead of renting again', async () => {
+    const { h, id, state } = await started();
+    const realMutate = h.sessions.mutate.bind(h.sessions);
+    let dies = false;
+    h.sessions.mutate = async (sessionId, change) => {
+      // the process dies after the cost record is opened, before the session names the instance
+      if (dies) throw Object.assign(new Error('the process died here'), { name: 'Lambda.Unknown' });
+      return realMutate(sessionId, change);
+    };
+    const realCreate = h.vast.createInstance.bind(h.vast);
+    h.vast.createInstance = async (req) => {
+      const out = await realCreate(req);
+      dies = true;
+      return out;
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    h.sessions.mutate = realMutate;
+    // it vanishes at the provider while nobody looks
+    h.vast.instances[0]!.destroyed = true;
+    h.clock.advance(h.deps.settings.createListLagMs);
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'InstanceVanishedError' });
+    expect(h.vast.instances).toHaveLength(1);
+    // the compensation closes and refunds what it cost
+    const failed = await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'InstanceVanishedError', Cause: 'gone' } });
+    await recordRefund(h.deps, failed);
+    const [cost] = await h.costs.forSession(id);
+    expect(cost).toMatchObject({ instance_id: h.vast.instances[0]!.id, ended_at: h.clock.now().toISOString(), refunded: true });
+  });
+
+  it('a retried compensation closes the cost its first try destroyed but did not close', async () => {
+    const { h, id, state } = await started();
+    await createInstance(h.deps, state);
+    h.clock.advance(20_000);
+    const destroyedAt = h.clock.now().toISOString();
+    await h.vast.destroyInstance(h.vast.instances[0]!.id);
+    // the first try marked the attempt destroyed, then died
+    await h.sessions.mutate(id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, outcome: 'failed' as const, destroyed_at: destroyedAt })) }));
+    h.clock.advance(5000);
+    await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'SshTimeoutError', Cause: 'no SSH' } });
+    const [cost] = await h.costs.forSession(id);
+    expect(cost?.ended_at).toBe(destroyedAt);
+  });
+
+  it('a create that made an instance and then failed (keys not attached, destroyed again) still records its cost', async () => {
+    const { h, id, state } = await started();
+    const realCreate = h.vast.createInstance.bind(h.vast);
+    h.vast.createInstance = async (req) => {
+      const { instance_id } = await realCreate(req);
+      const createdAt = h.clock.now().toISOString();
+      h.clock.advance(3000);
+      await h.vast.destroyInstance(instance_id);
+      throw withCreatedInstance(new ProviderUnavailableError('keys not listed'), {
+        instance_id,
+        created_at: createdAt,
+        destroyed_at: h.clock.now().toISOString(),
+      });
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    const [cost] = await h.costs.forSession(id);
+    expect(cost).toMatchObject({ instance_id: h.vast.instances[0]!.id, started_at: h.vast.instances[0]!.created_at });
+    expect(cost?.provider_cost).toBeCloseTo(0.06 * (3 / 3600), 6);
+  });
+
+  it('creates nothing when the session ended between reading it and marking the create', async () => {
+    const { h, id, state } = await started();
+    // the teardown wins the race right after the task read the session
+    const realGetSecret = h.sessions.getSecret.bind(h.sessions);
+    h.sessions.getSecret = async (sessionId) => {
+      await h.sessions.mutate(id, () => ({ status: 'stopping', phase: 'stopping' }));
+      return realGetSecret(sessionId);
+    };
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'SessionEndedError' });
+    expect(h.vast.instances).toHaveLength(0);
+  });
+
+  it('the compensation records, closes and refunds the cost of an instance found only by its label', async () => {
+    const { h, id, state } = await started();
+    h.vast.crashAfterCreate = 1; // created, never recorded
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
+    h.clock.advance(30_000);
+    const failed = await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'ProviderUnavailableError', Cause: 'gave up' } });
+    await recordRefund(h.deps, failed);
+    expect(h.vast.alive()).toHaveLength(0);
+    const [cost] = await h.costs.forSession(id);
+    expect(cost).toMatchObject({ instance_id: h.vast.instances[0]!.id, started_at: h.vast.instances[0]!.created_at, refunded: true, billed_cost: 0 });
+    expect(cost?.ended_at).toBe(h.clock.now().toISOString());
+    expect(cost?.provider_cost).toBeCloseTo(0.06 * (30 / 3600), 6);
   });
 
   it('waits out listing lag instead of creating again when the first create is in doubt', async () => {
@@ -209,6 +340,8 @@ describe('provisioning use cases', () => {
     expect(out.error_type).toBe('instance_stopped');
     const session = await h.sessions.get(id);
     expect(session).toMatchObject({ status: 'failed', error_type: 'instance_stopped', retry_suggested: true });
+    // no attempt of a final session is still in progress
+    expect(session?.attempts.map((a) => a.outcome)).toEqual(['ended']);
     expect(await h.sessions.getSecret(id)).toBeUndefined();
     const { createSession: create } = await import('../../shared/use-cases/sessions/create-session.ts');
     await expect(create(h.createDeps, h.request())).resolves.toBeDefined();

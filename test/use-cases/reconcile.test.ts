@@ -232,6 +232,34 @@ describe('reconciler: orphans', () => {
     expect(await reasons(gone.id)).toEqual([['attempt_destroyed', lingering]]);
   });
 
+  it('an orphan made for an attempt that never recorded it gets a closed, refunded cost record', async () => {
+    const { h, run, rent, alive } = await setup();
+    // a create answered after its session had been torn down (the teardown found nothing and closed the session)
+    const { session } = await createSession(h.createDeps, h.request({ offer_id: VAST_OFFER.id, consumer_id: 'late' }));
+    await beginProvisioning(h.deps, { session_id: session.id });
+    await requestTeardown(h.teardownDeps, session.id, 'deleted');
+    await stopProvisioning(h.teardownDeps, { session_id: session.id });
+    await destroySessionInstances(h.teardownDeps, { session_id: session.id });
+    await closeSession(h.teardownDeps, { session_id: session.id });
+    const late = await rent(h.vast, formatLabel({ deploymentId: DEPLOYMENT, sessionId: session.id, attempt: 1 }));
+    const createdAt = h.vast.instance(late)!.created_at;
+
+    h.clock.advance(GRACE_MS);
+    expect((await run()).vastai).toMatchObject({ orphans_destroyed: 1 });
+    expect(alive(h.vast, late)).toBe(false);
+    const costs = await h.costs.forSession(session.id);
+    expect(costs).toHaveLength(1);
+    expect(costs[0]).toMatchObject({
+      instance_id: late,
+      started_at: createdAt,
+      ended_at: h.clock.now().toISOString(),
+      refunded: true,
+      billed_cost: 0,
+      refund_reason: 'orphan',
+    });
+    expect(costs[0]?.provider_cost).toBeCloseTo(0.4 * (GRACE_MS / 3_600_000), 6);
+  });
+
   it('times an instance without a creation time from when it was first seen, remembered across runs', async () => {
     const { h, vast, memory, run, rent, alive, label } = await setup();
     vast.hideCreatedAt = true;

@@ -11,7 +11,7 @@ import {
   ProviderUnavailableError,
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
-import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import { isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { checkPublicKeys, shellQuote } from './ssh-keys.ts';
@@ -314,7 +314,7 @@ export class TensorDockClient implements ProviderClient {
     };
   }
 
-  async createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }> {
+  async createInstance(request: CreateInstanceRequest): Promise<CreatedInstance> {
     const { locationId, v0Name } = tensorDockOfferParts(request.offer);
     const keys = checkPublicKeys(request.ssh_public_keys);
     if (keys.length === 0)
@@ -352,7 +352,7 @@ export class TensorDockClient implements ProviderClient {
       const json = res.json;
       const data = isRecord(json) && isRecord(json['data']) ? json['data'] : json;
       const id = isRecord(data) && typeof data['id'] === 'string' ? data['id'].trim() : '';
-      if (id) return { instance_id: id };
+      if (id) return { instance_id: id, created_at: new Date().toISOString() };
       // it may exist all the same; a retry finds it by its name
       throw new ProviderUnavailableError(
         `tensordock create instance: no instance id in the answer: ${this.http.snippet(res.text)}`,

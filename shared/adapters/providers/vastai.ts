@@ -11,9 +11,10 @@ import {
   OfferUnavailableError,
   ProviderAuthError,
   ProviderUnavailableError,
+  withCreatedInstance,
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
-import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import type { TemplateSource } from '../../ports/templates.ts';
 import { deepTrim, isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
 import { PerOperationLimiter, type RequestLimiter } from './rate-limiter.ts';
@@ -305,7 +306,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     return offers;
   }
 
-  async createInstance(request: CreateInstanceRequest): Promise<{ instance_id: string }> {
+  async createInstance(request: CreateInstanceRequest): Promise<CreatedInstance> {
     const askId = vastAskId(request.offer);
     const keys = checkPublicKeys(request.ssh_public_keys);
     if (request.label.length > MAX_LABEL) {
@@ -342,13 +343,31 @@ export class VastAiClient implements ProviderClient, TemplateSource {
       timeoutMs: 60_000,
       idempotent: false,
     });
+    const createdAt = new Date().toISOString();
     const json = isRecord(res.json) ? res.json : {};
     const contract = Number(json['new_contract']);
     // success:false with new_contract>0 still means an instance exists (seen on bids)
     if (res.status < 300 && Number.isInteger(contract) && contract > 0) {
       const instanceId = String(contract);
-      await this.attachKeysOrDestroy(instanceId, keys);
-      return { instance_id: instanceId };
+      try {
+        await this.attachKeys(instanceId, keys);
+      } catch (err) {
+        // an instance nobody can log into is of no use: destroy it, and say what was made (and when it went)
+        const destroyedAt = await this.destroyInstance(instanceId).then(
+          () => new Date().toISOString(),
+          (destroyErr: unknown) => {
+            // the label still marks it as ours: the reconciler destroys it if nothing else does
+            logger.error('could not destroy a Vast.ai instance whose keys failed to attach', {
+              provider: 'vastai',
+              instance_id: instanceId,
+              error: (destroyErr as Error).message,
+            });
+            return undefined;
+          },
+        );
+        throw withCreatedInstance(err, { instance_id: instanceId, created_at: createdAt, destroyed_at: destroyedAt });
+      }
+      return { instance_id: instanceId, created_at: createdAt };
     }
     if (/no_such_ask/i.test(res.text)) {
       throw new OfferUnavailableError(`vastai offer ${askId} is no longer available`, {
@@ -477,33 +496,33 @@ export class VastAiClient implements ProviderClient, TemplateSource {
   }
 
   /** Attaches each key and confirms the instance lists it; on failure the new instance is destroyed again. */
-  private async attachKeysOrDestroy(instanceId: string, keys: string[]): Promise<void> {
-    try {
-      for (const key of keys) await this.attachKey(instanceId, key);
-      let missing = await this.missingKeys(instanceId, keys);
-      if (missing.length > 0) {
-        for (const key of missing) await this.attachKey(instanceId, key);
-        missing = await this.missingKeys(instanceId, keys);
-      }
-      if (missing.length > 0) {
-        throw new ProviderUnavailableError(
-          `vastai: ${missing.length} ssh key(s) not listed on the instance after attach`,
-          {
-            provider: 'vastai',
-            instance_id: instanceId,
-          },
-        );
-      }
-    } catch (err) {
-      await this.destroyInstance(instanceId).catch((destroyErr: unknown) => {
-        // the label still marks it as ours: the reconciler destroys it if nothing else does
-        logger.error('could not destroy a Vast.ai instance whose keys failed to attach', {
-          provider: 'vastai',
-          instance_id: instanceId,
-          error: (destroyErr as Error).message,
-        });
+  async ensureSshKeys(instanceId: string, keys: string[]): Promise<void> {
+    const wanted = checkPublicKeys(keys);
+    const missing = await this.missingKeys(instanceId, wanted);
+    if (missing.length === 0) return;
+    for (const key of missing) await this.attachKey(instanceId, key);
+    const still = await this.missingKeys(instanceId, wanted);
+    if (still.length > 0) {
+      throw new ProviderUnavailableError(`vastai: ${still.length} ssh key(s) not listed on the instance after attach`, {
+        provider: 'vastai',
+        instance_id: instanceId,
       });
-      throw err;
+    }
+  }
+
+  /** Attaches every key and confirms each is listed on the instance (attaching again what is missing, once). */
+  private async attachKeys(instanceId: string, keys: string[]): Promise<void> {
+    for (const key of keys) await this.attachKey(instanceId, key);
+    let missing = await this.missingKeys(instanceId, keys);
+    if (missing.length > 0) {
+      for (const key of missing) await this.attachKey(instanceId, key);
+      missing = await this.missingKeys(instanceId, keys);
+    }
+    if (missing.length > 0) {
+      throw new ProviderUnavailableError(`vastai: ${missing.length} ssh key(s) not listed on the instance after attach`, {
+        provider: 'vastai',
+        instance_id: instanceId,
+      });
     }
   }
 

@@ -2,12 +2,15 @@
 // task returns the instance already recorded, or finds by label the one a crashed try made; a create whose outcome
 // is in doubt waits out the provider's listing lag rather than risk a second instance.
 import { formatLabel } from '../../domain/instance.ts';
-import { CreateInDoubtError, SessionEndedError } from '../../domain/provisioning-errors.ts';
+import { createdInstanceOf } from '../../domain/provider-errors.ts';
+import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
 import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
-import type { CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
+import { openCost } from './attempt-cost.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
+import { confirmDestroyed } from './destroy-instance.ts';
 import { failedAttemptError } from './failure.ts';
 
 export async function createInstance(deps: ProvisioningDeps, input: TaskState): Promise<TaskState> {
@@ -21,38 +24,66 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
   const label = formatLabel({ deploymentId: deps.deploymentId, sessionId: session.id, attempt: attempt.n });
 
   if (attempt.create_started_at) {
+    // the listing shows the provider as it was when asked: the lag is measured up to then
+    const listedAt = deps.clock().getTime();
     const found = (await provider.listInstances()).find((i) => i.label === label);
     if (found) {
-      await recordInstance(deps, session, attempt, found.id, found.created_at ?? attempt.create_started_at);
+      // the earlier call's answer was lost: it may have made the instance without finishing the job (Vast.ai attaches
+      // the keys after the create)
+      const secret = await deps.sessions.getSecret(session.id);
+      if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
+      await provider.ensureSshKeys?.(found.id, secret.public_keys);
+      await recordInstance(deps, session, attempt, found.id, found.created_at ?? attempt.create_started_at, provider);
       return input;
     }
-    const since = deps.clock().getTime() - Date.parse(attempt.create_started_at);
+    const since = listedAt - Date.parse(attempt.create_started_at);
     if (since < deps.settings.createListLagMs) {
       throw new CreateInDoubtError(
         `an earlier create for attempt ${attempt.n} may have succeeded; waiting for the provider's listing (${Math.round(since / 1000)} s so far)`,
       );
     }
-    // the listing has had time to show it: the earlier call made nothing
+    // the listing has had time to show it. A cost record says an earlier call did make one, which is gone before it
+    // could be recorded (vanished at the provider): that is this attempt's failure, not a reason to rent again
+    const made = (await deps.costs.forSession(session.id)).find((c) => c.attempt === attempt.n);
+    if (made) {
+      throw new InstanceVanishedError(`instance ${made.instance_id}, created for attempt ${attempt.n}, is gone from the provider's listing`);
+    }
+    // the earlier call made nothing
   }
 
   const secret = await deps.sessions.getSecret(session.id);
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const startedAt = deps.clock().toISOString();
-  await deps.sessions.mutate(session.id, (s) =>
+  const marked = await deps.sessions.mutate(session.id, (s) =>
     s.status === 'provisioning' ? { attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, create_started_at: startedAt } : a)) } : undefined,
   );
+  // the session may have ended since it was read: a create the teardown cannot know about would outlive it
+  if (attemptOf(marked, attempt.n)?.create_started_at !== startedAt) {
+    throw new SessionEndedError(`session ${session.id} is ${marked.status}; no instance is created for it`);
+  }
   await deps.events.append(session.id, [
     { type: 'instance_create_requested', at: startedAt, attempt: attempt.n, offer_id: attempt.offer_id, provider: attempt.provider },
   ]);
 
-  const { instance_id } = await provider.createInstance({
-    offer: attempt.offer,
-    label,
-    disk_gb: session.workload?.disk_gb ?? deps.settings.defaultDiskGb,
-    ssh_public_keys: secret.public_keys,
-    ...launchOf(session, attempt),
-  });
-  await recordInstance(deps, session, attempt, instance_id, deps.clock().toISOString(), provider);
+  let created: CreatedInstance;
+  try {
+    created = await provider.createInstance({
+      offer: attempt.offer,
+      label,
+      disk_gb: session.workload?.disk_gb ?? deps.settings.defaultDiskGb,
+      ssh_public_keys: secret.public_keys,
+      ...launchOf(session, attempt),
+    });
+  } catch (err) {
+    // made, then failed (its keys could not be attached, so it was destroyed again): it cost money all the same
+    const made = createdInstanceOf(err);
+    if (made) {
+      await openCost(deps, session, attempt, made.instance_id, made.created_at ?? startedAt);
+      if (made.destroyed_at) await deps.costs.close(session.id, attempt.n, made.destroyed_at);
+    }
+    throw err;
+  }
+  await recordInstance(deps, session, attempt, created.instance_id, created.created_at ?? deps.clock().toISOString(), provider);
   return input;
 }
 
@@ -88,6 +119,9 @@ async function recordInstance(
     imageProfile(session.workload?.docker_image).ssh_budget_factor,
   );
   const deadlineAt = new Date(now.getTime() + deadline.ms).toISOString();
+  // the cost record first: once the session names the instance, a retried task returns early (and a crash may come
+  // between any two writes), so an instance the session knows always has its cost record
+  await openCost(deps, session, attempt, instanceId, createdAt);
   // recorded whatever the session's status, so a teardown that started meanwhile can find and destroy it
   const stored = await deps.sessions.mutate(session.id, (s) => {
     const a = attemptOf(s, attempt.n);
@@ -110,16 +144,6 @@ async function recordInstance(
         : {}),
     };
   });
-  await deps.costs.open({
-    session_id: session.id,
-    consumer_id: session.consumer_id,
-    attempt: attempt.n,
-    provider: attempt.provider,
-    gpu_type: attempt.gpu_type,
-    instance_id: instanceId,
-    price_per_hour: attempt.price_per_hour,
-    started_at: createdAt,
-  });
   await deps.events.append(session.id, [
     {
       type: 'instance_created',
@@ -132,10 +156,25 @@ async function recordInstance(
     },
   ]);
   if (stored.status !== 'provisioning') {
-    // the session ended while the create was in flight: do not leave the instance running
-    if (provider) await provider.destroyInstance(instanceId).catch(() => undefined);
+    // the session ended while the create was in flight: do not leave the instance running, and close its books if the
+    // provider confirms it gone (the teardown does the same when it finds it; whichever is first counts)
+    if (provider) await endUnwanted(deps, stored, attempt, instanceId, provider);
     throw new SessionEndedError(`session ${session.id} ended while its instance was being created`);
   }
+}
+
+async function endUnwanted(deps: ProvisioningDeps, session: Session, attempt: Attempt, instanceId: string, provider: ProviderClient) {
+  try {
+    await confirmDestroyed(provider, [instanceId]);
+  } catch {
+    return; // the teardown (or else the reconciler) destroys it
+  }
+  const at = deps.clock().toISOString();
+  await deps.sessions.mutate(session.id, (s) => ({
+    attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
+  }));
+  await deps.costs.close(session.id, attempt.n, at);
+  await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
 }
 
 export async function requireProvisioning(deps: ProvisioningDeps, sessionId: string): Promise<Session> {

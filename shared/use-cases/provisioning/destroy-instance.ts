@@ -6,6 +6,7 @@ import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type FailureType } from '../../domain/session.ts';
 import type { ProviderClient } from '../../ports/provider.ts';
+import { type FoundInstance, recordFoundCost } from './attempt-cost.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { failureOf } from './failure.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -38,10 +39,16 @@ export async function destroyFailedAttempt(
       { type: 'attempt_failed', at: now, attempt: attempt.n, error_type: failureType, message: attempt.error },
     ]);
   }
-  if (attempt.destroyed_at) return { session_id: session.id, attempt: attempt.n, failure_type: failureType };
+  if (attempt.destroyed_at) {
+    // destroyed already (a retried task, or a step that died before closing the books)
+    await deps.costs.close(session.id, attempt.n, attempt.destroyed_at);
+    return { session_id: session.id, attempt: attempt.n, failure_type: failureType };
+  }
 
   const provider = await deps.providers.get(attempt.provider);
-  const ids = await instancesOf(deps, provider, session.id, attempt);
+  const found = await instancesOf(deps, provider, session.id, attempt);
+  await recordFoundCost(deps, session, attempt, found);
+  const ids = found.map((i) => i.id);
   await confirmDestroyed(provider, ids);
 
   const destroyedAt = deps.clock().toISOString();
@@ -64,11 +71,11 @@ export async function instancesOf(
   provider: ProviderClient,
   sessionId: string,
   attempt: Attempt,
-): Promise<string[]> {
-  if (attempt.instance_id) return [attempt.instance_id];
+): Promise<FoundInstance[]> {
+  if (attempt.instance_id) return [{ id: attempt.instance_id, created_at: attempt.instance_created_at }];
   if (!attempt.create_started_at) return [];
   const label = formatLabel({ deploymentId: deps.deploymentId, sessionId, attempt: attempt.n });
-  return (await provider.listInstances()).filter((i) => i.label === label).map((i) => i.id);
+  return (await provider.listInstances()).filter((i) => i.label === label).map((i) => ({ id: i.id, created_at: i.created_at }));
 }
 
 /** Destroy each instance, then confirm each is unknown to the provider; throws until all are confirmed gone. */

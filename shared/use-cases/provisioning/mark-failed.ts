@@ -27,6 +27,8 @@ export async function markFailed(
       error_type: errorType,
       error: attempt?.error ?? errorType,
       retry_suggested: retrySuggested(errorType),
+      // an attempt begun but never tried (its provisioning failed before the create) is over too
+      attempts: s.attempts.map((a) => (a.outcome === 'in_progress' ? { ...a, outcome: 'ended' as const } : a)),
     };
   });
   const errorType = session.error_type ?? input.failure_type ?? 'provider_error';

@@ -14,22 +14,21 @@ export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptS
   if (!session || !attempt) return input;
   const now = deps.clock();
 
-  if (attempt.instance_id) {
-    const record = await deps.costs.refund(session.id, attempt.n, input.failure_type);
-    if (record && !attempt.failure_recorded) {
-      deps.metrics.add(METRIC.Refunds, 'Count', 1, { provider: attempt.provider });
-      deps.metrics.add(METRIC.RefundedAmount, 'Count', record.refund_amount ?? 0, { provider: attempt.provider });
-      await deps.events.append(session.id, [
-        {
-          type: 'refund_recorded',
-          at: now.toISOString(),
-          attempt: attempt.n,
-          amount: record.refund_amount ?? 0,
-          currency: 'USD',
-          reason: input.failure_type,
-        },
-      ]);
-    }
+  // also an instance found only by its label: its record exists as soon as the compensation found it
+  const record = await deps.costs.refund(session.id, attempt.n, input.failure_type);
+  if (record && !attempt.failure_recorded) {
+    deps.metrics.add(METRIC.Refunds, 'Count', 1, { provider: attempt.provider });
+    deps.metrics.add(METRIC.RefundedAmount, 'Count', record.refund_amount ?? 0, { provider: attempt.provider });
+    await deps.events.append(session.id, [
+      {
+        type: 'refund_recorded',
+        at: now.toISOString(),
+        attempt: attempt.n,
+        amount: record.refund_amount ?? 0,
+        currency: 'USD',
+        reason: input.failure_type,
+      },
+    ]);
   }
 
   if (!attempt.failure_recorded) {

@@ -1,11 +1,12 @@
 // Destroying one orphan, for the reconciler and the ops command alike: look first (a listing may still show an instance
 // that is already gone), destroy, confirm, then put it on the session's timeline — and when it was the session's own
-// recorded instance, close that attempt and its cost.
+// recorded instance (or one it never recorded), close that attempt and its cost.
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { ProviderClient } from '../../ports/provider.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
+import { recordFoundCost } from '../provisioning/attempt-cost.ts';
 import { confirmDestroyed } from '../provisioning/destroy-instance.ts';
 import type { Unowned } from './ownership.ts';
 
@@ -45,12 +46,19 @@ export async function destroyOrphan(
   }
   const at = deps.clock().toISOString();
   if (!session) return { kind: 'destroyed', at };
-  if (attempt?.instance_id === instance.id && !attempt.destroyed_at) {
-    // the session's own instance, left behind (e.g. by a teardown that gave up): close its books too
+  if (attempt && !attempt.instance_id) {
+    // made for the attempt but never recorded (a create answered after its session had ended): it cost money all the
+    // same, and nobody could use it
+    await recordFoundCost(deps, session, attempt, [{ id: instance.id, created_at: instance.created_at }]);
+    await deps.costs.close(session.id, attempt.n, at);
+    await deps.costs.refund(session.id, attempt.n, 'orphan');
+  } else if (attempt?.instance_id === instance.id && !attempt.destroyed_at) {
+    // the session's own instance, left behind (e.g. by a teardown that gave up): close its books too — the cost first,
+    // as nothing comes back to an ended session once its instance is no longer listed
+    await deps.costs.close(session.id, attempt.n, at);
     await deps.sessions.mutate(session.id, (s) => ({
       attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
     }));
-    await deps.costs.close(session.id, attempt.n, at);
   }
   await deps.events.append(session.id, [
     {

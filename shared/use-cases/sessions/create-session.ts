@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, StaleInventoryError, TransientError } from '../../domain/errors.ts';
 import { parseOfferId } from '../../domain/offer-id.ts';
-import type { RetryScope, Session, WorkloadType } from '../../domain/session.ts';
+import { HOUR_MS, type RetryScope, type Session, type WorkloadType } from '../../domain/session.ts';
 import type { Template } from '../../domain/template.ts';
 import { planWorkload, type WorkloadRequest } from '../../domain/workload.ts';
 import type { InventoryReader } from '../../ports/inventory.ts';
@@ -44,6 +44,8 @@ export interface CreateSessionDeps {
   newId: () => string;
   generateKeyPair: (comment: string) => SshKeyPair;
   hardMaxHours: number;
+  /** the length of a reserved hour in ms: 3,600,000 except in accelerated local runs (RESERVATION_HOUR_SECONDS) */
+  reservationHourMs?: number;
   /** refuses with BudgetExceededError when the session would pass the consumer's monthly budget */
   checkBudget?: (consumerId: string, pricePerHour: number, hours: number) => Promise<void>;
   /** the Vast.ai template catalog (a template it does not know is passed on as is, without its disk hint) */
@@ -84,6 +86,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
   await deps.checkBudget?.(req.consumer_id, offer.price_per_hour, req.reservation_hours);
 
   const now = deps.clock();
+  const hourMs = deps.reservationHourMs ?? HOUR_MS;
   const id = deps.newId();
   const keys = deps.generateKeyPair(`gpu-shopper-${id}`);
   const { confidence: _confidence, ...offerSnapshot } = offer;
@@ -102,8 +105,8 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     workload_type: req.workload_type,
     reservation_hours: req.reservation_hours,
     created_at: now.toISOString(),
-    expires_at: new Date(now.getTime() + req.reservation_hours * 3_600_000).toISOString(),
-    hard_max_at: new Date(now.getTime() + deps.hardMaxHours * 3_600_000).toISOString(),
+    expires_at: new Date(now.getTime() + req.reservation_hours * hourMs).toISOString(),
+    hard_max_at: new Date(now.getTime() + deps.hardMaxHours * hourMs).toISOString(),
     auto_retry: req.auto_retry,
     max_retries: req.auto_retry ? req.max_retries : 0,
     retry_scope: req.retry_scope,

@@ -36,7 +36,7 @@ export async function requestTeardown(
   const now = deps.clock().toISOString();
   const [sessionId, known] = typeof target === 'string' ? [target, undefined] : [target.id, target];
   const { session, applied: started } = await deps.sessions.apply(sessionId, (s) =>
-    isActive(s.status)
+    isActive(s.status) && !beforeItsTime(s, reason, now)
       ? {
           status: 'stopping',
           phase: 'stopping',
@@ -61,4 +61,14 @@ export async function requestTeardown(
     deps.workflows.startTeardown(session.id),
   ]);
   return { session, started };
+}
+
+/**
+ * Expiry and the hard maximum are checked again under the lock: the sweep decides on a listing that may be seconds
+ * old, and an extension accepted meanwhile must be honoured.
+ */
+function beforeItsTime(s: Session, reason: EndReason, now: string): boolean {
+  if (reason === 'expired') return Date.parse(now) < Date.parse(s.expires_at);
+  if (reason === 'hard_max') return Date.parse(now) < Date.parse(s.hard_max_at);
+  return false;
 }

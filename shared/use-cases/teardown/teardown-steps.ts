@@ -2,6 +2,7 @@
 // gone (retried with backoff for as long as it takes), then close the costs and the session.
 import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
 import type { Session } from '../../domain/session.ts';
+import { recordFoundCost } from '../provisioning/attempt-cost.ts';
 import { confirmDestroyed, instancesOf } from '../provisioning/destroy-instance.ts';
 import type { TeardownDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -25,15 +26,23 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
   if (!session) return input;
   const pending: string[] = [];
   for (const attempt of session.attempts) {
-    if (attempt.destroyed_at) continue;
+    if (attempt.destroyed_at) {
+      // destroyed by another step (the compensation, a create that found its session ended), which this teardown may
+      // have stopped — or a restart interrupted — before it closed the books
+      await deps.costs.close(session.id, attempt.n, attempt.destroyed_at);
+      if (attempt.outcome !== 'running') await deps.costs.refund(session.id, attempt.n, attempt.error_type ?? 'ended_before_running');
+      continue;
+    }
     const sinceCreate = attempt.create_started_at ? deps.clock().getTime() - Date.parse(attempt.create_started_at) : 0;
     const provider = await deps.providers.get(attempt.provider);
-    const ids = await instancesOf(deps, provider, session.id, attempt);
+    const found = await instancesOf(deps, provider, session.id, attempt);
+    const ids = found.map((i) => i.id);
     if (ids.length === 0 && attempt.create_started_at && !attempt.instance_id && sinceCreate < deps.createListLagMs) {
       // a create may still be in flight (or not yet listed): wait for it rather than declare the session clean
       pending.push(`attempt ${attempt.n}: create in flight`);
       continue;
     }
+    await recordFoundCost(deps, session, attempt, found);
     try {
       await confirmDestroyed(provider, ids);
     } catch (err) {
@@ -45,11 +54,10 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
     await deps.sessions.mutate(session.id, (s) => ({
       attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
     }));
-    if (attempt.instance_id) {
-      await deps.costs.close(session.id, attempt.n, at);
-      // ended before it was ever usable: the consumer pays nothing for it
-      if (attempt.outcome !== 'running') await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
-    }
+    // also an instance found only by its label (recorded just above, or by an earlier try of this task)
+    await deps.costs.close(session.id, attempt.n, at);
+    // ended before it was ever usable: the consumer pays nothing for it
+    if (attempt.outcome !== 'running') await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
     if (ids.length > 0) {
       deps.metrics.add(METRIC.InstancesDestroyed, 'Count', ids.length, { provider: attempt.provider, reason: session.ended_reason ?? 'ended' });
       await deps.events.append(session.id, [
@@ -80,6 +88,8 @@ export async function closeSession(deps: TeardownDeps, input: TeardownState): Pr
       status: endsFailed ? 'failed' : 'stopped',
       phase: endsFailed ? 'failed' : 'stopped',
       stopped_at: now.toISOString(),
+      // an attempt the end overtook never got an outcome of its own
+      attempts: s.attempts.map((a) => (a.outcome === 'in_progress' ? { ...a, outcome: 'ended' as const } : a)),
       ...(failedProvisioning && !s.error_type ? { error_type: 'provider_error' as const, error: 'provisioning ended without a result' } : {}),
     };
   });

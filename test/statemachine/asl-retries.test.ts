@@ -1,0 +1,26 @@
+// Every task of every state machine survives a crashed or throttled invocation: Lambda reports those as Lambda.*
+// errors, and each task is idempotent, so each retries them (directly or through States.ALL) rather than failing the
+// session. The chaos run's random task crashes rely on it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stateMachines } from '../../shared/app-model.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const LAMBDA_FAULTS = ['Lambda.Unknown', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException'];
+
+interface State {
+  Type: string;
+  Retry?: { ErrorEquals: string[] }[];
+}
+
+describe.each(stateMachines)('$id state machine', (machine) => {
+  const states = (JSON.parse(readFileSync(path.join(ROOT, machine.definitionFile), 'utf8')) as { States: Record<string, State> }).States;
+  const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+
+  it.each(tasks.map(([name]) => name))('%s retries crashed and throttled invocations', (name) => {
+    const retried = new Set((states[name]!.Retry ?? []).flatMap((r) => r.ErrorEquals));
+    const missing = LAMBDA_FAULTS.filter((e) => !retried.has(e) && !retried.has('States.ALL'));
+    expect(missing).toEqual([]);
+  });
+});
