@@ -4,11 +4,9 @@
 // stopped or gone fails fast, still loading extends the deadline within a cap. On a 2xx the session becomes
 // `running` with its api_endpoint.
 import { externalEndpoint, type Endpoint } from '../../domain/instance.ts';
-import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
+import { ProviderWatch } from './provider-watch.ts';
 import {
   ApiTimeoutError,
-  InstanceStoppedError,
-  InstanceVanishedError,
   SessionEndedError,
 } from '../../domain/provisioning-errors.ts';
 import type { ApiVerification, Attempt, Session } from '../../domain/session.ts';
@@ -69,8 +67,7 @@ export async function verifyApi(
 class ApiRound {
   private readonly events: SessionEvent[] = [];
   private endpoint: Endpoint | undefined;
-  private lastProviderCheck = 0;
-  private notFoundInARow = 0;
+  private readonly watch: ProviderWatch;
   private readonly v: ApiVerification;
   private probes = 0;
   private written = false;
@@ -83,6 +80,7 @@ class ApiRound {
     verification: ApiVerification,
   ) {
     this.v = { ...verification };
+    this.watch = new ProviderWatch(deps, attempt, verification.last_provider_status, this.events, 'while its server was starting');
   }
 
   private now(): Date {
@@ -94,7 +92,7 @@ class ApiRound {
     const roundEnds = this.now().getTime() + settings.verifyRoundMs;
     for (;;) {
       const started = this.now().getTime();
-      if (!this.endpoint || started - this.lastProviderCheck >= settings.providerCheckIntervalMs) {
+      if (!this.endpoint || started - this.watch.lastCheckAt >= settings.providerCheckIntervalMs) {
         await this.checkProvider();
       }
       if (this.endpoint) {
@@ -114,34 +112,9 @@ class ApiRound {
   }
 
   private async checkProvider(): Promise<void> {
-    this.lastProviderCheck = this.now().getTime();
-    const provider = await this.deps.providers.get(this.attempt.provider);
-    try {
-      const instance = await provider.getInstance(this.attempt.instance_id!);
-      this.notFoundInARow = 0;
-      if (instance.provider_status !== this.v.last_provider_status) {
-        this.events.push({
-          type: 'provider_status',
-          at: this.now().toISOString(),
-          attempt: this.attempt.n,
-          status: instance.status,
-          provider_status: instance.provider_status,
-          ...(instance.status_message ? { message: instance.status_message.slice(0, 200) } : {}),
-        });
-      }
-      this.v.last_provider_status = instance.provider_status;
-      if (instance.status === 'stopped') {
-        throw new InstanceStoppedError(
-          `the provider reports the instance ${instance.provider_status} while its server was starting${instance.status_message ? ` (${instance.status_message.slice(0, 120)})` : ''}`,
-        );
-      }
-      this.endpoint = externalEndpoint(instance, this.api.port);
-    } catch (err) {
-      if (!(err instanceof InstanceNotFoundError)) throw err;
-      this.notFoundInARow += 1;
-      if (this.notFoundInARow >= 2) throw new InstanceVanishedError('the provider no longer knows the instance');
-      this.lastProviderCheck = 0;
-    }
+    const instance = await this.watch.read();
+    this.v.last_provider_status = this.watch.status;
+    if (instance) this.endpoint = externalEndpoint(instance, this.api.port);
   }
 
   private async probe(endpoint: Endpoint): Promise<ApiProbeResult> {
@@ -171,7 +144,7 @@ class ApiRound {
     const deadline = new Date(this.v.deadline_at);
     if (now < deadline) return;
     // an instance still pulling its image (Vast `loading`) has not had its chance yet
-    if (isLoading(this.v.last_provider_status)) {
+    if (this.watch.loading) {
       const extended = extendedDeadline(new Date(this.v.base_deadline_at), deadline, now);
       if (extended) {
         this.v.deadline_at = extended.toISOString();
@@ -248,9 +221,4 @@ class ApiRound {
       s.status === 'provisioning' && s.api_verification?.attempt === progress.attempt ? { api_verification: progress } : undefined,
     );
   }
-}
-
-function isLoading(status: string | undefined): boolean {
-  const s = (status ?? '').toLowerCase();
-  return s === '' || ['loading', 'created', 'creating', 'starting', 'provisioning', 'booting', 'scheduling', 'null'].includes(s);
 }

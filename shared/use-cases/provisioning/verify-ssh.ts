@@ -5,11 +5,8 @@
 // between "SSH accepts the key" and "session is running" to one probe interval — unless an entrypoint server must
 // answer too: then the API phase starts (VerifyApi), and an instance that offers no SSH goes straight to it.
 import { TransientError } from '../../domain/errors.ts';
-import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import {
   AuthRejectedError,
-  InstanceStoppedError,
-  InstanceVanishedError,
   SessionEndedError,
   SshTimeoutError,
 } from '../../domain/provisioning-errors.ts';
@@ -20,6 +17,7 @@ import { sshExpected } from '../../domain/workload.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProbeResult } from '../../ports/ssh-prober.ts';
 import { requireAttempt, requireProvisioning } from './create-instance.ts';
+import { ProviderWatch } from './provider-watch.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import { startApiVerification } from './verify-api.ts';
@@ -86,9 +84,7 @@ async function skipToApi(deps: ProvisioningDeps, session: Session, attempt: Atte
 class VerificationRound {
   private readonly events: SessionEvent[] = [];
   private endpoint: SshEndpoint | undefined;
-  private lastProviderCheck = 0;
-  private providerStatus: string | undefined;
-  private notFoundInARow = 0;
+  private readonly watch: ProviderWatch;
   private readonly v: Verification;
   private probes = 0;
   private written = false;
@@ -104,7 +100,7 @@ class VerificationRound {
     verification: Verification,
   ) {
     this.v = { ...verification };
-    this.providerStatus = verification.last_provider_status;
+    this.watch = new ProviderWatch(deps, attempt, verification.last_provider_status, this.events);
     // a new round probes at once where the last one left off; the provider is asked again in the background
     this.endpoint = verification.endpoint;
   }
@@ -120,7 +116,7 @@ class VerificationRound {
       const started = this.now().getTime();
       if (!this.endpoint) {
         await this.checkProvider(); // nothing to probe until the provider says where
-      } else if (!this.check && started - this.lastProviderCheck >= settings.providerCheckIntervalMs) {
+      } else if (!this.check && started - this.watch.lastCheckAt >= settings.providerCheckIntervalMs) {
         this.checkInBackground();
       }
       if (this.checkFailure) throw this.checkFailure;
@@ -157,38 +153,11 @@ class VerificationRound {
   }
 
   private async checkProvider(): Promise<void> {
-    this.lastProviderCheck = this.now().getTime();
-    const provider = await this.deps.providers.get(this.attempt.provider);
-    try {
-      const instance = await provider.getInstance(this.attempt.instance_id!);
-      this.notFoundInARow = 0;
-      if (instance.provider_status !== this.providerStatus) {
-        this.providerStatus = instance.provider_status;
-        this.events.push({
-          type: 'provider_status',
-          at: this.now().toISOString(),
-          attempt: this.attempt.n,
-          status: instance.status,
-          provider_status: instance.provider_status,
-          ...(instance.status_message ? { message: instance.status_message.slice(0, 200) } : {}),
-        });
-      }
-      this.v.last_provider_status = instance.provider_status;
-      if (instance.status === 'stopped') {
-        throw new InstanceStoppedError(
-          `the provider reports the instance ${instance.provider_status}${instance.status_message ? ` (${instance.status_message.slice(0, 120)})` : ''}`,
-        );
-      }
-      if (instance.ssh) {
-        this.endpoint = instance.ssh;
-        this.v.endpoint = instance.ssh;
-      }
-    } catch (err) {
-      if (!(err instanceof InstanceNotFoundError)) throw err;
-      // a just-created instance can be briefly unknown to a provider's read path: twice in a row means gone
-      this.notFoundInARow += 1;
-      if (this.notFoundInARow >= 2) throw new InstanceVanishedError('the provider no longer knows the instance');
-      this.lastProviderCheck = 0;
+    const instance = await this.watch.read();
+    this.v.last_provider_status = this.watch.status;
+    if (instance?.ssh) {
+      this.endpoint = instance.ssh;
+      this.v.endpoint = instance.ssh;
     }
   }
 
@@ -241,7 +210,7 @@ class VerificationRound {
     const now = this.now();
     const deadline = new Date(this.v.deadline_at);
     if (now < deadline) return;
-    if (this.providerStatusIsLoading()) {
+    if (this.watch.loading) {
       const extended = extendedDeadline(new Date(this.v.base_deadline_at), deadline, now);
       if (extended) {
         this.v.deadline_at = extended.toISOString();
@@ -250,7 +219,7 @@ class VerificationRound {
           at: now.toISOString(),
           attempt: this.attempt.n,
           message: `the provider is still loading the instance; deadline extended to ${this.v.deadline_at}`,
-          provider_status: this.providerStatus,
+          provider_status: this.watch.status,
         });
         return;
       }
@@ -259,11 +228,6 @@ class VerificationRound {
     throw new SshTimeoutError(
       `SSH was not reachable with the session key within ${minutes} min (${this.v.attempts} probes, last: ${this.v.last_class ?? 'no endpoint yet'})`,
     );
-  }
-
-  private providerStatusIsLoading(): boolean {
-    const s = (this.providerStatus ?? '').toLowerCase();
-    return s === '' || ['loading', 'created', 'creating', 'starting', 'provisioning', 'booting', 'scheduling'].includes(s);
   }
 
   private async markRunning(result: ProbeResult): Promise<void> {
