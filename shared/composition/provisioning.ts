@@ -1,14 +1,13 @@
 // Wiring of the provisioning tasks to real adapters, from the environment, once per process.
 import { DynamoVerificationHistory } from '../adapters/dynamodb/verification-history.ts';
 import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
-import { providerRegistry } from '../adapters/providers/registry.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { FetchApiProber } from '../adapters/http/api-prober.ts';
-import { deploymentId, numberEnv } from '../config.ts';
-import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
+import { numberEnv } from '../config.ts';
 import type { SshProber } from '../ports/ssh-prober.ts';
 import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningDeps, type ProvisioningSettings } from '../use-cases/provisioning/deps.ts';
-import { realSleep, sharedStores, systemClock } from './shared-clients.ts';
+import { instanceDeps } from './instance-deps.ts';
+import { realSleep, sharedStores } from './shared-clients.ts';
 
 /** Tunables, overridable for benchmarks and tests; the defaults are the product's. */
 export function provisioningSettingsFromEnv(): ProvisioningSettings {
@@ -37,29 +36,22 @@ const noSshProber: SshProber = {
   probe: () => Promise.reject(new Error('this function does not probe SSH; only VerifySsh does')),
 };
 
-// validated at cold start: a function without a deployment id must not run
-const DEPLOYMENT = deploymentId();
 let deps: Promise<ProvisioningDeps> | undefined;
 
 export function provisioningDeps(): Promise<ProvisioningDeps> {
   deps ??= (async () => {
-    const stores = sharedStores();
+    const { db, tableName } = sharedStores();
     const inventory = inventoryFromEnv();
+    const { workflows: _workflows, ...common } = instanceDeps();
     return {
-      sessions: stores.sessions,
-      events: stores.events,
-      costs: stores.costs,
-      providers: providerRegistry(),
+      ...common,
       prober: noSshProber,
       apiProber: new FetchApiProber(),
       cipher: secretCipherFromEnv(),
       inventory: inventory.service,
       offerHealth: inventory.health,
-      history: new DynamoVerificationHistory(stores.db, stores.tableName),
-      metrics: powertoolsMetricsSink,
-      clock: systemClock,
+      history: new DynamoVerificationHistory(db, tableName),
       sleep: realSleep,
-      deploymentId: DEPLOYMENT,
       settings: provisioningSettingsFromEnv(),
     };
   })();

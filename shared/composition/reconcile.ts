@@ -1,13 +1,10 @@
 // Wiring of the reconciler to real adapters, once per process.
 import { DynamoReconcilerMemory } from '../adapters/dynamodb/reconciler-memory.ts';
-import { providerRegistry } from '../adapters/providers/registry.ts';
-import { deploymentId, numberEnv } from '../config.ts';
-import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
+import { numberEnv } from '../config.ts';
 import { DEFAULT_ORPHAN_GRACE_SECONDS, type ReconcileDeps, type ReconcileSettings } from '../use-cases/reconcile/deps.ts';
-import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
+import { instanceDeps } from './instance-deps.ts';
+import { sharedStores } from './shared-clients.ts';
 
-// validated at cold start: without its deployment id the reconciler could not tell its instances from anyone else's
-const DEPLOYMENT = deploymentId();
 let deps: Promise<ReconcileDeps> | undefined;
 
 export function reconcileSettingsFromEnv(): ReconcileSettings {
@@ -16,17 +13,10 @@ export function reconcileSettingsFromEnv(): ReconcileSettings {
 
 export function reconcileDeps(): Promise<ReconcileDeps> {
   deps ??= (async () => {
-    const stores = sharedStores();
+    const { db, tableName } = sharedStores();
     return {
-      sessions: stores.sessions,
-      events: stores.events,
-      costs: stores.costs,
-      workflows: sharedWorkflows(),
-      providers: providerRegistry(),
-      memory: new DynamoReconcilerMemory(stores.db, stores.tableName),
-      metrics: powertoolsMetricsSink,
-      clock: systemClock,
-      deploymentId: DEPLOYMENT,
+      ...instanceDeps(),
+      memory: new DynamoReconcilerMemory(db, tableName),
       settings: reconcileSettingsFromEnv(),
     };
   })();
