@@ -178,8 +178,8 @@ export const functions: FunctionSpec[] = [
   task('BeginProvisioning', 'begin-provisioning', 'pending -> provisioning with the first attempt', 30, {}),
   task('CreateInstance', 'create-instance', 'rent the offer, idempotently by label', 180, { providers: true }),
   // the verification rounds mostly wait between probes: the smallest memory keeps that waiting cheap
-  task('VerifySsh', 'verify-ssh', 'one round of classified SSH probes', 120, { providers: true, secrets: true }, 128),
-  task('VerifyApi', 'verify-api', "one round of health probes of an entrypoint workload's server", 120, { providers: true }, 128),
+  task('VerifySsh', 'verify-ssh', 'one round of classified SSH probes', 180, { providers: true, secrets: true }, 128),
+  task('VerifyApi', 'verify-api', "one round of health probes of an entrypoint workload's server", 180, { providers: true }, 128),
   task('DestroyInstance', 'destroy-instance', 'compensation: destroy and confirm the failed attempt', 120, { providers: true }),
   task('RecordRefund', 'record-refund', 'refund the failed attempt, report the failure', 30, {}),
   task('ChooseRetryOffer', 'choose-retry-offer', 'continue on a comparable offer', 30, {}),

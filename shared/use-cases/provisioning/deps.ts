@@ -18,7 +18,11 @@ export interface ProvisioningSettings {
   loginTimeoutMs: number;
   /** how often the provider's own status is consulted while probing (its API is rate limited) */
   providerCheckIntervalMs: number;
-  /** how long one VerifySsh invocation keeps probing before handing back to the state machine */
+  /**
+   * how long one VerifySsh invocation keeps probing before handing back to the state machine. Long, because a
+   * round boundary (three state transitions: IsSshReady, WaitForSsh, VerifySsh) costs as much as 45 s of a 128 MB
+   * Lambda: fewer, longer rounds wait out a slow boot more cheaply. The task timeout (180 s) must exceed it.
+   */
   verifyRoundMs: number;
   /** how long a provider's listing may lag behind a create (a create in doubt waits this long) */
   createListLagMs: number;
@@ -41,7 +45,7 @@ export const DEFAULT_PROVISIONING_SETTINGS: ProvisioningSettings = {
   probeTimeoutMs: 3000,
   loginTimeoutMs: 10_000,
   providerCheckIntervalMs: 15_000,
-  verifyRoundMs: 45_000,
+  verifyRoundMs: 120_000,
   createListLagMs: 120_000,
   defaultDiskGb: 50,
   defaultSshDeadlineMs: 10 * 60_000,

@@ -4,6 +4,7 @@ import type { Instance } from '../../domain/instance.ts';
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import { InstanceStoppedError, InstanceVanishedError } from '../../domain/provisioning-errors.ts';
 import type { Attempt } from '../../domain/session.ts';
+import { extendedDeadline } from '../../domain/verification.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProvisioningDeps } from './deps.ts';
 
@@ -29,6 +30,25 @@ export class ProviderWatch {
   /** Still loading as far as the provider says: a deadline may wait a little longer for it. */
   get loading(): boolean {
     return LOADING.includes((this.status ?? '').toLowerCase());
+  }
+
+  /**
+   * A passed deadline moves out while the provider still loads the instance (an image pull has not had its chance
+   * yet), within a cap; the timeline says so. False when the deadline stands.
+   */
+  extendWhileLoading(deadline: { deadline_at: string; base_deadline_at: string }, now: Date, what: string): boolean {
+    if (!this.loading) return false;
+    const extended = extendedDeadline(new Date(deadline.base_deadline_at), new Date(deadline.deadline_at), now);
+    if (!extended) return false;
+    deadline.deadline_at = extended.toISOString();
+    this.events.push({
+      type: 'provider_status',
+      at: now.toISOString(),
+      attempt: this.attempt.n,
+      message: `the provider is still loading the instance; ${what} extended to ${deadline.deadline_at}`,
+      provider_status: this.status,
+    });
+    return true;
   }
 
   /** The instance as the provider sees it now, or undefined when it was unknown once (asked again next time). */

@@ -10,7 +10,7 @@ import {
   SessionEndedError,
 } from '../../domain/provisioning-errors.ts';
 import type { ApiVerification, Attempt, Session } from '../../domain/session.ts';
-import { apiDeadline, extendedDeadline } from '../../domain/verification.ts';
+import { apiDeadline } from '../../domain/verification.ts';
 import { apiBaseUrl, imageProfile, type WorkloadApi } from '../../domain/workload.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import type { ApiProbeResult } from '../../ports/api-prober.ts';
@@ -143,21 +143,7 @@ class ApiRound {
     const now = this.now();
     const deadline = new Date(this.v.deadline_at);
     if (now < deadline) return;
-    // an instance still pulling its image (Vast `loading`) has not had its chance yet
-    if (this.watch.loading) {
-      const extended = extendedDeadline(new Date(this.v.base_deadline_at), deadline, now);
-      if (extended) {
-        this.v.deadline_at = extended.toISOString();
-        this.events.push({
-          type: 'provider_status',
-          at: now.toISOString(),
-          attempt: this.attempt.n,
-          message: `the provider is still loading the instance; API deadline extended to ${this.v.deadline_at}`,
-          provider_status: this.v.last_provider_status,
-        });
-        return;
-      }
-    }
+    if (this.watch.extendWhileLoading(this.v, now, 'API deadline')) return;
     const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
     const last = this.v.last_class
       ? `${this.v.last_class}${this.v.last_status !== undefined ? ` ${this.v.last_status}` : ''}`

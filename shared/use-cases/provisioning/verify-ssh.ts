@@ -11,7 +11,7 @@ import {
   SshTimeoutError,
 } from '../../domain/provisioning-errors.ts';
 import type { Attempt, Session, Verification } from '../../domain/session.ts';
-import { AUTH_REJECTIONS_TO_FAIL, extendedDeadline } from '../../domain/verification.ts';
+import { AUTH_REJECTIONS_TO_FAIL } from '../../domain/verification.ts';
 import type { Endpoint } from '../../domain/instance.ts';
 import { sshExpected } from '../../domain/workload.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
@@ -210,20 +210,7 @@ class VerificationRound {
     const now = this.now();
     const deadline = new Date(this.v.deadline_at);
     if (now < deadline) return;
-    if (this.watch.loading) {
-      const extended = extendedDeadline(new Date(this.v.base_deadline_at), deadline, now);
-      if (extended) {
-        this.v.deadline_at = extended.toISOString();
-        this.events.push({
-          type: 'provider_status',
-          at: now.toISOString(),
-          attempt: this.attempt.n,
-          message: `the provider is still loading the instance; deadline extended to ${this.v.deadline_at}`,
-          provider_status: this.watch.status,
-        });
-        return;
-      }
-    }
+    if (this.watch.extendWhileLoading(this.v, now, 'deadline')) return;
     const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
     throw new SshTimeoutError(
       `SSH was not reachable with the session key within ${minutes} min (${this.v.attempts} probes, last: ${this.v.last_class ?? 'no endpoint yet'})`,
