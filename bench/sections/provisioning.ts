@@ -3,6 +3,7 @@
 // the key and the session turning `running`, beside the lag the reference system's poll schedule would have; and
 // the state transitions and task invocations its provisioning execution took.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PROVISIONING_SETTINGS as DEFAULTS } from '../../shared/use-cases/provisioning/deps.ts';
 import { goal, type SectionOutput, type Table } from '../report.ts';
 import { startBenchRuntime } from '../support/bench-runtime.ts';
 import { referenceDetectionLag } from '../support/reference-schedule.ts';
@@ -255,10 +256,10 @@ function report(sessions: SessionFigures[], postMs: ReturnType<typeof summarize>
       },
     ],
     notes: [
-      `${sessions.length} sessions created ${POST_CONCURRENCY} requests at a time on simulated Vast.ai hosts whose SSH accepts the key ${sessions[0]?.boot_s}–${sessions.at(-1)?.boot_s} s after create (evenly spread); product defaults for every probe setting (probe every 1 s, provider check every 15 s, 45 s rounds); auto_retry off, so each session stays on its host.`,
+      `${sessions.length} sessions created ${POST_CONCURRENCY} requests at a time on simulated Vast.ai hosts whose SSH accepts the key ${sessions[0]?.boot_s}–${sessions.at(-1)?.boot_s} s after create (evenly spread); product defaults for every probe setting (probe every ${DEFAULTS.probeIntervalMs / 1000} s, provider check every ${DEFAULTS.providerCheckIntervalMs / 1000} s, ${DEFAULTS.verifyRoundMs / 1000} s rounds); auto_retry off, so each session stays on its host.`,
       'Lag is measured from the moment the simulated SSH server first accepts the session key (the later of its ready_at and the key\'s attachment, both recorded by the simulator) to the session\'s verification.ready_at. The reference lag is what the reference system\'s schedule (first try 15 s after create, ×1.5, capped at 60 s) gives for the same boot time, ignoring its attempt durations.',
       'Transitions = StateEntered events of the session\'s provisioning execution; "billed" adds task retries, which Standard workflows also bill. Invocations = task Lambda invocations for the session (retries included).',
-      '"Before the first probe": the server already accepted the key but nothing had probed it yet; "probe loop": the rest. All sessions share one process here, and with it one Vast.ai client and its 1 request/s pacing (VASTAI_REQUESTS_PER_SECOND, one bucket for every endpoint). A create is three calls (PUT /asks, attach the key, list keys to confirm) and every VerifySsh round starts with a status read, all in one FIFO queue: see the timeline. In AWS each concurrent task has its own Lambda instance and limiter, so that queue does not form (nor does anything keep the account under the provider\'s limit).',
+      '"Before the first probe": the server already accepted the key but nothing had probed it yet; "probe loop": the rest. All sessions share one process here, and with it one Vast.ai client and its pacing (VASTAI_REQUESTS_PER_SECOND, 1 request/s per endpoint). A create is three calls (PUT /asks, attach the key, list keys to confirm) and every VerifySsh round starts with a status read, each queued behind the other sessions\' calls to the same endpoint: see the timeline. In AWS each concurrent task has its own Lambda instance and limiter, so that queue does not form (nor does anything keep the account under the provider\'s limit).',
       ...(quick ? ['--quick: 10 sessions with boots of 5–20 s only; the 60 s-boot transition goal needs the full run.'] : []),
     ],
   };
