@@ -18,7 +18,7 @@ export function parseOfferId(raw: string): ParsedOfferId {
   const td = TENSORDOCK.exec(text);
   if (td) return { id: `tensordock-${td[1]!.toLowerCase()}-${td[2]!.toLowerCase()}`, provider: 'tensordock' };
   throw new ValidationError(
-    'offer_id is not an offer id any provider issues (expected vastai-<number> or tensordock-<location uuid>-<gpu>)',
+    'offer_id is not an offer id any provider issues (expected vastai-{ask id} or tensordock-{location uuid}-{gpu})',
     { field: 'offer_id' },
     'invalid_offer_id',
   );

@@ -86,6 +86,9 @@ describe('POST /api/v1/sessions', () => {
     const invalid = await post({ ...BODY, offer_id: 'offer-rtx4090-1' });
     expect(invalid.status).toBe(400);
     expect(invalid.body['error_type']).toBe('invalid_offer_id');
+    // a client may render errors as HTML: the hint says what an offer id looks like without tag-like text
+    expect(invalid.body['error']).toMatch(/vastai-\{ask id\}/);
+    expect(invalid.body['error']).not.toMatch(/<[A-Za-z/!?]/);
     const stale = await post({ ...BODY, offer_id: 'VASTAI-999 ' });
     expect(stale.status).toBe(503);
     expect(stale.body).toMatchObject({ error_type: 'stale_inventory', offer_id: 'vastai-999', retry_suggested: true });

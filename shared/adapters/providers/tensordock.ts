@@ -170,7 +170,7 @@ export function tensorDockOfferParts(offer: Pick<Offer, 'id' | 'provider_offer_i
   if (rest.length > UUID_LENGTH + 1 && rest[UUID_LENGTH] === '-') {
     return { locationId: rest.slice(0, UUID_LENGTH), v0Name: rest.slice(UUID_LENGTH + 1) };
   }
-  throw new InvalidProviderRequestError('not a TensorDock offer id (tensordock-<location uuid>-<gpu>)', {
+  throw new InvalidProviderRequestError('not a TensorDock offer id (tensordock-{location uuid}-{gpu})', {
     offer_id: offer.id.slice(0, 120),
   });
 }
