@@ -49,7 +49,7 @@ beforeAll(async () => {
   expect((await h.api('DELETE', `/api/v1/sessions/${endedSessionId}`, undefined, asConsumer)).status).toBe(202);
   await h.waitFor(endedSessionId, ['stopped'], 60_000, asConsumer);
   // a budget no session fits: a fully valid create answers 402 before anything is rented
-  const budget = await h.api('PUT', `/api/v1/budgets/${CONSUMER}`, { monthly_limit_usd: 0.000001 }, { authorization: `Bearer ${adminKey}` });
+  const budget = await h.api('PUT', `/api/v1/budgets/${CONSUMER}`, { monthly_limit_usd: 0.01 }, { authorization: `Bearer ${adminKey}` });
   expect(budget.status).toBe(200);
   const url = new URL(h.url);
   host = url.hostname;

@@ -17,4 +17,5 @@ export const costsQuery = z.object({
 export const costSummaryQuery = z.object({ consumer_id: identifier(128).optional() });
 
 export const budgetPath = z.object({ consumer_id: identifier(128) });
-export const budgetBody = z.object({ monthly_limit_usd: z.number().positive().max(1_000_000) });
+// a cent at least: DynamoDB cannot store magnitudes below 1e-130, and a smaller budget means nothing
+export const budgetBody = z.object({ monthly_limit_usd: z.number().min(0.01).max(1_000_000) });
