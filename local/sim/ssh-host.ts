@@ -2,6 +2,7 @@
 // attached to the instance (the signature is verified), or one of the faults a scenario asks for.
 import net from 'node:net';
 import ssh2 from 'ssh2';
+import { type LoopbackListener, listenOnLoopback } from './loopback-listener.ts';
 import type { SshMode } from './scenario.ts';
 import { runSimCommand, type SimMachine } from './shell.ts';
 
@@ -24,9 +25,8 @@ export interface SimSshHostOptions {
 }
 
 export class SimSshHost {
-  private listener?: net.Server;
+  private listener?: LoopbackListener;
   private mode: SshListenMode = 'off';
-  private readonly sockets = new Set<net.Socket>();
   private sshServer?: InstanceType<typeof Server>;
   private queue: Promise<void> = Promise.resolve();
   private readonly parsedKeys = new Map<string, ssh2.ParsedKey | undefined>();
@@ -58,39 +58,26 @@ export class SimSshHost {
   }
 
   private async startListening(): Promise<void> {
-    const server = net.createServer((socket) => this.accept(socket));
-    server.on('error', () => undefined);
-    const listen = (port: number) =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    try {
-      await listen(this.port);
-    } catch {
-      await listen(0); // the old port is taken (e.g. after a restart): a new one, reported to the provider
-      this.port = (server.address() as net.AddressInfo).port;
+    const listener = await listenOnLoopback(
+      net.createServer((socket) => this.accept(socket)),
+      this.port,
+    );
+    if (listener.port !== this.port) {
+      this.port = listener.port;
       this.options.onPort(this.port);
     }
-    this.listener = server;
+    this.listener = listener;
   }
 
   private async stopListening(): Promise<void> {
-    const server = this.listener!;
+    const listener = this.listener!;
     this.listener = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await listener.close();
   }
 
   private accept(socket: net.Socket): void {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
     switch (this.mode) {
       case 'never':
         return; // the connection stays open and silent

@@ -2,7 +2,7 @@
 // (`GET /health`, `GET /v1/models`), on loopback, once the scenario says the model has loaded — or an unhealthy
 // 503 (still loading), or nothing at all.
 import http from 'node:http';
-import type net from 'node:net';
+import { type LoopbackListener, listenOnLoopback } from './loopback-listener.ts';
 
 /** off — nothing listens; ok — health and models answer 200; unhealthy — the server answers 503 to everything */
 export type WorkloadServerMode = 'off' | 'ok' | 'unhealthy';
@@ -16,10 +16,9 @@ export interface SimWorkloadServerOptions {
 }
 
 export class SimWorkloadServer {
-  private server?: http.Server;
+  private listener?: LoopbackListener;
   private mode: WorkloadServerMode = 'off';
   private queue: Promise<void> = Promise.resolve();
-  private readonly sockets = new Set<net.Socket>();
   port: number;
 
   constructor(private readonly options: SimWorkloadServerOptions) {
@@ -27,7 +26,7 @@ export class SimWorkloadServer {
   }
 
   get listening(): boolean {
-    return this.server !== undefined;
+    return this.listener !== undefined;
   }
 
   setMode(mode: WorkloadServerMode): Promise<void> {
@@ -43,7 +42,7 @@ export class SimWorkloadServer {
     if (mode === this.mode) return;
     this.mode = mode;
     if (mode === 'off') await this.stop();
-    else if (!this.server) await this.start();
+    else if (!this.listener) await this.start();
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -66,35 +65,17 @@ export class SimWorkloadServer {
   private async start(): Promise<void> {
     const server = http.createServer((req, res) => this.answer(req, res));
     server.keepAliveTimeout = 1000;
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    server.on('error', () => undefined);
-    const listen = (port: number) =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    try {
-      await listen(this.port);
-    } catch {
-      await listen(0); // the old port is taken (e.g. after a restart): a new one, reported to the provider
-      this.port = (server.address() as net.AddressInfo).port;
+    const listener = await listenOnLoopback(server, this.port);
+    if (listener.port !== this.port) {
+      this.port = listener.port;
       this.options.onPort(this.port);
     }
-    this.server = server;
+    this.listener = listener;
   }
 
   private async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 }
