@@ -69,15 +69,6 @@ afterAll(async () => {
 });
 
 let consumer = 0;
-async function offerOf(gpu: string, provider = 'vastai', pick = 0): Promise<string> {
-  const { body } = await h.api<{ offers: { id: string }[] }>(
-    'GET',
-    `/api/v1/inventory?provider=${provider}&gpu_type=${encodeURIComponent(gpu)}&sort=price`,
-  );
-  const offer = body.offers[pick];
-  if (!offer) throw new Error(`no ${gpu} offer in inventory`);
-  return offer.id;
-}
 
 async function create(offerId: string, extra: Record<string, unknown> = {}) {
   consumer += 1;
@@ -123,7 +114,7 @@ async function settledExecution(id: string, machine = 'Provisioning') {
 
 describe.concurrent('provisioning state machine against the simulated marketplaces', () => {
   it('fast boot: running with a verified SSH endpoint that accepts the session key', async () => {
-    const { id, key } = await create(await offerOf('RTX 5060 Ti'));
+    const { id, key } = await create(await h.offerId('RTX 5060 Ti'));
     const session = await h.waitFor(id, ['running', 'failed']);
     expect(session).toMatchObject({ status: 'running', phase: 'ready', ssh_user: 'root' });
     expect(String(session['host_key_fingerprint'])).toMatch(/^SHA256:/);
@@ -138,7 +129,7 @@ describe.concurrent('provisioning state machine against the simulated marketplac
   });
 
   it('slow boot: keeps probing, classifies the refusals, and becomes running after the boot', async () => {
-    const { id } = await create(await offerOf('RTX 4090'));
+    const { id } = await create(await h.offerId('RTX 4090'));
     const session = await h.waitFor(id, ['running', 'failed']);
     expect(session['status']).toBe('running');
     expect((session['verification'] as { duration_ms: number }).duration_ms).toBeGreaterThanOrEqual(2500);
@@ -148,7 +139,7 @@ describe.concurrent('provisioning state machine against the simulated marketplac
   });
 
   it('SSH never comes up (the field report RTX 3090): destroyed, confirmed gone, refunded, metric emitted, failed', async () => {
-    const { id } = await create(await offerOf('RTX 3090'));
+    const { id } = await create(await h.offerId('RTX 3090'));
     const session = await h.waitFor(id, ['failed', 'running']);
     expect(session).toMatchObject({ status: 'failed', error_type: 'ssh_timeout', retry_suggested: true });
     expect(instancesOf(id)).toHaveLength(1);
@@ -172,7 +163,7 @@ describe.concurrent('provisioning state machine against the simulated marketplac
   });
 
   it('SSH never comes up, auto-retry on: the same session retries on a comparable offer and runs', async () => {
-    const { id, key } = await create(await offerOf('RTX 3090', 'vastai', 1), { auto_retry: true, max_retries: 2 });
+    const { id, key } = await create(await h.offerId('RTX 3090', 'vastai', 1), { auto_retry: true, max_retries: 2 });
     const session = await h.waitFor(id, ['running', 'failed']);
     expect(session['status']).toBe('running');
     const attempts = session['attempts'] as Record<string, unknown>[];
@@ -187,14 +178,14 @@ describe.concurrent('provisioning state machine against the simulated marketplac
   });
 
   it('offer gone at create: nothing was made, the session fails with stale_inventory', async () => {
-    const { id } = await create(await offerOf('L40S'));
+    const { id } = await create(await h.offerId('L40S'));
     const session = await h.waitFor(id, ['failed', 'running']);
     expect(session).toMatchObject({ status: 'failed', error_type: 'stale_inventory' });
     expect(instancesOf(id)).toHaveLength(0);
   });
 
   it('instance stops while booting: fails fast with instance_stopped, destroyed', async () => {
-    const { id } = await create(await offerOf('RTX A5000'));
+    const { id } = await create(await h.offerId('RTX A5000'));
     const session = await h.waitFor(id, ['failed', 'running']);
     expect(session).toMatchObject({ status: 'failed', error_type: 'instance_stopped' });
     expect(liveInstancesOf(id)).toHaveLength(0);
@@ -203,21 +194,21 @@ describe.concurrent('provisioning state machine against the simulated marketplac
   });
 
   it('instance vanishes: fails with instance_vanished', async () => {
-    const { id } = await create(await offerOf('A100 SXM'));
+    const { id } = await create(await h.offerId('A100 SXM'));
     const session = await h.waitFor(id, ['failed', 'running']);
     expect(session).toMatchObject({ status: 'failed', error_type: 'instance_vanished' });
     expect(liveInstancesOf(id)).toHaveLength(0);
   });
 
   it('key rejected again and again: fails with auth_rejected (not a timeout)', async () => {
-    const { id } = await create(await offerOf('H100 SXM'));
+    const { id } = await create(await h.offerId('H100 SXM'));
     const session = await h.waitFor(id, ['failed', 'running']);
     expect(session).toMatchObject({ status: 'failed', error_type: 'auth_rejected' });
     expect(liveInstancesOf(id)).toHaveLength(0);
   });
 
   it('a create whose answer is lost makes no second instance: the retry finds it by label', async () => {
-    const { id, key } = await create(await offerOf('RTX 4090', 'tensordock'));
+    const { id, key } = await create(await h.offerId('RTX 4090', 'tensordock'));
     const session = await h.waitFor(id, ['running', 'failed']);
     expect(session['status']).toBe('running');
     expect(instancesOf(id)).toHaveLength(1);
@@ -225,7 +216,7 @@ describe.concurrent('provisioning state machine against the simulated marketplac
   });
 
   it('DELETE while provisioning: teardown stops it and leaves no instance at the provider', async () => {
-    const { id } = await create(await offerOf('RTX 4090'));
+    const { id } = await create(await h.offerId('RTX 4090'));
     await new Promise((r) => setTimeout(r, 300));
     const deleted = await h.api('DELETE', `/api/v1/sessions/${id}`);
     expect(deleted.status).toBe(202);
@@ -244,7 +235,7 @@ describe('a task crash between steps', () => {
       crashAfter: (fn) => fn === 'CreateInstance' && crashes-- > 0,
     };
     try {
-      const { id } = await create(await offerOf('RTX 5060 Ti', 'vastai', 1));
+      const { id } = await create(await h.offerId('RTX 5060 Ti', 'vastai', 1));
       const session = await h.waitFor(id, ['running', 'failed']);
       expect(session['status']).toBe('running');
       expect(instancesOf(id)).toHaveLength(1);

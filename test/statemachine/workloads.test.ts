@@ -49,15 +49,6 @@ afterAll(async () => {
 });
 
 let consumer = 0;
-async function offerOf(gpu: string, provider = 'vastai', pick = 0): Promise<string> {
-  const { body } = await h.api<{ offers: { id: string }[] }>(
-    'GET',
-    `/api/v1/inventory?provider=${provider}&gpu_type=${encodeURIComponent(gpu)}&sort=price`,
-  );
-  const offer = body.offers[pick];
-  if (!offer) throw new Error(`no ${gpu} offer in inventory`);
-  return offer.id;
-}
 
 function post(offerId: string, extra: Record<string, unknown> = {}, consumerId?: string) {
   consumer += 1;
@@ -105,7 +96,7 @@ async function settledExecution(id: string) {
 
 describe.concurrent('entrypoint workloads', { timeout: 90_000 }, () => {
   it('vLLM on Vast.ai: SSH first, then the server; running with an api_endpoint that answers', async () => {
-    const id = await create(await offerOf('RTX 5060 Ti'), {
+    const id = await create(await h.offerId('RTX 5060 Ti'), {
       launch_mode: 'entrypoint',
       docker_image: VLLM,
       model_id: MODEL,
@@ -139,7 +130,7 @@ describe.concurrent('entrypoint workloads', { timeout: 90_000 }, () => {
   });
 
   it('a server that never answers: api_timeout, destroyed, refunded', async () => {
-    const id = await create(await offerOf('RTX 3090'), {
+    const id = await create(await h.offerId('RTX 3090'), {
       launch_mode: 'entrypoint',
       docker_image: VLLM,
       model_id: MODEL,
@@ -161,7 +152,7 @@ describe.concurrent('entrypoint workloads', { timeout: 90_000 }, () => {
   });
 
   it('a server that answers 503 forever is not up: api_timeout', async () => {
-    const id = await create(await offerOf('RTX A5000'), {
+    const id = await create(await h.offerId('RTX A5000'), {
       launch_mode: 'entrypoint',
       docker_image: 'ghcr.io/acme/echo-server:1.2',
       exposed_ports: [9000],
@@ -174,7 +165,7 @@ describe.concurrent('entrypoint workloads', { timeout: 90_000 }, () => {
   });
 
   it("an image the broker does not know runs its own entrypoint on Vast.ai, without SSH", async () => {
-    const id = await create(await offerOf('RTX 5060 Ti', 'vastai', 1), {
+    const id = await create(await h.offerId('RTX 5060 Ti', 'vastai', 1), {
       launch_mode: 'entrypoint',
       docker_image: 'ghcr.io/acme/echo-server:1.2',
       exposed_ports: [9000],
@@ -189,7 +180,7 @@ describe.concurrent('entrypoint workloads', { timeout: 90_000 }, () => {
   });
 
   it('TGI on TensorDock: cloud-init runs the container on the VM; SSH and the server both verified', async () => {
-    const id = await create(await offerOf('RTX 4090', 'tensordock'), {
+    const id = await create(await h.offerId('RTX 4090', 'tensordock'), {
       launch_mode: 'entrypoint',
       docker_image: 'ghcr.io/huggingface/text-generation-inference:3.0',
       model_id: 'mistralai/Mistral-7B-Instruct-v0.3',
@@ -210,7 +201,7 @@ describe.concurrent('entrypoint workloads', { timeout: 90_000 }, () => {
 
 describe.concurrent('disk sizing before anything is written', { timeout: 90_000 }, () => {
   it('refuses a disk below the minimum with the estimate, writes nothing, and the same offer stays free', async () => {
-    const offerId = await offerOf('A100 SXM');
+    const offerId = await h.offerId('A100 SXM');
     const consumerId = `disk-test-${Date.now()}`;
     const refused = await post(
       offerId,
@@ -238,7 +229,7 @@ describe.concurrent('disk sizing before anything is written', { timeout: 90_000 
   });
 
   it('a template session takes the template disk floor, image and name, and keeps SSH', async () => {
-    const id = await create(await offerOf('RTX 4090', 'vastai', 1), { template_hash_id: CUDA_TEMPLATE, workload_type: 'training' });
+    const id = await create(await h.offerId('RTX 4090', 'vastai', 1), { template_hash_id: CUDA_TEMPLATE, workload_type: 'training' });
     const session = await h.waitFor(id, ['running', 'failed']);
     expect(session).toMatchObject({
       status: 'running',
@@ -281,7 +272,7 @@ describe('templates', () => {
   it("matches templates against an offer's properties; a TensorDock offer has none", async () => {
     const small = await h.api<{ templates: { hash_id: string }[]; incompatible: { hash_id: string; mismatches: { field: string }[] }[] }>(
       'GET',
-      `/api/v1/inventory/${await offerOf('RTX 5060 Ti')}/compatible-templates?include_incompatible=true`,
+      `/api/v1/inventory/${await h.offerId('RTX 5060 Ti')}/compatible-templates?include_incompatible=true`,
     );
     expect(small.status).toBe(200);
     const ids = small.body.templates.map((t) => t.hash_id);
@@ -289,10 +280,10 @@ describe('templates', () => {
     expect(ids).not.toContain(TGI_TEMPLATE);
     expect(small.body.incompatible.find((t) => t.hash_id === TGI_TEMPLATE)?.mismatches.map((m) => m.field)).toEqual(['gpu_ram']);
 
-    const old = await h.api<{ templates: { hash_id: string }[] }>('GET', `/api/v1/inventory/${await offerOf('A100 SXM')}/compatible-templates`);
+    const old = await h.api<{ templates: { hash_id: string }[] }>('GET', `/api/v1/inventory/${await h.offerId('A100 SXM')}/compatible-templates`);
     expect(old.body.templates.map((t) => t.hash_id)).not.toContain(CUDA_TEMPLATE); // CUDA 11.8 < 12.6
 
-    const td = await h.api<Record<string, unknown>>('GET', `/api/v1/inventory/${await offerOf('RTX 4090', 'tensordock')}/compatible-templates`);
+    const td = await h.api<Record<string, unknown>>('GET', `/api/v1/inventory/${await h.offerId('RTX 4090', 'tensordock')}/compatible-templates`);
     expect(td.body).toMatchObject({ provider: 'tensordock', templates: [], count: 0, note: expect.stringContaining('Vast.ai') });
     expect((await h.api('GET', '/api/v1/inventory/vastai-1/compatible-templates')).status).toBe(404);
   });
@@ -314,7 +305,7 @@ describe('templates', () => {
   });
 
   it('refuses a template on TensorDock before anything is written', async () => {
-    const res = await post(await offerOf('RTX 4090', 'tensordock'), { template_hash_id: VLLM_TEMPLATE });
+    const res = await post(await h.offerId('RTX 4090', 'tensordock'), { template_hash_id: VLLM_TEMPLATE });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error_type: 'unsupported_for_provider', field: 'template_hash_id' });
   });

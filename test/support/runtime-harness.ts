@@ -50,6 +50,8 @@ export interface Harness {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: T }>;
+  /** the id of the `pick`-th cheapest inventory offer of that GPU at that provider */
+  offerId(gpu: string, provider?: string, pick?: number): Promise<string>;
   /** polls a session until its status is one of `statuses` */
   waitFor(id: string, statuses: string[], timeoutMs?: number, headers?: Record<string, string>): Promise<Record<string, unknown>>;
   refreshInventory(): Promise<void>;
@@ -93,6 +95,15 @@ export async function startHarness(scenario: ScenarioInput, env: Record<string, 
     api,
     refreshInventory,
     refreshTemplates,
+    async offerId(gpu, provider = 'vastai', pick = 0) {
+      const { body } = await api<{ offers: { id: string }[] }>(
+        'GET',
+        `/api/v1/inventory?provider=${provider}&gpu_type=${encodeURIComponent(gpu)}&sort=price`,
+      );
+      const offer = body.offers[pick];
+      if (!offer) throw new Error(`no ${gpu} offer in inventory`);
+      return offer.id;
+    },
     async waitFor(id, statuses, timeoutMs = 60_000, headers = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
