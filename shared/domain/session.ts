@@ -176,6 +176,8 @@ export interface Session {
   retry_suggested?: boolean;
   execution_arn?: string;
   teardown_execution_arn?: string;
+  /** which teardown execution is current: 0 (absent) the first, n the sweep's n-th restart of a dead one */
+  teardown_run?: number;
   /** optimistic-lock counter, incremented by every write */
   version: number;
 }

@@ -18,6 +18,8 @@ export const METRIC = {
   DestroyFailures: 'DestroyFailures',
   TeardownDuration: 'TeardownDuration',
   TeardownPendingSeconds: 'TeardownPendingSeconds',
+  /** teardown executions that died (failed, timed out, aborted) and were started again by the sweep */
+  TeardownsRestarted: 'TeardownsRestarted',
   Refunds: 'Refunds',
   RefundedAmount: 'RefundedAmount',
   /** the reconciler: this deployment's instances no active session owns, past the grace period */

@@ -21,6 +21,7 @@ export type SessionEventType =
   | 'failed'
   | 'teardown_requested'
   | 'teardown_started'
+  | 'teardown_restarted'
   | 'extended'
   | 'stopped'
   | 'reconciled';

@@ -9,7 +9,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { optionalEnv } from '../../config.ts';
-import type { ExecutionInfo, ExecutionStatus, Workflows } from '../../ports/workflows.ts';
+import { type ExecutionInfo, type ExecutionStatus, teardownExecutionName, type Workflows } from '../../ports/workflows.ts';
 
 export function createSfnClient(): SFNClient {
   const endpoint = optionalEnv('SFN_ENDPOINT');
@@ -38,23 +38,23 @@ export class SfnWorkflows implements Workflows {
   }
 
   /** arn:…:stateMachine:<name> → arn:…:execution:<name>:<execution name> */
-  private executionArn(machine: keyof StateMachineArns, sessionId: string): string {
-    return `${this.arn(machine).replace(':stateMachine:', ':execution:')}:${sessionId}`;
+  private executionArn(machine: keyof StateMachineArns, name: string): string {
+    return `${this.arn(machine).replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
-  executionArns(sessionId: string): { provisioning: string; teardown: string } {
+  executionArns(sessionId: string, teardownRun = 0): { provisioning: string; teardown: string } {
     return {
       provisioning: this.arns.provisioning ? this.executionArn('provisioning', sessionId) : '',
-      teardown: this.arns.teardown ? this.executionArn('teardown', sessionId) : '',
+      teardown: this.arns.teardown ? this.executionArn('teardown', teardownExecutionName(sessionId, teardownRun)) : '',
     };
   }
 
-  private async start(machine: keyof StateMachineArns, sessionId: string): Promise<ExecutionInfo> {
+  private async start(machine: keyof StateMachineArns, sessionId: string, name = sessionId): Promise<ExecutionInfo> {
     try {
       const { executionArn } = await this.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: this.arn(machine),
-          name: sessionId,
+          name,
           // ids only: execution history is visible in the console
           input: JSON.stringify({ session_id: sessionId }),
         }),
@@ -62,15 +62,15 @@ export class SfnWorkflows implements Workflows {
       return { execution_arn: executionArn!, status: 'RUNNING' };
     } catch (err) {
       if (!(err instanceof ExecutionAlreadyExists)) throw err;
-      const existing = await this.describe(machine, sessionId);
+      const existing = await this.describe(machine, name);
       if (!existing) throw err;
       return existing;
     }
   }
 
-  private async describe(machine: keyof StateMachineArns, sessionId: string): Promise<ExecutionInfo | undefined> {
+  private async describe(machine: keyof StateMachineArns, name: string): Promise<ExecutionInfo | undefined> {
     try {
-      const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(machine, sessionId) }));
+      const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(machine, name) }));
       return { execution_arn: d.executionArn!, status: d.status as ExecutionStatus };
     } catch (err) {
       if (err instanceof ExecutionDoesNotExist) return undefined;
@@ -100,11 +100,11 @@ export class SfnWorkflows implements Workflows {
     }
   }
 
-  startTeardown(sessionId: string): Promise<ExecutionInfo> {
-    return this.start('teardown', sessionId);
+  startTeardown(sessionId: string, run = 0): Promise<ExecutionInfo> {
+    return this.start('teardown', sessionId, teardownExecutionName(sessionId, run));
   }
 
-  describeTeardown(sessionId: string): Promise<ExecutionInfo | undefined> {
-    return this.describe('teardown', sessionId);
+  describeTeardown(sessionId: string, run = 0): Promise<ExecutionInfo | undefined> {
+    return this.describe('teardown', teardownExecutionName(sessionId, run));
   }
 }

@@ -3,6 +3,7 @@
 import { type Instance, type InstanceLabel, parseLabel } from '../../domain/instance.ts';
 import { attemptOf, isTerminal, type Attempt, type Session } from '../../domain/session.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
+import { isDeadExecution, type Workflows } from '../../ports/workflows.ts';
 
 /** Why none of this deployment's active sessions owns an instance. */
 export type UnownedReason =
@@ -15,7 +16,9 @@ export type UnownedReason =
   /** the attempt records another instance (a second create for the same attempt) */
   | 'superseded'
   /** the attempt's instances were confirmed destroyed (yet this one is listed) */
-  | 'attempt_destroyed';
+  | 'attempt_destroyed'
+  /** the session is stopping, but its teardown execution died (or never ran): nothing else will destroy it */
+  | 'teardown_dead';
 
 export interface OurInstance {
   instance: Instance;
@@ -68,9 +71,29 @@ export function unownedReason(instance: Instance, label: InstanceLabel, session:
   return undefined;
 }
 
-/** This deployment's instances that no active session owns, each with its session (read consistently) if any. */
-export async function findUnowned(sessions: Pick<SessionStore, 'get'>, ours: OurInstance[]): Promise<Unowned[]> {
+/**
+ * Whether a stopping session's teardown is dead: its current execution failed, timed out or was aborted, or none was
+ * ever found though the teardown was asked for longer than `stuckMs` ago. A `stopping` session then owns nothing —
+ * left alone, its GPU would bill until someone noticed.
+ */
+export async function teardownDead(workflows: Pick<Workflows, 'describeTeardown'>, session: Session, now: Date, stuckMs: number): Promise<boolean> {
+  if (session.status !== 'stopping') return false;
+  const execution = await workflows.describeTeardown(session.id, session.teardown_run ?? 0);
+  if (execution) return isDeadExecution(execution.status);
+  return now.getTime() - Date.parse(session.teardown_requested_at ?? session.created_at) > stuckMs;
+}
+
+/**
+ * This deployment's instances that no active session owns, each with its session (read consistently) if any. With
+ * `isTeardownDead`, a stopping session whose teardown is dead owns none of its instances.
+ */
+export async function findUnowned(
+  sessions: Pick<SessionStore, 'get'>,
+  ours: OurInstance[],
+  isTeardownDead?: (session: Session) => Promise<boolean>,
+): Promise<Unowned[]> {
   const cache = new Map<string, Promise<Session | undefined>>();
+  const dead = new Map<string, Promise<boolean>>();
   const out: Unowned[] = [];
   for (const item of ours) {
     let read = cache.get(item.label.sessionId);
@@ -79,7 +102,15 @@ export async function findUnowned(sessions: Pick<SessionStore, 'get'>, ours: Our
       cache.set(item.label.sessionId, read);
     }
     const session = await read;
-    const reason = unownedReason(item.instance, item.label, session);
+    let reason = unownedReason(item.instance, item.label, session);
+    if (!reason && session?.status === 'stopping' && isTeardownDead) {
+      let check = dead.get(session.id);
+      if (!check) {
+        check = isTeardownDead(session);
+        dead.set(session.id, check);
+      }
+      if (await check) reason = 'teardown_dead';
+    }
     if (reason) out.push({ ...item, reason, session, attempt: session && attemptOf(session, item.label.attempt) });
   }
   return out;

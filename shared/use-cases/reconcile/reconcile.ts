@@ -1,5 +1,7 @@
 // The reconciler (a schedule): compares each provider's complete instance listing with this deployment's sessions.
 //   orphan — this deployment's label, no active session owns it, older than the grace period → destroyed, confirmed;
+//            A stopping session whose teardown execution is dead (failed, timed out, aborted, or never ran for a
+//            grace period) owns nothing: its instances become orphans too.
 //   ghost  — a running session's instance missing from two consecutive complete listings (the first a grace period
 //            after its creation) and unknown to the provider → the session ends failed (instance_vanished) through
 //            the teardown workflow.
@@ -16,7 +18,7 @@ import type { Miss, ReconcilerMemory } from '../../ports/reconciler-memory.ts';
 import { requestTeardown } from '../teardown/request-teardown.ts';
 import type { ReconcileDeps } from './deps.ts';
 import { destroyOrphan } from './destroy-orphan.ts';
-import { findUnowned, ignoredTotal, instanceSince, partition, type Unowned } from './ownership.ts';
+import { findUnowned, ignoredTotal, instanceSince, partition, teardownDead, type Unowned } from './ownership.ts';
 
 export interface ProviderReport {
   provider: ProviderName;
@@ -112,7 +114,8 @@ async function reconcileProvider(deps: ReconcileDeps, provider: ProviderClient, 
   }
 
   const orphans: Unowned[] = [];
-  for (const unowned of await findUnowned(deps.sessions, ours)) {
+  const isTeardownDead = (session: Session) => teardownDead(deps.workflows, session, now, grace);
+  for (const unowned of await findUnowned(deps.sessions, ours, isTeardownDead)) {
     const id = unowned.instance.id;
     if (!unowned.instance.created_at) next.first_seen[id] = memory.first_seen[id] ?? now.toISOString();
     const since = instanceSince(unowned.instance, next.first_seen[id]) ?? now.getTime();

@@ -1,13 +1,14 @@
 // The expiry sweep (a schedule, every minute; locally also once at start): ends sessions past expires_at or the hard
 // maximum, and makes sure no session is stuck — a pending session whose execution never started gets it started; a
 // provisioning session whose execution died without an outcome is torn down; a stopping session whose teardown
-// execution never started (a crash between the two writes) gets it started.
+// execution never started (a crash between the two writes) gets it started, and one whose teardown execution died
+// (failed, timed out, aborted) gets a new run of it — nothing else would ever destroy its instances.
 import type { Session } from '../../domain/session.ts';
 import { isActive } from '../../domain/session.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
-import type { Workflows } from '../../ports/workflows.ts';
+import { isDeadExecution, type Workflows } from '../../ports/workflows.ts';
 import { logger } from '../../observability/powertools.ts';
 import { requestTeardown } from '../teardown/request-teardown.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -25,6 +26,8 @@ export interface SweepReport {
   hard_max: number;
   provisioning_started: number;
   teardowns_started: number;
+  /** dead teardown executions run again */
+  teardowns_restarted: number;
   died: number;
   errors: number;
 }
@@ -38,7 +41,7 @@ const pastDeadline = (s: Session, now: Date) =>
   isActive(s.status) && now.getTime() >= Math.min(Date.parse(s.expires_at), Date.parse(s.hard_max_at));
 
 export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, teardowns_started: 0, died: 0, errors: 0 };
+  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, teardowns_started: 0, teardowns_restarted: 0, died: 0, errors: 0 };
   const now = deps.clock();
   // deadlines first, and a few at a time: one slow call (a workflow start, a busy table) must not hold back the rest
   const queue = (await deps.sessions.listUnfinished()).sort((a, b) => Number(pastDeadline(b, now)) - Number(pastDeadline(a, now)));
@@ -62,11 +65,7 @@ export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
 
 async function sweepOne(deps: SweepDeps, session: Session, now: Date, report: SweepReport): Promise<void> {
   if (session.status === 'stopping') {
-    const requestedAt = Date.parse(session.teardown_requested_at ?? session.created_at);
-    if (now.getTime() - requestedAt > PENDING_GRACE_MS && !(await deps.workflows.describeTeardown(session.id))) {
-      await deps.workflows.startTeardown(session.id);
-      report.teardowns_started += 1;
-    }
+    await sweepStopping(deps, session, now, report);
     return;
   }
   if (!isActive(session.status)) return;
@@ -93,4 +92,38 @@ async function sweepOne(deps: SweepDeps, session: Session, now: Date, report: Sw
       if ((await requestTeardown(deps, session.id, 'provisioning_failed')).started) report.died += 1;
     }
   }
+}
+
+async function sweepStopping(deps: SweepDeps, session: Session, now: Date, report: SweepReport): Promise<void> {
+  const run = session.teardown_run ?? 0;
+  const execution = await deps.workflows.describeTeardown(session.id, run);
+  if (!execution) {
+    const requestedAt = Date.parse(session.teardown_requested_at ?? session.created_at);
+    if (now.getTime() - requestedAt > PENDING_GRACE_MS) {
+      await deps.workflows.startTeardown(session.id, run);
+      report.teardowns_started += 1;
+    }
+    return;
+  }
+  if (!isDeadExecution(execution.status)) return;
+  // the run number moves only from the one seen: of concurrent sweeps one wins, and all then start that same run
+  // (starting a running execution of the same name and input again is a no-op)
+  const { session: current, applied } = await deps.sessions.apply(
+    session.id,
+    (s) =>
+      s.status === 'stopping' && (s.teardown_run ?? 0) === run
+        ? { teardown_run: run + 1, teardown_execution_arn: deps.workflows.executionArns(s.id, run + 1).teardown }
+        : undefined,
+    session,
+  );
+  if (current.status !== 'stopping') return;
+  const next = current.teardown_run ?? 0;
+  await deps.workflows.startTeardown(current.id, next);
+  if (!applied) return;
+  report.teardowns_restarted += 1;
+  deps.metrics.add(METRIC.TeardownsRestarted, 'Count', 1);
+  logger.warn('teardown execution died; started it again', { session_id: session.id, status: execution.status, run: next });
+  await deps.events.append(session.id, [
+    { type: 'teardown_restarted', at: now.toISOString(), run: next, previous_status: execution.status },
+  ]);
 }

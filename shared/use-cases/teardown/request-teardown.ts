@@ -58,7 +58,7 @@ export async function requestTeardown(
         ])
       : undefined,
     // also when another request won the transition: it may have died before starting the execution
-    deps.workflows.startTeardown(session.id),
+    deps.workflows.startTeardown(session.id, session.teardown_run ?? 0),
   ]);
   return { session, started };
 }
