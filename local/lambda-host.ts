@@ -22,8 +22,9 @@ export interface InvokeStats {
  * its answer reached Step Functions (the side effect happened, the result is lost). Both surface as Lambda.Unknown.
  */
 export interface LambdaFaults {
-  crashBefore?(functionId: string): boolean;
-  crashAfter?(functionId: string): boolean;
+  /** `event` is the invocation's input (a task's carries its session_id) */
+  crashBefore?(functionId: string, event?: unknown): boolean;
+  crashAfter?(functionId: string, event?: unknown): boolean;
 }
 
 function lambdaCrash(functionId: string, when: string): Error {
@@ -81,9 +82,9 @@ export class LambdaHost {
     this.stats.set(functionId, stats);
     stats.invocations += 1;
     try {
-      if (this.faults.crashBefore?.(functionId)) throw lambdaCrash(functionId, 'before running');
+      if (this.faults.crashBefore?.(functionId, event)) throw lambdaCrash(functionId, 'before running');
       const result = (await handler(event, context)) as T;
-      if (this.faults.crashAfter?.(functionId)) throw lambdaCrash(functionId, 'after its work, before answering');
+      if (this.faults.crashAfter?.(functionId, event)) throw lambdaCrash(functionId, 'after its work, before answering');
       return result;
     } catch (err) {
       stats.errors += 1;

@@ -7,7 +7,7 @@ import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store
 import { DynamoVerificationHistory } from '../../shared/adapters/dynamodb/verification-history.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import type { SshKeyPair } from '../../shared/ports/ssh-prober.ts';
-import type { ExecutionInfo, Workflows } from '../../shared/ports/workflows.ts';
+import { type ExecutionInfo, type ExecutionStatus, teardownExecutionName, type Workflows } from '../../shared/ports/workflows.ts';
 import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningDeps } from '../../shared/use-cases/provisioning/deps.ts';
 import type { CreateSessionDeps, CreateSessionRequest } from '../../shared/use-cases/sessions/create-session.ts';
 import type { TeardownDeps } from '../../shared/use-cases/teardown/deps.ts';
@@ -22,10 +22,10 @@ import { freshTable } from './table.ts';
 
 export class FakeWorkflows implements Workflows {
   started: string[] = [];
-  executionArns(sessionId: string) {
+  executionArns(sessionId: string, teardownRun = 0) {
     return {
       provisioning: `arn:aws:states:us-east-1:0:execution:Provisioning:${sessionId}`,
-      teardown: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`,
+      teardown: `arn:aws:states:us-east-1:0:execution:Teardown:${teardownExecutionName(sessionId, teardownRun)}`,
     };
   }
   stopped: string[] = [];
@@ -43,14 +43,19 @@ export class FakeWorkflows implements Workflows {
       ? { execution_arn: `arn:aws:states:us-east-1:0:execution:Provisioning:${sessionId}`, status: 'RUNNING' }
       : undefined;
   }
+  /** teardown execution names started (run 0 is the session id itself) */
   teardowns: string[] = [];
-  async startTeardown(sessionId: string): Promise<ExecutionInfo> {
-    if (!this.teardowns.includes(sessionId)) this.teardowns.push(sessionId);
-    return { execution_arn: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`, status: 'RUNNING' };
+  /** the status a teardown execution (by name) reports: RUNNING unless set */
+  teardownStatus = new Map<string, ExecutionStatus>();
+  async startTeardown(sessionId: string, run = 0): Promise<ExecutionInfo> {
+    const name = teardownExecutionName(sessionId, run);
+    if (!this.teardowns.includes(name)) this.teardowns.push(name);
+    return { execution_arn: this.executionArns(sessionId, run).teardown, status: this.teardownStatus.get(name) ?? 'RUNNING' };
   }
-  async describeTeardown(sessionId: string): Promise<ExecutionInfo | undefined> {
-    return this.teardowns.includes(sessionId)
-      ? { execution_arn: `arn:aws:states:us-east-1:0:execution:Teardown:${sessionId}`, status: 'RUNNING' }
+  async describeTeardown(sessionId: string, run = 0): Promise<ExecutionInfo | undefined> {
+    const name = teardownExecutionName(sessionId, run);
+    return this.teardowns.includes(name)
+      ? { execution_arn: this.executionArns(sessionId, run).teardown, status: this.teardownStatus.get(name) ?? 'RUNNING' }
       : undefined;
   }
 }

@@ -189,6 +189,32 @@ describe('reconciler: orphans', () => {
     expect(alive(h.vast, running.instanceId) && alive(h.vast, stopping.instanceId)).toBe(true);
   });
 
+  it('a stopping session whose teardown died owns nothing: its instance is an orphan after the grace period, destroyed', async () => {
+    const { h, run, alive, runningSession } = await setup();
+    const dead = await runningSession();
+    const live = await runningSession();
+    await requestTeardown(h.teardownDeps, dead.id, 'deleted');
+    await requestTeardown(h.teardownDeps, live.id, 'deleted');
+    h.workflows.teardownStatus.set(dead.id, 'FAILED');
+    // a teardown asked for, whose execution never started, for longer than the grace period
+    const neverRan = await runningSession();
+    await h.sessions.mutate(neverRan.id, () => ({ status: 'stopping', phase: 'stopping', teardown_requested_at: h.clock.now().toISOString() }));
+
+    h.clock.advance(GRACE_MS / 2);
+    const early = await run();
+    expect(early.vastai).toMatchObject({ orphans_found: 0, unowned_in_grace: 1 });
+    expect(alive(h.vast, dead.instanceId)).toBe(true);
+
+    h.clock.advance(GRACE_MS);
+    const due = await run();
+    expect(due.vastai).toMatchObject({ orphans_found: 2, orphans_destroyed: 2 });
+    expect(alive(h.vast, dead.instanceId)).toBe(false);
+    expect(alive(h.vast, neverRan.instanceId)).toBe(false);
+    // a teardown still running keeps its instance (it is about to destroy it itself)
+    expect(alive(h.vast, live.instanceId)).toBe(true);
+    expect((await h.sessions.get(dead.id))!.attempts[0]!.destroyed_at).toBeDefined();
+  });
+
   it('destroys what no active session owns: ended sessions, superseded creates, destroyed attempts, unknown attempts', async () => {
     const { h, run, rent, alive, runningSession, label } = await setup();
     // a session that ended failed while its instance lived on (a teardown that gave up)

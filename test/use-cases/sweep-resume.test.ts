@@ -36,4 +36,29 @@ describe('session sweep: stopping sessions', () => {
     h.clock.advance(90_000);
     expect((await sweepSessions(h.teardownDeps)).teardowns_started).toBe(0); // it runs now
   });
+
+  it('runs a dead teardown again under the next name, once for concurrent sweeps, and records the run', async () => {
+    const h = await provisioningHarness();
+    const stored = await storeSession(h.sessions, {
+      offer: offer({ id: 'vastai-78' }),
+      status: 'running',
+      attempts: [{ instance_id: '1235' }],
+      now: h.clock.now(),
+    });
+    await requestTeardown(h.teardownDeps, stored.id, 'deleted');
+    expect((await sweepSessions(h.teardownDeps)).teardowns_restarted).toBe(0); // running: left alone
+    h.workflows.teardownStatus.set(stored.id, 'ABORTED');
+    const reports = await Promise.all([sweepSessions(h.teardownDeps), sweepSessions(h.teardownDeps), sweepSessions(h.teardownDeps)]);
+    expect(reports.reduce((n, r) => n + r.teardowns_restarted, 0)).toBe(1);
+    expect(h.workflows.teardowns).toEqual([stored.id, `${stored.id}-r1`]);
+    const session = (await h.sessions.get(stored.id))!;
+    expect(session).toMatchObject({ status: 'stopping', teardown_run: 1 });
+    expect(session.teardown_execution_arn).toBe(h.workflows.executionArns(stored.id, 1).teardown);
+    expect((await h.events.list(stored.id)).filter((e) => e.type === 'teardown_restarted')).toHaveLength(1);
+    // the rerun is alive: nothing more; when it fails too, run 2
+    expect((await sweepSessions(h.teardownDeps)).teardowns_restarted).toBe(0);
+    h.workflows.teardownStatus.set(`${stored.id}-r1`, 'FAILED');
+    expect((await sweepSessions(h.teardownDeps)).teardowns_restarted).toBe(1);
+    expect(h.workflows.teardowns.at(-1)).toBe(`${stored.id}-r2`);
+  });
 });
