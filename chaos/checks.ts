@@ -355,3 +355,48 @@ export function checkNoServerErrors(requests: number, errors: ServerError[]): Ch
     },
   };
 }
+
+/** A teardown execution that died (failed, timed out, aborted) and the sweep ran again: its `teardown_restarted` event. */
+export interface DeadTeardown {
+  session: string;
+  /** when the sweep saw it dead */
+  at: string;
+  status: string;
+}
+
+/**
+ * 6. No instance outlives a dead teardown: every instance of a session whose teardown execution died is gone by the
+ * end, and was gone within the reconciler's allowance of the sweep seeing the teardown dead (the rerun, or the
+ * reconciler, destroys it).
+ */
+export function checkDeadTeardowns(dead: DeadTeardown[], instances: SimInstance[], deploymentId: string, allowanceMs: number): CheckResult {
+  const violations: Violation[] = [];
+  const bySession = new Map<string, SimInstance[]>();
+  for (const i of instances) {
+    const label = parseLabel(i.label);
+    if (label?.deploymentId !== deploymentId) continue;
+    bySession.set(label.sessionId, [...(bySession.get(label.sessionId) ?? []), i]);
+  }
+  const sessions = new Set(dead.map((d) => d.session));
+  for (const d of dead) {
+    for (const i of bySession.get(d.session) ?? []) {
+      if (i.gone === null) {
+        violations.push({ id: `${i.provider}:${i.id}`, detail: `alive; session ${d.session}'s teardown ${d.status} at ${d.at}` });
+        continue;
+      }
+      const goneAt = ms(i.destroyed_at ?? i.vanished_at ?? '');
+      const late = goneAt - ms(d.at);
+      if (late > allowanceMs) {
+        violations.push({ id: `${i.provider}:${i.id}`, detail: `gone ${round(late / 1000, 1)} s after session ${d.session}'s teardown was seen ${d.status}` });
+      }
+    }
+  }
+  return {
+    id: 'dead-teardowns',
+    title: 'no instance outlives a dead teardown',
+    passed: violations.length === 0,
+    checked: sessions.size,
+    violations,
+    notes: { dead_teardowns: dead.length, sessions: sessions.size },
+  };
+}

@@ -17,7 +17,9 @@ import {
   type CheckResult,
   type CostLine,
   checkCosts,
+  checkDeadTeardowns,
   checkDeadlines,
+  type DeadTeardown,
   checkNoLiveInstances,
   checkNoServerErrors,
   checkRefunds,
@@ -47,6 +49,8 @@ const program = new Command('chaos')
   .option('--sessions <n>', 'sessions to run at once', int(1), 100)
   .option('--seed <n>', 'seed of the plans and the marketplaces (timing still varies from run to run)', int(0), 1)
   .option('--crash-rate <p>', 'chance that a state-machine task invocation crashes (before or after its work)', probability, DEFAULT_SETTINGS.crashRate)
+  .option('--fail-tasks-share <p>', 'share of sessions whose StopProvisioning and CloseSession fail for good (first teardown run)', probability, DEFAULT_SETTINGS.failTasksShare)
+  .option('--abort-teardowns <p>', 'chance that a running teardown execution is stopped (ABORTED)', probability, DEFAULT_SETTINGS.abortTeardownRate)
   .option('--hour-seconds <s>', 'how long a reserved hour lasts', int(5), DEFAULT_SETTINGS.hourSeconds)
   .option('--no-restart', 'do not restart the runtime in the middle')
   .option('--data-dir <dir>', 'where the runtime keeps its state (default: a fresh temporary directory)')
@@ -58,6 +62,8 @@ const opts = program.opts<{
   sessions: number;
   seed: number;
   crashRate: number;
+  failTasksShare: number;
+  abortTeardowns: number;
   hourSeconds: number;
   restart: boolean;
   dataDir?: string;
@@ -65,7 +71,13 @@ const opts = program.opts<{
   json?: boolean;
 }>();
 
-const settings: ChaosSettings = { ...DEFAULT_SETTINGS, crashRate: opts.crashRate, hourSeconds: opts.hourSeconds };
+const settings: ChaosSettings = {
+  ...DEFAULT_SETTINGS,
+  crashRate: opts.crashRate,
+  failTasksShare: opts.failTasksShare,
+  abortTeardownRate: opts.abortTeardowns,
+  hourSeconds: opts.hourSeconds,
+};
 const hourMs = settings.hourSeconds * 1000;
 const say = (line: string) => {
   if (!opts.json) process.stderr.write(`[chaos] ${line}\n`);
@@ -109,7 +121,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
   const restarts: TimeWindow[] = [];
   const faults: FaultTally = { rate_limited: 0, server_errors: 0, lost_create_responses: 0 };
   const runId = randomBytes(3).toString('hex');
-  say(`${opts.sessions} sessions, seed ${opts.seed}, task crash rate ${settings.crashRate}, a reserved hour = ${settings.hourSeconds} s; state in ${workDir}`);
+  say(`${opts.sessions} sessions, seed ${opts.seed}, task crash rate ${settings.crashRate}, teardown tasks failing for ${settings.failTasksShare * 100}% of sessions, teardowns aborted at rate ${settings.abortTeardownRate}, a reserved hour = ${settings.hourSeconds} s; state in ${workDir}`);
 
   api.resume(await runtime.start());
   say(`runtime ready after ${since(began)}`);
@@ -206,7 +218,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
 
   // what the checks look at
   const sessions = log.created.map((id) => observer.sessions.get(id)).filter((s): s is SessionView => s !== undefined);
-  const { costs, teardownAt, unread } = await readBack(api, sessions);
+  const { costs, teardownAt, deadTeardowns, unread } = await readBack(api, sessions);
   await readFaults().catch(() => undefined);
   await runtime.close();
   const crashes = sumCrashes(runtime.crashReports);
@@ -224,6 +236,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
       restarts,
     }),
     checkNoServerErrors(api.requests, api.serverErrors),
+    checkDeadTeardowns(deadTeardowns, observer.instances, info.deployment_id, bounds.orphanMs),
   ];
   if (unread.length > 0) {
     checks.push({
@@ -266,6 +279,8 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
       task_crashes_before: crashes.before,
       task_crashes_after: crashes.after,
       task_crashes_by_function: crashes.by_function,
+      teardown: crashes.teardown ?? { failed_tasks: 0, failing_sessions: 0, teardowns_aborted: 0 },
+      teardowns_rerun: deadTeardowns.length,
       restarts: restarts.map((w) => Math.round((w.to - w.from) / 100) / 10),
       sessions_at_restart: restartStates,
       instances_by_host: tally(observer.instances.map(behaviourOf)),
@@ -285,6 +300,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
 async function readBack(api: ChaosApi, sessions: SessionView[]) {
   const costs = new Map<string, CostLine[]>();
   const teardownAt = new Map<string, string>();
+  const deadTeardowns: DeadTeardown[] = [];
   const unread: string[] = [];
   const read = async <T>(p: string): Promise<T | undefined> => {
     for (let tries = 0; tries < 3; tries++) {
@@ -299,8 +315,11 @@ async function readBack(api: ChaosApi, sessions: SessionView[]) {
     const events = (await read<{ events: Json[] }>(`/api/v1/sessions/${s.id}/events`))?.events ?? [];
     const requested = events.find((ev) => ev['type'] === 'teardown_requested');
     if (requested) teardownAt.set(s.id, String(requested['at']));
+    for (const ev of events.filter((e) => e['type'] === 'teardown_restarted')) {
+      deadTeardowns.push({ session: s.id, at: String(ev['at']), status: String(ev['previous_status']) });
+    }
   }
-  return { costs, teardownAt, unread };
+  return { costs, teardownAt, deadTeardowns, unread };
 }
 
 function tally(values: string[]): Record<string, number> {

@@ -8,6 +8,10 @@ export interface ChaosSettings {
   hourSeconds: number;
   hardMaxHours: number;
   crashRate: number;
+  /** share of sessions whose StopProvisioning and CloseSession fail for good in their first teardown run */
+  failTasksShare: number;
+  /** chance that a running teardown execution is stopped (ABORTED) */
+  abortTeardownRate: number;
   sweepSeconds: number;
   reconcileSeconds: number;
   orphanGraceSeconds: number;
@@ -27,6 +31,8 @@ export const DEFAULT_SETTINGS: ChaosSettings = {
   hourSeconds: 20,
   hardMaxHours: 3,
   crashRate: 0.05,
+  failTasksShare: 0.25,
+  abortTeardownRate: 0.15,
   sweepSeconds: 2,
   reconcileSeconds: 4,
   orphanGraceSeconds: 8,
@@ -110,6 +116,9 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
   return {
     // local-only knobs (README "Chaos runs")
     LOCAL_FAULT_CRASH_RATE: String(s.crashRate),
+    LOCAL_FAULT_FAIL_TASKS: s.failTasksShare > 0 ? 'StopProvisioning,CloseSession' : '',
+    LOCAL_FAULT_FAIL_TASKS_SHARE: String(s.failTasksShare),
+    LOCAL_FAULT_ABORT_TEARDOWNS: String(s.abortTeardownRate),
     LOCAL_RETRY_INTERVAL_MS: String(s.retryIntervalMs),
     RESERVATION_HOUR_SECONDS: String(s.hourSeconds),
     // the product's own settings, shortened

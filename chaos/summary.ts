@@ -25,6 +25,10 @@ export interface Summary {
     task_crashes_before: number;
     task_crashes_after: number;
     task_crashes_by_function: Record<string, number>;
+    /** LOCAL_FAULT_FAIL_TASKS and LOCAL_FAULT_ABORT_TEARDOWNS */
+    teardown: { failed_tasks: number; failing_sessions: number; teardowns_aborted: number };
+    /** dead teardown executions the sweep ran again */
+    teardowns_rerun: number;
     /** seconds down, per restart */
     restarts: number[];
     /** how many sessions were in each status when the runtime was stopped, per restart */
@@ -64,6 +68,7 @@ export function formatSummary(s: Summary): string {
     '  faults injected:',
     `    provider answers: ${f.provider_429} × 429, ${f.provider_5xx} × 5xx, ${f.lost_create_answers} lost create answers`,
     `    task crashes:     ${f.task_crashes_before + f.task_crashes_after} (${f.task_crashes_before} before, ${f.task_crashes_after} after their work): ${pairs(f.task_crashes_by_function)}`,
+    `    teardown faults:  ${f.teardown.failed_tasks} failed StopProvisioning/CloseSession invocations (${f.teardown.failing_sessions} sessions), ${f.teardown.teardowns_aborted} teardowns aborted; ${f.teardowns_rerun} dead teardowns run again`,
     `    restarts:         ${
       f.restarts.length ? f.restarts.map((d, i) => `${d} s down, stopped with sessions ${pairs(f.sessions_at_restart[i] ?? {})}`).join('; ') : 'none'
     }`,
@@ -96,14 +101,19 @@ export interface CrashReport {
   before: number;
   after: number;
   by_function: Record<string, number>;
+  teardown?: { failed_tasks: number; failing_sessions: number; teardowns_aborted: number };
 }
 
 /** The runtime reports its injected crashes at each stop: the run's total. */
 export function sumCrashes(reports: CrashReport[]): CrashReport {
-  const sum: CrashReport = { before: 0, after: 0, by_function: {} };
+  const sum: CrashReport = { before: 0, after: 0, by_function: {}, teardown: { failed_tasks: 0, failing_sessions: 0, teardowns_aborted: 0 } };
   for (const r of reports) {
     sum.before += r.before;
     sum.after += r.after;
+    sum.teardown!.failed_tasks += r.teardown?.failed_tasks ?? 0;
+    // the same sessions fail again after a restart: the largest count, not the sum
+    sum.teardown!.failing_sessions = Math.max(sum.teardown!.failing_sessions, r.teardown?.failing_sessions ?? 0);
+    sum.teardown!.teardowns_aborted += r.teardown?.teardowns_aborted ?? 0;
     for (const [fn, n] of Object.entries(r.by_function)) sum.by_function[fn] = (sum.by_function[fn] ?? 0) + n;
   }
   return sum;

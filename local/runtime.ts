@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { apiAuthorizer, functions, type ScheduleSpec, schedules, stateMachines } from '../shared/app-model.ts';
 import { ConfigError } from '../shared/domain/errors.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
-import { type CrashCounts, randomCrashes } from './fault-knobs.ts';
+import { abortTeardowns, type CrashCounts, failingTasks, randomCrashes, type TeardownFaultCounts } from './fault-knobs.ts';
 import { freePort } from './free-port.ts';
 import { type Authorizer, LocalHttpServer } from './http-server.ts';
 import { LocalLambdaAuthorizer } from './lambda-authorizer.ts';
@@ -42,6 +42,10 @@ export interface LocalRuntimeOptions {
   retryIntervalMs?: number;
   /** local fault knob: chance that a state-machine task invocation crashes (Lambda.Unknown), before or after its work */
   taskCrashRate?: number;
+  /** local fault knob: task functions that fail for good (their first invocations, past every Retry) for a share of sessions */
+  failTasks?: { functionIds: string[]; share: number; times: number };
+  /** local fault knob: chance that a running teardown execution is stopped (ABORTED) */
+  abortTeardownRate?: number;
   /** extra environment for the handlers (set before any handler module loads) */
   env?: Record<string, string>;
   /** `api-key`: every route marked auth needs a key, checked by the real authorizer handler (default: AUTH_MODE, else none) */
@@ -135,10 +139,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     retryIntervalOverrides: options.retryIntervalOverrides,
     retryIntervalMs: options.retryIntervalMs,
   });
-  const crashes = crashRate > 0 ? randomCrashes(crashRate, stepFunctions.taskFunctionIds()) : undefined;
+  const teardownFaults = Boolean(options.failTasks?.functionIds.length || options.abortTeardownRate);
+  const crashes =
+    crashRate > 0 || teardownFaults ? randomCrashes(crashRate, stepFunctions.taskFunctionIds()) : undefined;
+  let endAborts: () => void = () => undefined;
   if (crashes) {
     lambdas.faults = crashes.faults;
-    log(`local fault knob: state-machine tasks crash at random (rate ${crashRate})`);
+    if (crashRate > 0) log(`local fault knob: state-machine tasks crash at random (rate ${crashRate})`);
+  }
+  if (crashes && teardownFaults) {
+    const counts: TeardownFaultCounts = { failed_tasks: 0, failing_sessions: 0, teardowns_aborted: 0 };
+    crashes.counts.teardown = counts;
+    const fail = options.failTasks;
+    if (fail?.functionIds.length) {
+      const unknown = fail.functionIds.filter((id) => !stepFunctions.taskFunctionIds().includes(id));
+      if (unknown.length > 0) {
+        throw new ConfigError(`LOCAL_FAULT_FAIL_TASKS names no task function: ${unknown.join(', ')}`, { variable: 'LOCAL_FAULT_FAIL_TASKS' });
+      }
+      const failing = failingTasks(fail.functionIds, fail.share, fail.times, counts);
+      const random = crashes.faults.crashBefore!;
+      // a deliberate failure is counted apart from the random crashes
+      lambdas.faults = { ...crashes.faults, crashBefore: (fn, event) => failing(fn, event) || random(fn, event) };
+      log(`local fault knob: ${fail.functionIds.join(', ')} fail for good for ${fail.share * 100}% of sessions`);
+    }
+    if (options.abortTeardownRate) {
+      endAborts = abortTeardowns(stepFunctions, options.abortTeardownRate, counts);
+      log(`local fault knob: running teardown executions stopped at random (rate ${options.abortTeardownRate})`);
+    }
   }
   const stepFunctionsEndpoint = await stepFunctions.listen(host);
 
@@ -186,6 +213,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   const stop = async () => {
     starting = 'stopping';
+    endAborts();
     removeRuntimeFile(dataDir);
     await scheduler.stop();
     await server.close();

@@ -12,6 +12,13 @@ const runtime = await startLocalRuntime({
   deploymentId: optionalEnv('DEPLOYMENT_ID'),
   // local-only knobs for accelerated chaos runs (README "Chaos runs"); unset, the product's own behaviour
   taskCrashRate: numberEnv('LOCAL_FAULT_CRASH_RATE', 0),
+  failTasks: {
+    functionIds: (optionalEnv('LOCAL_FAULT_FAIL_TASKS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    share: numberEnv('LOCAL_FAULT_FAIL_TASKS_SHARE', 1),
+    // past every Retry of these tasks (StopProvisioning 8, CloseSession 10): that teardown run fails for good
+    times: numberEnv('LOCAL_FAULT_FAIL_TASKS_TIMES', 12),
+  },
+  abortTeardownRate: numberEnv('LOCAL_FAULT_ABORT_TEARDOWNS', 0),
   retryIntervalMs: optionalEnv('LOCAL_RETRY_INTERVAL_MS') === undefined ? undefined : numberEnv('LOCAL_RETRY_INTERVAL_MS', 0),
   log: (line) => process.stderr.write(`[gpu-shopper] ${line}\n`),
 }).catch((err: unknown) => {
