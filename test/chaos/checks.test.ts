@@ -4,6 +4,7 @@ import { allowances } from '../../chaos/allowances.ts';
 import {
   type CostLine,
   checkCosts,
+  checkDeadTeardowns,
   checkDeadlines,
   checkNoLiveInstances,
   checkNoServerErrors,
@@ -162,5 +163,26 @@ describe('chaos checks', () => {
     expect(b.formulas['deadline']).toBe('sweep period 2.0 s + 2 × longest sweep 3.0 s + 5.0 s = 13.0 s');
     expect(overlapMs([{ from: 10, to: 20 }, { from: 30, to: 40 }], 15, 35)).toBe(10);
     expect(overlapMs([{ from: 10, to: 20 }], 20, 30)).toBe(0);
+  });
+});
+
+describe('no instance outlives a dead teardown', () => {
+  it('passes when the instances of a session whose teardown died are gone in time, and names one alive or gone late', () => {
+    const dead = [
+      { session: ID(1), at: at(10), status: 'ABORTED' },
+      { session: ID(2), at: at(10), status: 'FAILED' },
+      { session: ID(3), at: at(10), status: 'FAILED' },
+    ];
+    const instances = [
+      instance(1, { destroyed_at: at(12) }),
+      instance(2, { destroyed_at: null, gone: null }),
+      instance(3, { destroyed_at: at(100) }),
+      // a session whose teardown never died is not this check's business
+      instance(4, { destroyed_at: null, gone: null }),
+    ];
+    const result = checkDeadTeardowns(dead, instances, DEPLOYMENT, 30_000);
+    expect(result.passed).toBe(false);
+    expect(result.violations.map((v) => v.id)).toEqual(['vastai:i2', 'vastai:i3']);
+    expect(checkDeadTeardowns(dead.slice(0, 1), instances, DEPLOYMENT, 30_000).passed).toBe(true);
   });
 });
