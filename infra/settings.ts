@@ -22,6 +22,8 @@ export interface StackSettings {
   throttleBurstLimit: number;
   /** email subscribed to the alarm topic (optional) */
   alarmEmail?: string;
+  /** email subscribed to the budget alert topic (optional: finance or the consumers' owners) */
+  budgetAlertEmail?: string;
   logRetentionDays: number;
 }
 
@@ -64,6 +66,7 @@ export function readSettings(node: Node, stackName: string): StackSettings {
     throttleRateLimit: num('throttleRateLimit', 50),
     throttleBurstLimit: whole('throttleBurstLimit', 100, 1, 5000),
     alarmEmail: node.tryGetContext('alarmEmail') as string | undefined,
+    budgetAlertEmail: node.tryGetContext('budgetAlertEmail') as string | undefined,
     logRetentionDays: num('logRetentionDays', 30),
   };
 }

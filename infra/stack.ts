@@ -14,6 +14,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
@@ -47,6 +49,7 @@ export class GpuShopperStack extends Stack {
   readonly authorizer?: HttpLambdaAuthorizer;
   readonly sshKeyCipher: kms.Key;
   readonly providerCredentials: secrets.Secret;
+  readonly budgetAlerts: sns.Topic;
   /** every alarm of the stack, for whoever wires notifications to them */
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly operations: OperationsAlarms;
@@ -80,6 +83,13 @@ export class GpuShopperStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // budget alerts (80 % / 100 % of a consumer's month) go to whoever owns the money, not to the operators' pager
+    this.budgetAlerts = new sns.Topic(this, 'BudgetAlerts', {
+      masterKey: this.sshKeyCipher,
+      enforceSSL: true,
+      displayName: 'GPU Shopper budget alerts',
+    });
+    if (settings.budgetAlertEmail) this.budgetAlerts.addSubscription(new subscriptions.EmailSubscription(settings.budgetAlertEmail));
     this.providerCredentials = new secrets.Secret(this, 'ProviderCredentials', {
       description: 'Provider API credentials as JSON: {"VASTAI_API_KEY": "...", "TENSORDOCK_API_TOKEN": "..."}',
       secretObjectValue: {},
@@ -161,6 +171,7 @@ export class GpuShopperStack extends Stack {
     new CfnOutput(this, 'DeploymentId', { value: settings.deploymentId });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'for npm run ops -- keys … --table' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
+    new CfnOutput(this, 'BudgetAlertTopicArn', { value: this.budgetAlerts.topicArn });
     new CfnOutput(this, 'ProviderCredentialsSecret', { value: this.providerCredentials.secretName });
   }
 
@@ -175,6 +186,7 @@ export class GpuShopperStack extends Stack {
     if (spec.access.table) env['TABLE_NAME'] = this.table.tableName;
     if (spec.access.secrets) env['SSH_KEY_KMS_KEY_ID'] = this.sshKeyCipher.keyArn;
     if (spec.access.providers) env['PROVIDER_SECRET_ARN'] = this.providerCredentials.secretArn;
+    if (spec.access.budgetAlerts) env['BUDGET_ALERT_TOPIC_ARN'] = this.budgetAlerts.topicArn;
     return env;
   }
 
@@ -193,6 +205,11 @@ export class GpuShopperStack extends Stack {
     // exactly what the cipher calls, not the GenerateDataKey*/ReEncrypt* family grantEncryptDecrypt adds
     if (access.secrets) this.sshKeyCipher.grant(fn, 'kms:Encrypt', 'kms:Decrypt');
     if (access.providers) this.providerCredentials.grantRead(fn);
+    if (access.budgetAlerts) {
+      // not grantPublish: on an encrypted topic it adds kms:GenerateDataKey*, more than publishing needs
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.budgetAlerts.topicArn] }));
+      this.sshKeyCipher.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
     for (const machineId of access.stateMachines ?? []) {
       const machine = this.stateMachines.get(machineId)!;
       const machineSpec = stateMachines.find((m) => m.id === machineId)!;

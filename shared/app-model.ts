@@ -13,6 +13,8 @@ export interface FunctionAccess {
   secrets?: boolean;
   /** calls provider APIs (credentials from Secrets Manager in AWS) */
   providers?: boolean;
+  /** moves budget holds and may publish budget alerts (the SNS topic in AWS) */
+  budgetAlerts?: boolean;
 }
 
 export interface FunctionSpec {
@@ -164,7 +166,7 @@ export const functions: FunctionSpec[] = [
     description: 'Session routes: create, list, read, events, diagnostics, done, delete, extend',
     timeoutSeconds: 15,
     memoryMb: 512,
-    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'] },
+    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
   },
   {
     id: 'CostsApi',
@@ -172,7 +174,8 @@ export const functions: FunctionSpec[] = [
     description: 'Costs, refunds, summaries and budgets',
     timeoutSeconds: 15,
     memoryMb: 256,
-    access: { table: 'write' },
+    // a lowered limit with on_exceeded stop ends the consumer's sessions at once
+    access: { table: 'write', stateMachines: ['Teardown'], budgetAlerts: true },
   },
   // provisioning state machine tasks
   task('BeginProvisioning', 'begin-provisioning', 'pending -> provisioning with the first attempt', 30, {}),
@@ -182,23 +185,23 @@ export const functions: FunctionSpec[] = [
   task('VerifyApi', 'verify-api', "one round of health probes of an entrypoint workload's server", 180, { providers: true }, 128),
   task('DestroyInstance', 'destroy-instance', 'compensation: destroy and confirm the failed attempt', 120, { providers: true }),
   task('RecordRefund', 'record-refund', 'refund the failed attempt, report the failure', 30, {}),
-  task('ChooseRetryOffer', 'choose-retry-offer', 'continue on a comparable offer', 30, {}),
-  task('MarkFailed', 'mark-failed', 'end the session failed', 30, {}),
-  task('MarkDestroyFailed', 'mark-destroy-failed', 'the failed attempt could not be destroyed: page', 30, {}),
+  task('ChooseRetryOffer', 'choose-retry-offer', 'continue on a comparable offer', 30, { budgetAlerts: true }),
+  task('MarkFailed', 'mark-failed', 'end the session failed', 30, { budgetAlerts: true }),
+  task('MarkDestroyFailed', 'mark-destroy-failed', 'the failed attempt could not be destroyed: page', 30, { budgetAlerts: true }),
   // teardown state machine tasks
   task('StopProvisioning', 'stop-provisioning', 'stop the provisioning execution', 30, { stateMachines: ['Provisioning'] }),
   task('DestroySessionInstances', 'destroy-session-instances', 'destroy every instance of the session and confirm', 120, {
     providers: true,
   }),
-  task('CloseSession', 'close-session', 'close costs, end the session stopped', 30, {}),
-  task('MarkTeardownFailed', 'mark-teardown-failed', 'instances could not be destroyed: page', 30, {}),
+  task('CloseSession', 'close-session', 'close costs, end the session stopped', 30, { budgetAlerts: true }),
+  task('MarkTeardownFailed', 'mark-teardown-failed', 'instances could not be destroyed: page', 30, { budgetAlerts: true }),
   {
     id: 'SessionSweep',
     entry: 'functions/scheduled/sweep-sessions.ts',
-    description: 'Expiry, hard maximum, and sessions stuck without a workflow',
+    description: 'Expiry, hard maximum, sessions stuck without a workflow, hold settlement, on_exceeded stop',
     timeoutSeconds: 60,
     memoryMb: 256,
-    access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'] },
+    access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
   },
   {
     id: 'Reconcile',

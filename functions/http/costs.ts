@@ -6,9 +6,12 @@ import { httpHandler, json, type RouteHandler } from '../../shared/http/http-han
 import type { HttpRequest } from '../../shared/http/request.ts';
 import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from '../../shared/http/schemas/costs.ts';
 import { validate } from '../../shared/http/validate.ts';
+import { holdMonth } from '../../shared/domain/budget-hold.ts';
+import { round6 } from '../../shared/domain/costs.ts';
 import type { BudgetStore } from '../../shared/ports/budgets.ts';
 import type { CostLedger } from '../../shared/ports/cost-ledger.ts';
 import type { SessionStore } from '../../shared/ports/session-store.ts';
+import type { BudgetWatch } from '../../shared/use-cases/costs/budget-watch.ts';
 import { costSummary, monthBounds, sessionCostReport } from '../../shared/use-cases/costs/cost-report.ts';
 import { consumerForCaller, sessionForCaller } from '../../shared/use-cases/sessions/read-sessions.ts';
 
@@ -17,6 +20,8 @@ export interface CostsApiDeps {
   costs: CostLedger;
   budgets: BudgetStore;
   clock: () => Date;
+  /** a changed limit may cross an alert line or, with on_exceeded stop, end sessions */
+  watchBudget?: BudgetWatch;
 }
 
 function period(query: { start_date?: string; end_date?: string; period?: 'daily' | 'monthly' }, now: Date) {
@@ -53,10 +58,24 @@ export function makeRoute(deps: CostsApiDeps): RouteHandler {
       const now = deps.clock();
       const { from, to } = monthBounds(now);
       const summary = costSummary(consumerId, await deps.costs.forConsumer(consumerId, from, to), from, to, now);
-      const budget = consumerId ? await deps.budgets.get(consumerId) : undefined;
+      if (!consumerId) return json(200, summary);
+      const [budget, month] = await Promise.all([deps.budgets.get(consumerId), deps.budgets.commitment(consumerId, holdMonth(now))]);
+      const spent = summary.total_cost;
       return json(200, {
         ...summary,
-        ...(budget ? { monthly_budget_usd: budget.monthly_limit_usd, budget_remaining_usd: Math.max(0, budget.monthly_limit_usd - summary.total_cost) } : {}),
+        spent_usd: spent,
+        // what open sessions still hold beyond what they have spent (the ledger already counts their accrued time)
+        held_usd: round6(Math.max(0, month.committed_usd - spent)),
+        committed_usd: month.committed_usd,
+        overrun_usd: month.overrun_usd,
+        ...(budget
+          ? {
+              monthly_budget_usd: budget.monthly_limit_usd,
+              remaining_usd: round6(Math.max(0, budget.monthly_limit_usd - month.committed_usd)),
+              budget_remaining_usd: round6(Math.max(0, budget.monthly_limit_usd - spent)),
+              on_exceeded: budget.on_exceeded,
+            }
+          : {}),
       });
     },
     'GET /api/v1/budgets/{consumer_id}': async (req) => {
@@ -69,9 +88,11 @@ export function makeRoute(deps: CostsApiDeps): RouteHandler {
     'PUT /api/v1/budgets/{consumer_id}': async (req) => {
       requireAdmin(req.caller, 'change budgets');
       const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
-      const { monthly_limit_usd } = validate(budgetBody, req.body, 'body');
-      const budget = { consumer_id, monthly_limit_usd, updated_at: deps.clock().toISOString() };
+      const { monthly_limit_usd, on_exceeded } = validate(budgetBody, req.body, 'body');
+      const now = deps.clock();
+      const budget = { consumer_id, monthly_limit_usd, on_exceeded, updated_at: now.toISOString() };
       await deps.budgets.put(budget);
+      await deps.watchBudget?.(consumer_id, holdMonth(now));
       return json(200, budget);
     },
     'DELETE /api/v1/budgets/{consumer_id}': async (req) => {

@@ -1,4 +1,5 @@
 // Wiring of the provisioning tasks to real adapters, from the environment, once per process.
+import { sharedBudgetWatch } from './budgets.ts';
 import { DynamoVerificationHistory } from '../adapters/dynamodb/verification-history.ts';
 import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
@@ -53,6 +54,7 @@ export function provisioningDeps(): Promise<ProvisioningDeps> {
       history: new DynamoVerificationHistory(db, tableName),
       sleep: realSleep,
       settings: provisioningSettingsFromEnv(),
+      watchBudget: sharedBudgetWatch({ stops: false }),
     };
   })();
   return deps;

@@ -1,19 +1,17 @@
 // Wiring of the session API function: the only one that makes SSH keys (and so the only one bundling ssh2).
 import { randomUUID } from 'node:crypto';
-import { DynamoBudgetStore } from '../adapters/dynamodb/budget-store.ts';
 import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { generateSshKeyPair } from '../adapters/ssh/keys.ts';
 import { numberEnv } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
-import { budgetCheck } from '../use-cases/costs/check-budget.ts';
+import { sharedBudgetWatch } from './budgets.ts';
 import { hardMaxHours, reservationHourMs } from './sessions.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
 import { templatesFromEnv } from './templates.ts';
 
 export function sessionsApiDeps() {
   const stores = sharedStores();
-  const budgets = new DynamoBudgetStore(stores.db, stores.tableName);
   return {
     sessions: stores.sessions,
     events: stores.events,
@@ -26,7 +24,7 @@ export function sessionsApiDeps() {
     generateKeyPair: generateSshKeyPair,
     hardMaxHours: hardMaxHours(),
     reservationHourMs: reservationHourMs(),
-    checkBudget: budgetCheck({ budgets, costs: stores.costs, clock: systemClock }),
+    watchBudget: sharedBudgetWatch({ stops: true }),
     templates: templatesFromEnv().catalog,
     defaultDiskGb: numberEnv('DEFAULT_DISK_GB', 50, { min: 8 }),
   };

@@ -1,5 +1,5 @@
 // Wiring of the cost API function and the session sweep, once per process.
-import { DynamoBudgetStore } from '../adapters/dynamodb/budget-store.ts';
+import { sharedBudgets, sharedBudgetWatch } from './budgets.ts';
 import { isDeployed, numberEnv } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import type { SweepDeps } from '../use-cases/sessions/sweep-sessions.ts';
@@ -18,7 +18,8 @@ export function costsApiDeps() {
   return {
     sessions: stores.sessions,
     costs: stores.costs,
-    budgets: new DynamoBudgetStore(stores.db, stores.tableName),
+    budgets: sharedBudgets(),
+    watchBudget: sharedBudgetWatch({ stops: true }),
     clock: systemClock,
   };
 }
@@ -30,6 +31,8 @@ export async function sweepDeps(): Promise<SweepDeps> {
     events: stores.events,
     workflows: sharedWorkflows(),
     metrics: powertoolsMetricsSink,
+    costs: stores.costs,
     clock: systemClock,
+    watchBudget: sharedBudgetWatch({ stops: true }),
   };
 }

@@ -57,7 +57,7 @@ export type FailureType =
   | 'api_timeout'
   | 'destroy_failed';
 
-export type EndReason = 'consumer_done' | 'deleted' | 'expired' | 'hard_max' | 'provisioning_failed' | 'ghost';
+export type EndReason = 'consumer_done' | 'deleted' | 'expired' | 'hard_max' | 'provisioning_failed' | 'ghost' | 'budget_exceeded';
 
 export type AttemptOutcome = 'in_progress' | 'running' | 'failed' | 'ended';
 
@@ -178,6 +178,13 @@ export interface Session {
   teardown_execution_arn?: string;
   /** which teardown execution is current: 0 (absent) the first, n the sweep's n-th restart of a dead one */
   teardown_run?: number;
+  /** money reserved against the consumer's month (see domain/budget-hold.ts): price × reserved hours until settled */
+  hold_usd?: number;
+  /** the month (YYYY-MM, UTC) the hold counts against: the creation month */
+  hold_month?: string;
+  /** what the ledger billed, once the hold is settled */
+  settled_usd?: number;
+  hold_settled_at?: string;
   /** optimistic-lock counter, incremented by every write */
   version: number;
 }

@@ -35,6 +35,10 @@ export interface SessionQuery {
 /** Mutations return the changes to apply, or undefined to leave the session as it is. */
 export type SessionMutation = (current: Session) => Partial<Session> | undefined;
 
+/**
+ * A write that changes a session's hold (`hold_usd`, `settled_usd`) moves its month counter in the same transaction;
+ * one that grows the hold past the consumer's budget throws BudgetExceededError and writes nothing.
+ */
 export interface SessionStore {
   get(id: string): Promise<Session | undefined>;
   create(input: NewSession): Promise<CreateOutcome>;
@@ -51,6 +55,8 @@ export interface SessionStore {
   list(query: SessionQuery): Promise<{ sessions: Session[]; next_cursor?: string }>;
   /** every session in pending, provisioning, running or stopping (sweeps, reconciler, resume) */
   listUnfinished(): Promise<Session[]>;
+  /** ended sessions whose hold is not settled yet (their ledger was still open): the sweep settles them */
+  listUnsettled(): Promise<Session[]>;
   /** frees the consumer+offer pair for a new session once this one is no longer active */
   releaseOfferLock(session: Session): Promise<void>;
   getSecret(sessionId: string): Promise<SessionSecret | undefined>;

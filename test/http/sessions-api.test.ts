@@ -211,3 +211,41 @@ describe('GET /api/v1/costs', () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe('budgets over HTTP', () => {
+  it('402 names the limit, what is committed and what was asked; the summary shows spent, held and remaining', async () => {
+    const consumer = 'gpu-deploy-llm/v0.1.0';
+    const put = await callHandler(costs, {
+      method: 'PUT',
+      path: `/api/v1/budgets/${encodeURIComponent(consumer)}`,
+      routePath: '/api/v1/budgets/{consumer_id}',
+      pathParameters: { consumer_id: consumer },
+      body: { monthly_limit_usd: 0.1 },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ monthly_limit_usd: 0.1, on_exceeded: 'block' });
+    const bad = await callHandler(costs, {
+      method: 'PUT',
+      path: `/api/v1/budgets/${encodeURIComponent(consumer)}`,
+      routePath: '/api/v1/budgets/{consumer_id}',
+      pathParameters: { consumer_id: consumer },
+      body: { monthly_limit_usd: 1, on_exceeded: 'explode' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error_type: 'validation_error', field: 'on_exceeded' });
+
+    const created = await post(BODY);
+    expect(created.status).toBe(201);
+    const id = (created.body['session'] as { id: string }).id;
+    const extended = await onSession('POST', id, '/extend', { additional_hours: 1 });
+    expect(extended.status).toBe(402);
+    expect(extended.body).toMatchObject({ error_type: 'budget_exceeded', limit_usd: 0.1, committed_usd: 0.06, requested_usd: 0.06 });
+
+    const summary = await callHandler(costs, {
+      path: `/api/v1/costs/summary?consumer_id=${encodeURIComponent(consumer)}`,
+      routePath: '/api/v1/costs/summary',
+    });
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({ spent_usd: 0, held_usd: 0.06, committed_usd: 0.06, monthly_budget_usd: 0.1, remaining_usd: 0.04 });
+  });
+});

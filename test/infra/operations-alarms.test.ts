@@ -58,7 +58,7 @@ describe('operations alarms', () => {
 
   it('wires every alarm of the stack to the encrypted, TLS-only alarm topic with the email subscription', () => {
     const topics = template.findResources('AWS::SNS::Topic');
-    const [topicId, topic] = Object.entries(topics)[0]!;
+    const [topicId, topic] = Object.entries(topics).find(([id]) => id.startsWith('AlarmsTopic'))!;
     expect((topic as Resource).Properties['KmsMasterKeyId']).toBeDefined();
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties['AlarmActions'], id).toEqual([{ Ref: topicId }]);

@@ -59,6 +59,29 @@ describe('the CDK stack built from the app model', () => {
     }
   });
 
+  it('sends budget alerts to their own encrypted, TLS-only topic, which exactly the functions that move holds may publish to', () => {
+    const topicId = stack.getLogicalId(stack.budgetAlerts.node.defaultChild as never);
+    expect(template.findResources('AWS::SNS::Topic')[topicId]?.['Properties']['KmsMasterKeyId']).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p['Properties']));
+    for (const spec of functions) {
+      const fn = stack.fn(spec.id).fn;
+      const env = (template.findResources('AWS::Lambda::Function')[stack.getLogicalId(fn.node.defaultChild as never)]!['Properties'] as {
+        Environment: { Variables: Record<string, unknown> };
+      }).Environment.Variables;
+      const roleId = stack.getLogicalId(fn.role!.node.defaultChild as never);
+      const publishes = policies.some((p) => p.includes(roleId) && p.includes('sns:Publish') && p.includes(topicId));
+      expect(env['BUDGET_ALERT_TOPIC_ARN'] !== undefined, spec.id).toBe(spec.access.budgetAlerts === true);
+      expect(publishes, spec.id).toBe(spec.access.budgetAlerts === true);
+    }
+    expect(functions.filter((f) => f.access.budgetAlerts).map((f) => f.id)).toEqual(
+      expect.arrayContaining(['SessionsApi', 'CostsApi', 'ChooseRetryOffer', 'MarkFailed', 'CloseSession', 'SessionSweep']),
+    );
+  });
+
   it('grants no wildcard IAM action', () => {
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
       const statements = (policy['Properties'] as { PolicyDocument: { Statement: { Action: string | string[] }[] } })

@@ -2,7 +2,10 @@
 //   OFFERLOCK#<consumer>#<offer>  — at most one active session per consumer and offer (written in the create transaction)
 //   IDEMPOTENCY#<consumer>#<key>  — Idempotency-Key → session, kept a day
 //   SESSION#<id> / SECRET         — the encrypted private key, deleted at teardown
-// Indexes: gsi1 by consumer, gsi2 sparse over unfinished sessions (sweeps, reconciler), gsi3 all sessions by time.
+//   BUDGET#<consumer> / MONTH#<m> — the month's holds: every write that changes a session's hold moves it in the
+//                                   same transaction, conditioned on the budget (budget-counter.ts)
+// Indexes: gsi1 by consumer, gsi2 sparse over unfinished sessions (sweeps, reconciler) and over ended ones whose hold
+// is not settled yet, gsi3 all sessions by time.
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
@@ -18,6 +21,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isActive, type Session } from '../../domain/session.ts';
+import { holdChange } from '../../domain/budget-hold.ts';
+import { budgetRefusal, exceedsOutright, holdItems, readLimit } from './budget-counter.ts';
 import { queryAll } from './query-all.ts';
 import type {
   CreateOutcome,
@@ -38,13 +43,19 @@ const idempotencyKey = (consumerId: string, key: string) => ({ pk: `IDEMPOTENCY#
 
 const UNFINISHED = new Set(['pending', 'provisioning', 'running', 'stopping']);
 
+const unsettled = (s: Session) => s.hold_month !== undefined && !s.hold_settled_at;
+
 function toItem(session: Session): Record<string, unknown> {
   return {
     ...session,
     ...sessionKey(session.id),
     gsi1pk: `CONSUMER#${session.consumer_id}`,
     gsi1sk: `${session.created_at}#${session.id}`,
-    ...(UNFINISHED.has(session.status) ? { gsi2pk: 'UNFINISHED', gsi2sk: `${session.expires_at}#${session.id}` } : {}),
+    ...(UNFINISHED.has(session.status)
+      ? { gsi2pk: 'UNFINISHED', gsi2sk: `${session.expires_at}#${session.id}` }
+      : unsettled(session)
+        ? { gsi2pk: 'UNSETTLED', gsi2sk: `${session.stopped_at ?? session.created_at}#${session.id}` }
+        : {}),
     gsi3pk: 'SESSIONS',
     gsi3sk: `${session.created_at}#${session.id}`,
   };
@@ -109,6 +120,9 @@ export class DynamoSessionStore implements SessionStore {
 
   private async tryCreate(input: NewSession): Promise<CreateOutcome | 'retry'> {
     const { session, secret, idempotency } = input;
+    const hold = holdChange(undefined, session);
+    const limit = hold ? await readLimit(this.db, this.tableName, session.consumer_id) : null;
+    if (hold && limit !== null && exceedsOutright(hold, limit)) throw await budgetRefusal(this.db, this.tableName, hold, limit);
     const items = [
       {
         Put: {
@@ -142,8 +156,11 @@ export class DynamoSessionStore implements SessionStore {
           ]
         : []),
     ];
+    const holdAt = items.length;
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.db.send(
+        new TransactWriteCommand({ TransactItems: [...items, ...(hold ? holdItems(this.tableName, hold, limit) : [])] }),
+      );
       return { kind: 'created', session };
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
@@ -156,6 +173,11 @@ export class DynamoSessionStore implements SessionStore {
       if (reasons[1] === 'ConditionalCheckFailed') {
         return (await this.resolveLock(session.consumer_id, session.requested_offer_id)) ?? 'retry';
       }
+      if (hold && limit !== null && reasons[holdAt] === 'ConditionalCheckFailed') {
+        throw await budgetRefusal(this.db, this.tableName, hold, limit);
+      }
+      // the budget changed since it was read: read it again
+      if (hold && reasons[holdAt + 1] === 'ConditionalCheckFailed') return 'retry';
       if (reasons.some((r) => r === 'TransactionConflict')) return 'retry';
       throw err;
     }
@@ -209,22 +231,44 @@ export class DynamoSessionStore implements SessionStore {
       const changes = mutation(current);
       if (!changes) return { session: current, applied: false };
       const next: Session = { ...current, ...changes, id: current.id, version: current.version + 1 };
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: toItem(next),
-            ConditionExpression: 'version = :v',
-            ExpressionAttributeValues: { ':v': current.version },
-          }),
-        );
-        return { session: next, applied: true };
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
-      }
+      const written = await this.write(current, next);
+      if (written) return { session: next, applied: true };
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
     }
     throw new ConcurrencyError(`session ${id} kept changing under concurrent writers`, { session_id: id });
+  }
+
+  /** false when another writer won the version (or the budget changed under a growing hold): read and try again */
+  private async write(current: Session, next: Session): Promise<boolean> {
+    const put = {
+      TableName: this.tableName,
+      Item: toItem(next),
+      ConditionExpression: 'version = :v',
+      ExpressionAttributeValues: { ':v': current.version },
+    };
+    const hold = holdChange(current, next);
+    if (!hold) {
+      try {
+        await this.db.send(new PutCommand(put));
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    }
+    const limit = await readLimit(this.db, this.tableName, next.consumer_id);
+    if (exceedsOutright(hold, limit)) throw await budgetRefusal(this.db, this.tableName, hold, limit!);
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...holdItems(this.tableName, hold, limit)] }));
+      return true;
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const reasons = (err.CancellationReasons ?? []).map((r) => r.Code);
+      if (reasons[0] === 'ConditionalCheckFailed') return false;
+      if (limit !== null && reasons[1] === 'ConditionalCheckFailed') throw await budgetRefusal(this.db, this.tableName, hold, limit);
+      if (reasons.some((r) => r === 'ConditionalCheckFailed' || r === 'TransactionConflict')) return false;
+      throw err;
+    }
   }
 
   async list(query: SessionQuery): Promise<{ sessions: Session[]; next_cursor?: string }> {
@@ -294,6 +338,16 @@ export class DynamoSessionStore implements SessionStore {
       IndexName: 'gsi2',
       KeyConditionExpression: 'gsi2pk = :pk',
       ExpressionAttributeValues: { ':pk': 'UNFINISHED' },
+    });
+    return items.map(fromItem);
+  }
+
+  async listUnsettled(): Promise<Session[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'UNSETTLED' },
     });
     return items.map(fromItem);
   }

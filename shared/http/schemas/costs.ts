@@ -18,4 +18,8 @@ export const costSummaryQuery = z.object({ consumer_id: identifier(128).optional
 
 export const budgetPath = z.object({ consumer_id: identifier(128) });
 // a cent at least: DynamoDB cannot store magnitudes below 1e-130, and a smaller budget means nothing
-export const budgetBody = z.object({ monthly_limit_usd: z.number().min(0.01).max(1_000_000) });
+export const budgetBody = z.object({
+  monthly_limit_usd: z.number().min(0.01).max(1_000_000),
+  /** block (default): no new session or extension past the limit; stop: also end the running sessions */
+  on_exceeded: z.enum(['block', 'stop']).default('block'),
+});

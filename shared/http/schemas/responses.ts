@@ -213,13 +213,30 @@ export const costSummary = z.looseObject({
   period_start: time,
   period_end: time,
   currency: z.literal('USD'),
+  /** the month's billed cost so far (the ledger) */
+  spent_usd: money.optional(),
+  /** reserved by sessions not yet settled, beyond what they have spent */
+  held_usd: money.optional(),
+  /** what the month has spent or may still spend: held + settled — what the budget counts */
+  committed_usd: money.optional(),
+  /** billed beyond what was held, at settlement (an instance that outlived its reservation) */
+  overrun_usd: money.optional(),
   monthly_budget_usd: money.optional(),
+  /** limit − committed: what a new session or extension may still hold */
+  remaining_usd: money.optional(),
+  /** limit − spent, kept for clients of the first version */
   budget_remaining_usd: money.optional(),
+  on_exceeded: z.enum(['block', 'stop']).optional(),
 });
 
 export const costsAnswer = z.union([sessionCosts, costSummary]);
 
-export const budget = z.looseObject({ consumer_id: z.string(), monthly_limit_usd: money, updated_at: time });
+export const budget = z.looseObject({
+  consumer_id: z.string(),
+  monthly_limit_usd: money,
+  on_exceeded: z.enum(['block', 'stop']),
+  updated_at: time,
+});
 export const budgetDeleted = z.looseObject({ consumer_id: z.string(), deleted: z.literal(true) });
 
 // ── API keys ─────────────────────────────────────────────────────────────────

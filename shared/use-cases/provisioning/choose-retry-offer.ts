@@ -1,7 +1,12 @@
 // ChooseRetryOffer: after a failed attempt, continue the same session (same key) on a comparable offer while
 // auto-retry allows; otherwise the session will end failed. Idempotent: a retried task returns the attempt it made.
+// A dearer offer grows the session's hold to its price × reserved hours; when the budget refuses that, only offers
+// the current hold covers are left.
+import { holdFor } from '../../domain/budget-hold.ts';
 import { comparableOffers, pickSpread } from '../../domain/comparable-offers.ts';
-import { attemptOf, currentAttempt } from '../../domain/session.ts';
+import { BudgetExceededError } from '../../domain/errors.ts';
+import type { Offer } from '../../domain/offer.ts';
+import { attemptOf, currentAttempt, type Session } from '../../domain/session.ts';
 import { providerSupports } from '../../domain/workload.ts';
 import { newAttempt } from './begin-provisioning.ts';
 import type { ProvisioningDeps } from './deps.ts';
@@ -28,19 +33,63 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
     excludeOffers: [...session.failed_offers, ...session.attempts.map((a) => a.offer_id)],
     excludeHosts: session.failed_hosts,
   });
-  const next = pickSpread(ranked, `${session.id}:${input.attempt}`);
-  if (!next) {
+  const now = deps.clock();
+  const n = input.attempt + 1;
+  const pickKey = `${session.id}:${input.attempt}`;
+  let next = pickSpread(ranked, pickKey);
+  let stored: Session | undefined;
+  let refused = false;
+  if (next) {
+    try {
+      stored = await deps.sessions.mutate(session.id, moveTo(next, n, now));
+    } catch (err) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+      refused = true;
+      if (session.hold_month) await deps.watchBudget?.(session.consumer_id, session.hold_month, { refused: true });
+      const covered = (o: Offer) => holdFor(o.price_per_hour, session.reservation_hours) <= (session.hold_usd ?? 0);
+      next = pickSpread(ranked.filter(covered), pickKey);
+      stored = next ? await deps.sessions.mutate(session.id, moveTo(next, n, now)) : undefined;
+    }
+  }
+  if (!next || !stored) {
     await deps.events.append(session.id, [
-      { type: 'retrying', at: deps.clock().toISOString(), attempt: input.attempt, message: 'no comparable offer left to retry on' },
+      {
+        type: 'retrying',
+        at: now.toISOString(),
+        attempt: input.attempt,
+        message: refused
+          ? 'no comparable offer left that the budget allows'
+          : 'no comparable offer left to retry on',
+      },
     ]);
     return { ...input, retry: false };
   }
+  if (!attemptOf(stored, n)) return { ...input, retry: false };
+  const offer = attemptOf(stored, n)!.offer;
+  await deps.events.append(session.id, [
+    {
+      type: 'retrying',
+      at: now.toISOString(),
+      attempt: n,
+      offer_id: offer.id,
+      provider: offer.provider,
+      gpu_type: offer.gpu_type,
+      price_per_hour: offer.price_per_hour,
+      message: `retrying on another offer after ${input.failure_type}`,
+    },
+    { type: 'attempt_started', at: now.toISOString(), attempt: n, offer_id: offer.id, provider: offer.provider },
+  ]);
+  deps.metrics.add(METRIC.ProvisioningRetries, 'Count', 1, { provider: offer.provider, scope: session.retry_scope });
+  if (stored.hold_month && (stored.hold_usd ?? 0) > (session.hold_usd ?? 0)) await deps.watchBudget?.(stored.consumer_id, stored.hold_month);
+  return { session_id: session.id, attempt: n, failure_type: input.failure_type, retry: true };
+}
 
-  const now = deps.clock();
-  const n = input.attempt + 1;
+/** The session continues on `next` as attempt n; its hold grows to cover the new price, never shrinks. */
+function moveTo(next: Offer & { confidence?: number }, n: number, now: Date) {
   const { confidence: _confidence, ...offer } = next;
-  const stored = await deps.sessions.mutate(session.id, (s) => {
+  return (s: Session): Partial<Session> | undefined => {
     if (s.status !== 'provisioning' || attemptOf(s, n)) return undefined;
+    const hold = holdFor(offer.price_per_hour, s.reservation_hours);
     return {
       phase: 'creating_instance',
       retry_count: s.retry_count + 1,
@@ -57,22 +106,7 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
       ssh: undefined,
       host_key_fingerprint: undefined,
       attempts: [...s.attempts, newAttempt(n, offer, now)],
+      ...(s.hold_month && !s.hold_settled_at && hold > (s.hold_usd ?? 0) ? { hold_usd: hold } : {}),
     };
-  });
-  if (!attemptOf(stored, n)) return { ...input, retry: false };
-  await deps.events.append(session.id, [
-    {
-      type: 'retrying',
-      at: now.toISOString(),
-      attempt: n,
-      offer_id: offer.id,
-      provider: offer.provider,
-      gpu_type: offer.gpu_type,
-      price_per_hour: offer.price_per_hour,
-      message: `retrying on another offer after ${input.failure_type}`,
-    },
-    { type: 'attempt_started', at: now.toISOString(), attempt: n, offer_id: offer.id, provider: offer.provider },
-  ]);
-  deps.metrics.add(METRIC.ProvisioningRetries, 'Count', 1, { provider: offer.provider, scope: session.retry_scope });
-  return { session_id: session.id, attempt: n, failure_type: input.failure_type, retry: true };
+  };
 }

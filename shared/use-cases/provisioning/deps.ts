@@ -1,3 +1,4 @@
+import type { BudgetWatch } from '../costs/budget-watch.ts';
 import type { ApiProber } from '../../ports/api-prober.ts';
 import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { InventoryReader, OfferHealthRecorder } from '../../ports/inventory.ts';
@@ -71,6 +72,7 @@ export interface ProvisioningDeps {
   sleep: (ms: number) => Promise<void>;
   deploymentId: string;
   settings: ProvisioningSettings;
+  watchBudget?: BudgetWatch;
 }
 
 /** What every provisioning task receives and returns: ids only, never keys or credentials. */

@@ -1,6 +1,7 @@
 // MarkFailed: the session ends `failed` with the last attempt's error_type; its key is deleted and its offer freed
 // for a new session. The execution then ends in a Fail state, so it shows as failed in the console.
 import { attemptOf, currentAttempt, type FailureType, retrySuggested } from '../../domain/session.ts';
+import { settleHold } from '../costs/settle-hold.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
@@ -39,6 +40,7 @@ export async function markFailed(
     await deps.events.append(session.id, [
       { type: 'failed', at: now, error_type: errorType, message: session.error, attempts: session.attempts.length },
     ]);
+    await settleHold(deps, session);
   }
   return { session_id: session.id, error_type: errorType, error_message: session.error ?? errorType };
 }

@@ -2,7 +2,8 @@
 // its encrypted key, the consumer+offer lock and the idempotency record; then the provisioning execution starts.
 // The answer comes back at once — provisioning goes on in the state machine.
 import { createHash } from 'node:crypto';
-import { ConflictError, StaleInventoryError, TransientError } from '../../domain/errors.ts';
+import { holdFor, holdMonth } from '../../domain/budget-hold.ts';
+import { BudgetExceededError, ConflictError, StaleInventoryError, TransientError } from '../../domain/errors.ts';
 import { parseOfferId } from '../../domain/offer-id.ts';
 import { HOUR_MS, type RetryScope, type Session, type WorkloadType } from '../../domain/session.ts';
 import type { Template } from '../../domain/template.ts';
@@ -16,6 +17,7 @@ import type { SshKeyPair } from '../../ports/ssh-prober.ts';
 import type { Workflows } from '../../ports/workflows.ts';
 import { newAttempt } from '../provisioning/begin-provisioning.ts';
 import { METRIC } from '../../observability/metric-names.ts';
+import type { BudgetWatch } from '../costs/budget-watch.ts';
 
 export interface CreateSessionRequest {
   consumer_id: string;
@@ -46,8 +48,8 @@ export interface CreateSessionDeps {
   hardMaxHours: number;
   /** the length of a reserved hour in ms: 3,600,000 except in accelerated local runs (RESERVATION_HOUR_SECONDS) */
   reservationHourMs?: number;
-  /** refuses with BudgetExceededError when the session would pass the consumer's monthly budget */
-  checkBudget?: (consumerId: string, pricePerHour: number, hours: number) => Promise<void>;
+  /** alerts and on_exceeded after the session's hold moved the consumer's month (the store enforces the limit) */
+  watchBudget?: BudgetWatch;
   /** the Vast.ai template catalog (a template it does not know is passed on as is, without its disk hint) */
   templates?: { find(hashId: string): Promise<Template | undefined> };
   /** disk when neither the request nor an estimate decides it */
@@ -83,7 +85,6 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     template,
     default_disk_gb: deps.defaultDiskGb ?? DEFAULT_DISK_GB,
   });
-  await deps.checkBudget?.(req.consumer_id, offer.price_per_hour, req.reservation_hours);
 
   const now = deps.clock();
   const hourMs = deps.reservationHourMs ?? HOUR_MS;
@@ -117,10 +118,14 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     ssh_timeout_minutes: req.ssh_timeout_minutes,
     workload,
     execution_arn: deps.workflows.executionArns(id).provisioning,
+    // the whole reservation is held against the month before anything is spent; the store refuses it past the budget
+    hold_usd: holdFor(offer.price_per_hour, req.reservation_hours),
+    hold_month: holdMonth(now),
     version: 1,
   };
 
-  const outcome = await deps.sessions.create({
+  const outcome = await deps.sessions
+    .create({
     session,
     secret: {
       session_id: id,
@@ -128,7 +133,11 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
       public_keys: [keys.public_key, ...(req.ssh_public_key ? [req.ssh_public_key] : [])],
     },
     idempotency: req.idempotency_key ? { key: req.idempotency_key, request_hash: requestHash(req) } : undefined,
-  });
+  })
+    .catch(async (err: unknown) => {
+      if (err instanceof BudgetExceededError) await deps.watchBudget?.(req.consumer_id, session.hold_month!, { refused: true });
+      throw err;
+    });
 
   if (outcome.kind === 'duplicate') {
     throw new ConflictError(
@@ -143,6 +152,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     { type: 'session_created', at: now.toISOString(), offer_id: offerId, provider: offer.provider, ssh_key_fingerprint: keys.fingerprint },
   ]);
   deps.metrics.add(METRIC.SessionsCreated, 'Count', 1, { provider: offer.provider });
+  await deps.watchBudget?.(req.consumer_id, session.hold_month!);
   try {
     await deps.workflows.startProvisioning(id);
     return { session, ssh_private_key: keys.private_key, replayed: false };
@@ -160,11 +170,24 @@ class ProvisioningUnavailableError extends TransientError {
   }
 }
 
-/** The execution never started: end the session so it neither blocks the offer nor stays pending. */
+/**
+ * The execution never started: end the session so it neither blocks the offer nor stays pending. Nothing was
+ * created, so nothing is billed: its hold is settled at 0 in the same write.
+ */
 async function abandon(deps: CreateSessionDeps, session: Session): Promise<void> {
+  const now = deps.clock().toISOString();
   const ended = await deps.sessions.mutate(session.id, (s) =>
     s.status === 'pending'
-      ? { status: 'failed', phase: 'failed', error_type: 'provider_error', error: 'provisioning could not be started', stopped_at: deps.clock().toISOString() }
+      ? {
+          status: 'failed',
+          phase: 'failed',
+          error_type: 'provider_error',
+          error: 'provisioning could not be started',
+          stopped_at: now,
+          hold_usd: 0,
+          settled_usd: 0,
+          hold_settled_at: now,
+        }
       : undefined,
   );
   if (ended.status === 'failed') {

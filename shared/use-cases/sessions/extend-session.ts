@@ -1,8 +1,12 @@
-// Extending a session moves expires_at, never past created_at + the hard maximum.
-import { ConflictError, ValidationError } from '../../domain/errors.ts';
+// Extending a session moves expires_at, never past created_at + the hard maximum, and grows its hold by the added
+// hours at its price: past the consumer's budget the store refuses it (402) and nothing changes.
+import { holdFor } from '../../domain/budget-hold.ts';
+import { round6 } from '../../domain/costs.ts';
+import { BudgetExceededError, ConflictError, ValidationError } from '../../domain/errors.ts';
 import { HOUR_MS, isActive, type Session } from '../../domain/session.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
+import type { BudgetWatch } from '../costs/budget-watch.ts';
 
 export async function extendSession(
   deps: {
@@ -11,6 +15,7 @@ export async function extendSession(
     clock: () => Date;
     /** the length of a reserved hour in ms (see CreateSessionDeps) */
     reservationHourMs?: number;
+    watchBudget?: BudgetWatch;
   },
   session: Session,
   additionalHours: number,
@@ -34,9 +39,21 @@ export async function extendSession(
       );
       return undefined;
     }
-    return { expires_at: new Date(next).toISOString(), reservation_hours: s.reservation_hours + additionalHours };
-  }, session);
+    return {
+      expires_at: new Date(next).toISOString(),
+      reservation_hours: s.reservation_hours + additionalHours,
+      ...(s.hold_month && !s.hold_settled_at
+        ? { hold_usd: round6((s.hold_usd ?? 0) + holdFor(s.price_per_hour, additionalHours)) }
+        : {}),
+    };
+  }, session).catch(async (err: unknown) => {
+    if (err instanceof BudgetExceededError && session.hold_month) {
+      await deps.watchBudget?.(session.consumer_id, session.hold_month, { refused: true });
+    }
+    throw err;
+  });
   if (refusal) throw refusal;
+  if (stored.hold_month) await deps.watchBudget?.(stored.consumer_id, stored.hold_month);
   await deps.events.append(stored.id, [
     { type: 'extended', at: now, additional_hours: additionalHours, expires_at: stored.expires_at },
   ]);

@@ -2,9 +2,12 @@
 // maximum, and makes sure no session is stuck — a pending session whose execution never started gets it started; a
 // provisioning session whose execution died without an outcome is torn down; a stopping session whose teardown
 // execution never started (a crash between the two writes) gets it started, and one whose teardown execution died
-// (failed, timed out, aborted) gets a new run of it — nothing else would ever destroy its instances.
+// (failed, timed out, aborted) gets a new run of it — nothing else would ever destroy its instances. Ended sessions
+// whose hold waited for an open ledger (an instance destroyed late) are settled.
+import { holdMonth } from '../../domain/budget-hold.ts';
 import type { Session } from '../../domain/session.ts';
 import { isActive } from '../../domain/session.ts';
+import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
@@ -12,13 +15,17 @@ import { isDeadExecution, type Workflows } from '../../ports/workflows.ts';
 import { logger } from '../../observability/powertools.ts';
 import { requestTeardown } from '../teardown/request-teardown.ts';
 import { METRIC } from '../../observability/metric-names.ts';
+import type { BudgetWatch } from '../costs/budget-watch.ts';
+import { settleHold } from '../costs/settle-hold.ts';
 
 export interface SweepDeps {
   sessions: SessionStore;
   events: SessionEventLog;
   workflows: Workflows;
   metrics: MetricsSink;
+  costs: CostLedger;
   clock: () => Date;
+  watchBudget?: BudgetWatch;
 }
 
 export interface SweepReport {
@@ -29,6 +36,8 @@ export interface SweepReport {
   /** dead teardown executions run again */
   teardowns_restarted: number;
   died: number;
+  /** ended sessions whose hold the ledger's cost replaced in this sweep */
+  holds_settled: number;
   errors: number;
 }
 
@@ -41,10 +50,11 @@ const pastDeadline = (s: Session, now: Date) =>
   isActive(s.status) && now.getTime() >= Math.min(Date.parse(s.expires_at), Date.parse(s.hard_max_at));
 
 export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, teardowns_started: 0, teardowns_restarted: 0, died: 0, errors: 0 };
+  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, teardowns_started: 0, teardowns_restarted: 0, died: 0, holds_settled: 0, errors: 0 };
   const now = deps.clock();
   // deadlines first, and a few at a time: one slow call (a workflow start, a busy table) must not hold back the rest
-  const queue = (await deps.sessions.listUnfinished()).sort((a, b) => Number(pastDeadline(b, now)) - Number(pastDeadline(a, now)));
+  const unfinished = await deps.sessions.listUnfinished();
+  const queue = [...unfinished].sort((a, b) => Number(pastDeadline(b, now)) - Number(pastDeadline(a, now)));
   const worker = async () => {
     for (let session = queue.shift(); session; session = queue.shift()) {
       try {
@@ -57,6 +67,17 @@ export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
     }
   };
   await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, worker));
+  // alerts and on_exceeded stop for every consumer with an active session (a settlement overrun moves no request)
+  const consumers = new Set(unfinished.filter((s) => isActive(s.status)).map((s) => s.consumer_id));
+  for (const consumerId of consumers) await deps.watchBudget?.(consumerId, holdMonth(now));
+  for (const session of await deps.sessions.listUnsettled()) {
+    try {
+      if ((await settleHold(deps, session)).hold_settled_at) report.holds_settled += 1;
+    } catch (err) {
+      report.errors += 1;
+      logger.error('settling a hold failed', { session_id: session.id, error: err as Error });
+    }
+  }
   // only when something happened: a custom metric is billed for every hour it receives data
   if (report.expired) deps.metrics.add(METRIC.SessionsExpired, 'Count', report.expired);
   if (report.hard_max) deps.metrics.add(METRIC.SessionsHardMaxed, 'Count', report.hard_max);

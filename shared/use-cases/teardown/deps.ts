@@ -1,4 +1,5 @@
 import type { CostLedger } from '../../ports/cost-ledger.ts';
+import type { BudgetWatch } from '../costs/budget-watch.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import type { ProviderRegistry } from '../../ports/provider.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
@@ -16,4 +17,5 @@ export interface TeardownDeps {
   deploymentId: string;
   /** how long a provider's listing may lag behind a create still in flight */
   createListLagMs: number;
+  watchBudget?: BudgetWatch;
 }

@@ -4,6 +4,7 @@ import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
 import type { Session } from '../../domain/session.ts';
 import { recordFoundCost } from '../provisioning/attempt-cost.ts';
 import { confirmDestroyed, instancesOf } from '../provisioning/destroy-instance.ts';
+import { settleHold } from '../costs/settle-hold.ts';
 import type { TeardownDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
@@ -103,6 +104,7 @@ export async function closeSession(deps: TeardownDeps, input: TeardownState): Pr
     }
     deps.metrics.add(METRIC.SessionsEnded, 'Count', 1, { reason: session.ended_reason ?? 'unknown' });
     await deps.events.append(session.id, [{ type: 'stopped', at: now.toISOString(), reason: session.ended_reason }]);
+    await settleHold(deps, session);
   }
   return { session_id: session.id, status: session.status };
 }
@@ -126,6 +128,8 @@ export async function markTeardownFailed(deps: TeardownDeps, input: TeardownStat
   await deps.sessions.releaseOfferLock(session);
   await deps.sessions.deleteSecret(session.id);
   await deps.events.append(session.id, [{ type: 'failed', at: now, error_type: 'destroy_failed', message: session.error }]);
+  // held while the instance may still bill; the sweep settles it once the reconciler confirmed it gone
+  await settleHold(deps, session);
   return input;
 }
 
