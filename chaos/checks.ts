@@ -400,3 +400,44 @@ export function checkDeadTeardowns(dead: DeadTeardown[], instances: SimInstance[
     notes: { dead_teardowns: dead.length, sessions: sessions.size },
   };
 }
+
+/** One look at the budgeted consumer's month (GET /api/v1/costs/summary). */
+export interface BudgetSample {
+  at: string;
+  committed_usd: number;
+  overrun_usd: number;
+  held_usd: number;
+}
+
+/**
+ * 7. Never more held than a budget allows: at every look, what the budgeted consumer's month has committed (holds plus
+ * settled costs) is within its limit, apart from what settlements found billed beyond a hold (an instance that
+ * outlived its reservation: money already spent, which no hold could refuse).
+ */
+export function checkBudgetHolds(samples: BudgetSample[], limitUsd: number, refusals: number): CheckResult {
+  const violations: Violation[] = [];
+  let highest = 0;
+  for (const s of samples) {
+    const held = s.committed_usd - s.overrun_usd;
+    highest = Math.max(highest, held);
+    if (held > limitUsd + 1e-6) {
+      violations.push({ id: s.at, detail: `committed $${round(s.committed_usd, 6)} − overrun $${round(s.overrun_usd, 6)} > limit $${limitUsd}` });
+    }
+  }
+  if (samples.length === 0) violations.push({ id: 'samples', detail: 'the budgeted month was never read' });
+  const last = samples.at(-1);
+  return {
+    id: 'budget-holds',
+    title: 'never more held than a budget allows',
+    passed: violations.length === 0,
+    checked: samples.length,
+    violations,
+    notes: {
+      limit_usd: limitUsd,
+      highest_committed_usd: round(highest, 6),
+      refused_402: refusals,
+      final_held_usd: last ? round(last.held_usd, 6) : 'never read',
+      final_overrun_usd: last ? round(last.overrun_usd, 6) : 'never read',
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // session's actor (which waits on it instead of polling on its own). It also measures, for each instance that outlived
 // its session, for how long it did (the check compares that with the reconciler's bound once the run is over).
 import type { ChaosApi, Json } from './api-client.ts';
-import { type Lingering, overlapMs, type SessionView, type SimInstance, TERMINAL, type TimeWindow } from './checks.ts';
+import { type BudgetSample, type Lingering, overlapMs, type SessionView, type SimInstance, TERMINAL, type TimeWindow } from './checks.ts';
 import { parseLabel } from '../shared/domain/instance.ts';
 
 export interface ObserverOptions {
@@ -13,6 +13,8 @@ export interface ObserverOptions {
   restarts: TimeWindow[];
   /** false while the runtime is down */
   up: () => boolean;
+  /** the consumer whose month is sampled every tick */
+  budgetedConsumer?: string;
 }
 
 export class Observer {
@@ -20,6 +22,8 @@ export class Observer {
   instances: SimInstance[] = [];
   /** per instance (provider:id): the longest it was seen alive after its session ended */
   readonly lingering = new Map<string, Lingering>();
+  /** the budgeted consumer's month at every tick */
+  readonly budgetSamples: BudgetSample[] = [];
   ticks = 0;
   private waiters: (() => void)[] = [];
   private stopped = false;
@@ -43,7 +47,7 @@ export class Observer {
   }
 
   async tick(): Promise<void> {
-    await Promise.all([this.readSessions(), this.readInstances()]);
+    await Promise.all([this.readSessions(), this.readInstances(), this.readBudget()]);
     this.ticks += 1;
     const now = Date.now();
     this.watchInstances(now);
@@ -73,6 +77,19 @@ export class Observer {
       for (const s of body.sessions) this.sessions.set(s.id, s);
       cursor = body.next_cursor;
     } while (cursor);
+  }
+
+  private async readBudget(): Promise<void> {
+    const consumer = this.options.budgetedConsumer;
+    if (!consumer) return;
+    const { status, body } = await this.options.api.call<Json>('GET', `/api/v1/costs/summary?consumer_id=${encodeURIComponent(consumer)}`);
+    if (status !== 200) return;
+    this.budgetSamples.push({
+      at: new Date().toISOString(),
+      committed_usd: Number(body['committed_usd'] ?? 0),
+      overrun_usd: Number(body['overrun_usd'] ?? 0),
+      held_usd: Number(body['held_usd'] ?? 0),
+    });
   }
 
   private async readInstances(): Promise<void> {

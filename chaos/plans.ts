@@ -1,7 +1,8 @@
 // What each session of a chaos run goes through, from the consumer's side: created on a random offer, then ended in
 // one of several ways — deleted at once (while its instance is being created), a burst of DELETE/done/extend at once,
 // left to expire (with or without extensions up to the hard maximum, or with a burst fired right at its expiry), or
-// kept until the run ends it.
+// kept until the run ends it. Every third session belongs to one consumer with a monthly budget, so its creates and
+// extensions race for the same holds (402 budget_exceeded is then an allowed answer).
 import type { ChaosApi, Json } from './api-client.ts';
 import type { SessionView } from './checks.ts';
 import { TERMINAL } from './checks.ts';
@@ -27,12 +28,18 @@ export interface Plan {
   createAtMs: number;
   reservationHours: number;
   autoRetry: boolean;
+  /** the session belongs to the run's budgeted consumer */
+  budgeted: boolean;
 }
+
+/** The one consumer of a run that has a budget. */
+export const budgetedConsumer = (runId: string) => `chaos-${runId}-budgeted`;
 
 export interface OfferRef {
   id: string;
   provider: string;
   gpu_type: string;
+  price_per_hour: number;
 }
 
 /** What the consumer side saw: answers per action and status, and answers the contract does not allow. */
@@ -69,6 +76,7 @@ export function makePlans(count: number, random: () => number, staggerMs: number
       // sessions that are kept are reserved until the hard maximum; the others expire after one reserved hour
       reservationHours: kind === 'keep' ? 3 : 1,
       autoRetry: random() < 0.8,
+      budgeted: n % 3 === 2,
     };
   });
 }
@@ -81,6 +89,9 @@ const ALLOWED: Record<string, number[]> = {
   // 400 hard_max_exceeded, 409 invalid_state once the session is ending
   extend: [200, 400, 409],
 };
+
+/** What the budgeted consumer may also be answered: 402 past its budget, 409 for a second session on one offer. */
+const ALLOWED_BUDGETED: Record<string, number[]> = { create: [402, 409], extend: [402] };
 
 export interface ActorContext {
   api: ChaosApi;
@@ -104,25 +115,27 @@ async function act(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  budgeted = false,
 ) {
   const res = await ctx.api.call(method, path, body, { headers, resend: action !== 'extend' });
   const key = `${action} ${res.status}`;
   ctx.log.answers[key] = (ctx.log.answers[key] ?? 0) + 1;
-  if (!ALLOWED[action]!.includes(res.status) && res.status < 500 && res.status !== 0) {
+  const allowed = [...ALLOWED[action]!, ...(budgeted ? (ALLOWED_BUDGETED[action] ?? []) : [])];
+  if (!allowed.includes(res.status) && res.status < 500 && res.status !== 0) {
     ctx.log.unexpected.push({ session, action, status: res.status, error_type: (res.body as Json)['error_type'] as string | undefined });
   }
   return res;
 }
 
 /** Several requests on one session, all at once. */
-async function burst(ctx: ActorContext, id: string, actions: ('delete' | 'done' | 'extend')[]): Promise<void> {
+async function burst(ctx: ActorContext, id: string, actions: ('delete' | 'done' | 'extend')[], budgeted: boolean): Promise<void> {
   await Promise.all(
     actions.map((a) =>
       a === 'delete'
         ? act(ctx, id, 'delete', 'DELETE', `/api/v1/sessions/${id}`)
         : a === 'done'
           ? act(ctx, id, 'done', 'POST', `/api/v1/sessions/${id}/done`)
-          : act(ctx, id, 'extend', 'POST', `/api/v1/sessions/${id}/extend`, { additional_hours: 1 }),
+          : act(ctx, id, 'extend', 'POST', `/api/v1/sessions/${id}/extend`, { additional_hours: 1 }, {}, budgeted),
     ),
   );
 }
@@ -141,7 +154,7 @@ async function create(ctx: ActorContext, plan: Plan): Promise<string | undefined
       'POST',
       '/api/v1/sessions',
       {
-        consumer_id: `chaos-${ctx.runId}-${plan.n}`,
+        consumer_id: plan.budgeted ? budgetedConsumer(ctx.runId) : `chaos-${ctx.runId}-${plan.n}`,
         offer_id: offer.id,
         workload_type: 'interactive',
         reservation_hours: plan.reservationHours,
@@ -150,6 +163,7 @@ async function create(ctx: ActorContext, plan: Plan): Promise<string | undefined
       },
       // a create sent again after a broken connection is answered with the session the first one made
       { 'Idempotency-Key': `chaos-${ctx.runId}-${plan.n}-${tries}` },
+      plan.budgeted,
     );
     if (res.status === 200 || res.status === 201) {
       const id = String(((res.body as Json)['session'] as Json)['id']);
@@ -183,12 +197,12 @@ export async function runPlan(ctx: ActorContext, plan: Plan): Promise<void> {
   switch (plan.kind) {
     case 'delete_at_once':
       await sleep(ctx.random() * 1500);
-      await burst(ctx, id, ['delete', 'done', 'delete']);
+      await burst(ctx, id, ['delete', 'done', 'delete'], plan.budgeted);
       return;
     case 'burst_when_running':
       await ctx.observer.waitFor(id, isRunningOrOver, timeout);
       await sleep(ctx.random() * 3000);
-      await burst(ctx, id, ['delete', 'done', 'extend', 'delete', 'done', 'extend']);
+      await burst(ctx, id, ['delete', 'done', 'extend', 'delete', 'done', 'extend'], plan.budgeted);
       return;
     case 'expire':
       await ctx.observer.waitFor(id, () => true, timeout);
@@ -197,7 +211,7 @@ export async function runPlan(ctx: ActorContext, plan: Plan): Promise<void> {
     case 'extend_then_expire':
       await ctx.observer.waitFor(id, isRunningOrOver, timeout);
       // three at once: the hard maximum (3 h) lets only two of them through
-      await burst(ctx, id, ['extend', 'extend', 'extend']);
+      await burst(ctx, id, ['extend', 'extend', 'extend'], plan.budgeted);
       await waitForExpiry(ctx, id);
       return;
     case 'burst_at_expiry': {
@@ -205,7 +219,7 @@ export async function runPlan(ctx: ActorContext, plan: Plan): Promise<void> {
       if (!s) return;
       // right around the moment the sweep may end it: extend, done and DELETE race the expiry
       await sleep(Date.parse(s.expires_at) - Date.now() - 400 + ctx.random() * 800);
-      await burst(ctx, id, ['extend', 'done', 'delete', 'extend']);
+      await burst(ctx, id, ['extend', 'done', 'delete', 'extend'], plan.budgeted);
       return;
     }
     case 'keep':

@@ -16,6 +16,7 @@ import {
   ACTIVE,
   type CheckResult,
   type CostLine,
+  checkBudgetHolds,
   checkCosts,
   checkDeadTeardowns,
   checkDeadlines,
@@ -28,7 +29,7 @@ import {
   type TimeWindow,
 } from './checks.ts';
 import { Observer } from './observer.ts';
-import { makePlans, newActorLog, type OfferRef, runPlan } from './plans.ts';
+import { budgetedConsumer, makePlans, newActorLog, type OfferRef, type Plan, runPlan } from './plans.ts';
 import { RuntimeProcess } from './runtime-process.ts';
 import { type ChaosSettings, chaosEnv, chaosScenario, DEFAULT_SETTINGS } from './scenario.ts';
 import { printSummary, type Summary, sumCrashes, sumInvocations } from './summary.ts';
@@ -137,6 +138,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     deploymentId: () => info.deployment_id,
     restarts,
     up: () => up,
+    budgetedConsumer: budgetedConsumer(runId),
   });
   const readFaults = async () => {
     for (const origin of Object.values(simOrigins)) {
@@ -160,11 +162,15 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     await sleep(1000);
   }
   say(`inventory: ${offers.length} offers after ${since(began)}`);
-  observer.start(2000);
 
   const random = seededRandom(opts.seed);
   const staggerMs = Math.min(15_000, opts.sessions * 120);
   const plans = makePlans(opts.sessions, random, staggerMs);
+  // the budgeted consumer may hold about half of what its sessions would ask for: creates and extends race for it
+  const budgetLimit = budgetFor(plans, offers);
+  const put = await api.call('PUT', `/api/v1/budgets/${encodeURIComponent(budgetedConsumer(runId))}`, { monthly_limit_usd: budgetLimit });
+  if (put.status !== 200) throw new Error(`could not set the budget: ${put.status}`);
+  observer.start(2000);
   const log = newActorLog();
   const startedAt = Date.now();
   const ctx = { api, observer, random, hourMs, runId, log, offers: () => offers, startedAt };
@@ -237,6 +243,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     }),
     checkNoServerErrors(api.requests, api.serverErrors),
     checkDeadTeardowns(deadTeardowns, observer.instances, info.deployment_id, bounds.orphanMs),
+    checkBudgetHolds(observer.budgetSamples, budgetLimit, log.answers['create 402'] ?? 0),
   ];
   if (unread.length > 0) {
     checks.push({
@@ -340,3 +347,11 @@ main().then(
     process.exit(2);
   },
 );
+
+/** Half of what the budgeted sessions would hold at the median listed price, at least a cent. */
+function budgetFor(plans: Plan[], offers: OfferRef[]): number {
+  const prices = offers.map((o) => o.price_per_hour).sort((a, b) => a - b);
+  const median = prices[Math.floor(prices.length / 2)] ?? 0.1;
+  const wanted = plans.filter((p) => p.budgeted).reduce((n, p) => n + p.reservationHours * median, 0);
+  return Math.max(0.01, Math.round((wanted / 2) * 100) / 100);
+}

@@ -4,6 +4,7 @@ import { allowances } from '../../chaos/allowances.ts';
 import {
   type CostLine,
   checkCosts,
+  checkBudgetHolds,
   checkDeadTeardowns,
   checkDeadlines,
   checkNoLiveInstances,
@@ -184,5 +185,17 @@ describe('no instance outlives a dead teardown', () => {
     expect(result.passed).toBe(false);
     expect(result.violations.map((v) => v.id)).toEqual(['vastai:i2', 'vastai:i3']);
     expect(checkDeadTeardowns(dead.slice(0, 1), instances, DEPLOYMENT, 30_000).passed).toBe(true);
+  });
+});
+
+describe('check 7: never more held than a budget allows', () => {
+  const sample = (s: number, committed: number, overrun = 0) => ({ at: at(s), committed_usd: committed, overrun_usd: overrun, held_usd: 0 });
+  it('passes within the limit, counts an overrun as spent money, and fails on a look past it', () => {
+    expect(checkBudgetHolds([sample(1, 0.5), sample(2, 1)], 1, 3).passed).toBe(true);
+    expect(checkBudgetHolds([sample(1, 1.2, 0.2)], 1, 0).passed).toBe(true);
+    const over = checkBudgetHolds([sample(1, 0.5), sample(2, 1.01)], 1, 0);
+    expect(over.passed).toBe(false);
+    expect(over.violations.map((v) => v.id)).toEqual([at(2)]);
+    expect(checkBudgetHolds([], 1, 0).passed).toBe(false);
   });
 });
