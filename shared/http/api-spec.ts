@@ -150,10 +150,11 @@ export const apiDocs: Record<string, RouteDoc> = {
   'DELETE /api/v1/sessions/{id}': { summary: 'End a session', path: sessionPath, responses: ending('ending'), errors: [404] },
   'POST /api/v1/sessions/{id}/extend': {
     summary: 'Move expires_at later (never past the hard maximum)',
+    description: "The added hours are held against the consumer's monthly budget at the session's price (402 past it).",
     path: sessionPath,
     body: extendSessionBody,
     responses: ok(r.extendedSession, 'the extended session'),
-    errors: [400, 404, 409, 413],
+    errors: [400, 402, 404, 409, 413],
   },
   'GET /api/v1/costs': {
     summary: "A session's costs (session_id) or a consumer's summary over a period",
@@ -163,6 +164,8 @@ export const apiDocs: Record<string, RouteDoc> = {
   },
   'GET /api/v1/costs/summary': {
     summary: "A consumer's costs this month, with its budget",
+    description:
+      'spent_usd is what the ledger billed; held_usd what open sessions still reserve beyond it; committed_usd = spent + held, what the budget counts; remaining_usd = limit − committed.',
     query: costSummaryQuery,
     responses: ok(r.costSummary, 'summary'),
     errors: [400, 403],
@@ -175,6 +178,8 @@ export const apiDocs: Record<string, RouteDoc> = {
   },
   'PUT /api/v1/budgets/{consumer_id}': {
     summary: 'Set a monthly budget (admin)',
+    description:
+      'Every session holds price × reserved hours against its month until it ends and the ledger cost replaces the hold. Alerts go out at 80 % and 100 %. on_exceeded: block (default) refuses new sessions and extensions past the limit; stop also ends the running sessions once the month is committed past it.',
     path: budgetPath,
     body: budgetBody,
     responses: ok(r.budget, 'the budget'),
@@ -210,7 +215,7 @@ export const apiDocs: Record<string, RouteDoc> = {
 export const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'invalid request (error_type validation_error, invalid_json, …; field names the part at fault)',
   401: 'no, a malformed, unknown or revoked API key',
-  402: 'the consumer’s monthly budget would be exceeded',
+  402: 'the consumer’s monthly budget would be exceeded (error_type budget_exceeded, with limit_usd, committed_usd, requested_usd)',
   403: 'the key may not do this (another consumer’s data, an admin action)',
   404: 'no such resource (also another consumer’s session)',
   409: 'conflict (duplicate_session with existing_session_id, idempotency_key_reused, …)',
