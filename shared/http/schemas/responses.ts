@@ -142,7 +142,7 @@ export const session = z
     gpu_type: z.string(),
     gpu_count: z.number().int(),
     vram_gb: z.number(),
-    price_per_hour: money,
+    price_per_hour: money.meta({ description: 'all in: the GPU plus the disk the session is created with (bandwidth apart)' }),
     workload_type: z.enum(WORKLOAD_TYPES),
     reservation_hours: z.number(),
     storage_policy: z.literal('destroy'),
@@ -223,8 +223,23 @@ export const sessionCosts = z.looseObject({
       billed_cost: money,
       duration_hours: z.number(),
       refunded: z.boolean(),
+      gpu_per_hour: money.optional().meta({ description: 'the GPU part of price_per_hour (TensorDock: with vCPUs and RAM)' }),
+      disk_per_hour: money.nullable().optional().meta({ description: 'the disk part; null on records from before prices were split' }),
+      disk_gb: z.number().nullable().optional().meta({ description: 'the disk billed' }),
+      gpu_cost: money.optional(),
+      disk_cost: money.optional(),
+      bandwidth: z
+        .looseObject({
+          inet_down_per_gb: money.nullable(),
+          inet_up_per_gb: money.nullable(),
+          estimated_cost: money.nullable().meta({ description: 'null: traffic is not metered, so only the rates are known' }),
+        })
+        .optional(),
     }),
   ),
+  gpu_cost: money.optional().meta({ description: 'total_cost = gpu_cost + disk_cost' }),
+  disk_cost: money.optional(),
+  estimated_bandwidth_cost: money.nullable().optional().meta({ description: 'billed by the provider per GB, not metered: null' }),
 });
 
 export const costSummary = z.looseObject({

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, StaleInventoryError, TransientError } from '../../domain/errors.ts';
 import { parseOfferId } from '../../domain/offer-id.ts';
+import { pricedOffer } from '../../domain/offer-pricing.ts';
 import { HOUR_MS, type RetryScope, type Session, type WorkloadType } from '../../domain/session.ts';
 import type { Template } from '../../domain/template.ts';
 import { planWorkload, type WorkloadRequest } from '../../domain/workload.ts';
@@ -83,13 +84,15 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     template,
     default_disk_gb: deps.defaultDiskGb ?? DEFAULT_DISK_GB,
   });
-  await deps.checkBudget?.(req.consumer_id, offer.price_per_hour, req.reservation_hours);
+  // the session, its attempt and the ledger carry the all-in price for the disk it will be created with
+  const priced = pricedOffer(offer, workload.disk_gb);
+  await deps.checkBudget?.(req.consumer_id, priced.price_per_hour, req.reservation_hours);
 
   const now = deps.clock();
   const hourMs = deps.reservationHourMs ?? HOUR_MS;
   const id = deps.newId();
   const keys = deps.generateKeyPair(`gpu-shopper-${id}`);
-  const { confidence: _confidence, ...offerSnapshot } = offer;
+  const { confidence: _confidence, ...offerSnapshot } = priced;
   const session: Session = {
     id,
     consumer_id: req.consumer_id,
@@ -101,7 +104,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     gpu_type: offer.gpu_type,
     gpu_count: offer.gpu_count,
     vram_gb: offer.vram_gb,
-    price_per_hour: offer.price_per_hour,
+    price_per_hour: priced.price_per_hour,
     workload_type: req.workload_type,
     reservation_hours: req.reservation_hours,
     created_at: now.toISOString(),
