@@ -1,12 +1,14 @@
 // GET /api/v1/inventory and GET /api/v1/inventory/{id}: answered from stored snapshots only, never a provider.
 import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
 import { templatesFromEnv } from '../../shared/composition/templates.ts';
+import { numberEnv } from '../../shared/config.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { DEFAULT_LIMIT, type InventoryQuery, queryOffers } from '../../shared/domain/inventory-query.ts';
+import { DEFAULT_PRICED_DISK_GB, priceFor, pricedOffers } from '../../shared/domain/offer-pricing.ts';
 import { templateCompatibility } from '../../shared/domain/template.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
-import { inventoryQuery } from '../../shared/http/schemas/inventory.ts';
+import { inventoryQuery, offerQuery } from '../../shared/http/schemas/inventory.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 import type { InventoryService, ServedOffer } from '../../shared/use-cases/inventory-service.ts';
@@ -28,27 +30,37 @@ export interface InventoryApiDeps {
   inventory: Pick<InventoryService, 'view'>;
   /** the Vast.ai template catalog, for the template_hash_id filter */
   templates?: Pick<TemplateCatalog, 'find'>;
+  /** the disk offers are priced for when the caller names none: a session's default disk */
+  defaultDiskGb?: number;
 }
 
-/** The wire shape: the offer, plus `region` and a string `availability` that existing clients read. */
-function toApiOffer(offer: ServedOffer) {
-  return { ...offer, region: offer.location };
+/**
+ * The wire shape: the offer re-priced for `diskGb` (price_per_hour all in), what that price is made of, plus `region`
+ * and a string `availability` that existing clients read.
+ */
+function toApiOffer(offer: ServedOffer, diskGb: number) {
+  const price = priceFor(offer, diskGb);
+  return { ...offer, price_per_hour: price.price_per_hour, priced_for_disk_gb: diskGb, price_breakdown: price, region: offer.location };
 }
 
 export function makeRoute(deps: InventoryApiDeps): RouteHandler {
   return async (req) => {
+    const defaultDisk = deps.defaultDiskGb ?? DEFAULT_PRICED_DISK_GB;
     const id = req.pathParams['id'];
     if (id !== undefined) {
+      const { disk_gb } = validate(offerQuery, presentParams(req.query), 'query');
       const offer = (await deps.inventory.view()).offers.find((o) => o.id === id);
       if (!offer) {
         const shown = sanitizeEcho(id);
         throw new NotFoundError(`offer ${shown} is not in current inventory`, { offer_id: shown });
       }
-      return json(200, toApiOffer(offer));
+      return json(200, toApiOffer(offer, disk_gb ?? defaultDisk));
     }
     const query = parseInventoryQuery(req.query);
+    const disk = query.disk_gb ?? defaultDisk;
     const view = await deps.inventory.view();
-    let candidates = view.offers;
+    // price filter and sort see the all-in price for this disk; hosts that cannot give the disk are left out
+    let candidates = pricedOffers(view.offers, disk);
     if (query.template_hash_id) {
       const template = await deps.templates?.find(query.template_hash_id);
       if (!template) {
@@ -60,10 +72,20 @@ export function makeRoute(deps: InventoryApiDeps): RouteHandler {
       candidates = candidates.filter((o) => o.provider === 'vastai' && templateCompatibility(template, o).compatible);
     }
     const { offers, total } = queryOffers(candidates, query);
-    return json(200, { offers: offers.map(toApiOffer), count: offers.length, total, providers: view.providers });
+    return json(200, {
+      offers: offers.map((o) => toApiOffer(o, disk)),
+      count: offers.length,
+      total,
+      priced_for_disk_gb: disk,
+      providers: view.providers,
+    });
   };
 }
 
 export const makeHandler = (deps: InventoryApiDeps) => httpHandler(makeRoute(deps));
 
-export const handler = makeHandler({ inventory: inventoryFromEnv().service, templates: templatesFromEnv().catalog });
+export const handler = makeHandler({
+  inventory: inventoryFromEnv().service,
+  templates: templatesFromEnv().catalog,
+  defaultDiskGb: numberEnv('DEFAULT_DISK_GB', DEFAULT_PRICED_DISK_GB, { min: 8 }),
+});

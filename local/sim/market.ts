@@ -77,6 +77,10 @@ export interface SimInstanceView {
   /** published container port → loopback port, for entrypoint instances */
   api_ports: Record<string, number>;
   api_listening: boolean;
+  /** what the marketplace bills per hour for this instance as created (disk included); null where not modelled */
+  price_per_hour: number | null;
+  /** the disk it was created with */
+  disk_gb: number | null;
 }
 
 export interface MarketOptions {
@@ -90,6 +94,8 @@ export interface MarketOptions {
   ipDelaySeconds?: [number, number];
   /** the provider's own status text for an instance in a phase */
   statusText: (instance: SimInstance, phase: Phase) => string;
+  /** USD per hour the provider bills the instance, for the resources (disk included) it was created with */
+  billedPerHour?: (instance: SimInstance) => number;
   /** provider state kept beside the instances (account keys, id counters) */
   extra?: () => Record<string, unknown>;
 }
@@ -368,6 +374,8 @@ export class Market {
       keys: instance.keys.length,
       api_ports: { ...instance.api_ports },
       api_listening: [...(this.servers.get(instance.id)?.values() ?? [])].some((srv) => srv.listening),
+      price_per_hour: this.options.billedPerHour?.(instance) ?? null,
+      disk_gb: typeof instance.details['disk_gb'] === 'number' ? instance.details['disk_gb'] : null,
     };
   }
 

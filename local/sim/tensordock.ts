@@ -117,6 +117,8 @@ export class TensorDockSim {
       listingLagSeconds: this.config.listing_lag_seconds,
       ipDelaySeconds: this.config.ip_delay_seconds,
       statusText: (instance, phase) => this.status(instance, phase),
+      // rateHourly as computed at create: GPU + vCPUs + RAM + the storage the VM was created with
+      billedPerHour: (instance) => Number(instance.details['rate_hourly']),
     });
     this.server = new SimHttpServer({
       port: options.port,

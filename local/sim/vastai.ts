@@ -45,6 +45,10 @@ type Json = Record<string, unknown>;
 
 const isRecord = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
+/** dph_total: dph_base plus storage_cost ($/GB-month) for `diskGb`, per hour of a 720-hour month */
+const vastHourly = (dphBase: number, diskGb: number) => round(dphBase + (diskGb * STORAGE_COST) / 720);
+/** the disk an instance was created with (10 GB, Vast's default, for one stored without it) */
+const createdDisk = (instance: SimInstance) => Number(instance.details['disk_gb'] ?? 10);
 
 function invalidArgs(status: number, code: number, msg: string, extra: Json = {}): Reply {
   return json(status, { success: false, error: 'invalid_args', msg: `error ${status}/${code}: ${msg}`, ...extra });
@@ -76,6 +80,8 @@ export class VastAiSim {
       dataDir: options.dataDir,
       listingLagSeconds: this.config.listing_lag_seconds,
       statusText: (instance, phase) => this.actualStatus(instance, phase) ?? 'null',
+      // Vast bills dph_base plus storage for the disk the instance was created with (not the search's allocation)
+      billedPerHour: (instance) => vastHourly(instance.offer.price, createdDisk(instance)),
       extra: () => ({ next_instance_id: this.nextInstanceId, account_keys: this.accountKeys }),
     });
     this.server = new SimHttpServer({
@@ -215,7 +221,7 @@ export class VastAiSim {
       this.offerJson.set(offer.key, base);
     }
     // dph_total includes the disk the search was priced for
-    return { ...base, dph_total: round(offer.price + (allocatedStorage * STORAGE_COST) / 720) };
+    return { ...base, dph_total: vastHourly(offer.price, allocatedStorage) };
   }
 
   private async searchOffers(query: unknown): Promise<Reply> {
@@ -369,7 +375,8 @@ export class VastAiSim {
   private instanceBody(instance: SimInstance): Json {
     const phase = this.market.phase(instance);
     const actual = this.actualStatus(instance, phase);
-    const offer = this.offerBody(instance.offer, Number(instance.details['disk_gb'] ?? 10));
+    // an instance is billed, and shows dph_total, for the disk it was created with
+    const offer = this.offerBody(instance.offer, createdDisk(instance));
     const runtype = String(instance.details['runtype'] ?? 'ssh');
     const direct = /direc/.test(runtype);
     const port = instance.ssh_port;

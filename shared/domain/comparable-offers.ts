@@ -1,5 +1,6 @@
 // Choosing another offer for an automatic retry inside the same session.
 import { gpuKey, type Offer } from './offer.ts';
+import { fitsDisk, pricedOffer } from './offer-pricing.ts';
 import type { RetryScope } from './session.ts';
 
 /** How much dearer a replacement may be than the offer the consumer chose. */
@@ -11,13 +12,17 @@ export interface ComparableQuery<T extends Offer> {
   candidates: T[];
   excludeOffers: string[];
   excludeHosts: string[];
+  /** the session's disk: candidates are compared (and returned) at their all-in price for it, and must fit it */
+  diskGb?: number;
 }
 
 export function comparableOffers<T extends Offer & { confidence?: number }>(q: ComparableQuery<T>): T[] {
   const maxPrice = q.original.price_per_hour * PRICE_BOUND[q.scope];
   const excluded = new Set(q.excludeOffers);
   const badHosts = new Set(q.excludeHosts);
-  return q.candidates
+  const disk = q.diskGb;
+  const candidates = disk === undefined ? q.candidates : q.candidates.filter((o) => fitsDisk(o, disk)).map((o) => pricedOffer(o, disk));
+  return candidates
     .filter((o) => !excluded.has(o.id) && !(o.host_id && badHosts.has(o.host_id)))
     .filter((o) => o.price_per_hour <= maxPrice && o.gpu_count >= q.original.gpu_count)
     .filter((o) => inScope(o, q.original, q.scope))

@@ -20,6 +20,8 @@ export interface InventoryQuery {
   min_cuda?: number;
   /** Vast.ai offers that meet this template's host requirements (resolved against the catalog by the caller) */
   template_hash_id?: string;
+  /** GB of disk the offers are priced for (all-in price_per_hour) and must be able to give; the caller re-prices */
+  disk_gb?: number;
   limit: number;
   offset: number;
   /** price: cheapest first; confidence: most likely to work first */

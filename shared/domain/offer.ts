@@ -18,8 +18,28 @@ export interface Offer {
   gpu_count: number;
   /** per GPU */
   vram_gb: number;
-  /** USD per hour for the whole offer as it will be created */
+  /**
+   * USD per hour, all in: the GPU (TensorDock: with its vCPUs and RAM) plus the disk. As listed it is for
+   * `listed_disk_gb`; inventory and sessions re-price it for the disk asked for (see offer-pricing.ts).
+   */
   price_per_hour: number;
+  // The pricing inputs are flat fields, not one nested object: the snapshot encoding (canonical JSON with a key
+  // list) keeps top-level keys only. All optional, so offers stored before they existed still read.
+  /** USD per hour without the disk (Vast: dph_total less the storage it included; TensorDock: GPU + vCPU + RAM) */
+  base_price_per_hour?: number;
+  /** USD per GB-hour of disk (Vast: storage_cost, a $/GB-month figure, ÷ 720; TensorDock: per_gb_storage_hr) */
+  disk_price_per_gb_hour?: number;
+  /** the disk the listed price_per_hour includes */
+  listed_disk_gb?: number;
+  /** the provider creates (and bills) at least this much disk: Vast 8 GB, TensorDock the VM's storage (≥ 100 GB) */
+  min_disk_gb?: number;
+  /** the most disk one instance of this offer can get, where the provider says */
+  max_disk_gb?: number;
+  /** set once re-priced: the disk price_per_hour is for */
+  priced_for_disk_gb?: number;
+  /** USD per GB of traffic in and out (Vast inet_down_cost, inet_up_cost); absent where the provider says nothing */
+  inet_down_price_per_gb?: number;
+  inet_up_price_per_gb?: number;
   /** free text: "California, US", "Chubbuck, Idaho, United States" */
   location: string;
   /** 0–1 */

@@ -2,7 +2,7 @@
 // document (openapi.ts) is generated from this, and a test checks that it covers every route of the app model.
 import * as z from 'zod';
 import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from './schemas/costs.ts';
-import { inventoryQuery, offerHealthQuery, offerPath } from './schemas/inventory.ts';
+import { inventoryQuery, offerHealthQuery, offerPath, offerQuery } from './schemas/inventory.ts';
 import { createKeyBody, keyPath, listKeysQuery } from './schemas/keys.ts';
 import * as r from './schemas/responses.ts';
 import { createSessionBody, extendSessionBody, idempotencyKeyHeader, listSessionsQuery } from './schemas/sessions.ts';
@@ -81,15 +81,21 @@ export const apiDocs: Record<string, RouteDoc> = {
   'GET /api/v1/openapi.json': { summary: 'This document', responses: ok(r.openApiDocument, 'OpenAPI 3.1'), errors: [] },
   'GET /api/v1/inventory': {
     summary: 'Offers from the stored inventory (never calls a provider)',
+    description:
+      'price_per_hour is the all-in hourly price for the disk named by disk_gb (default: the sessions’ default disk, ' +
+      'answered as priced_for_disk_gb): the GPU (TensorDock: with its vCPUs and RAM) plus that disk, at the provider ' +
+      'minimum at least. max_price and the price sort use it; hosts that cannot give the disk are left out. Bandwidth ' +
+      '(inet_down_price_per_gb, inet_up_price_per_gb) is billed per GB on top.',
     query: inventoryQuery,
     responses: ok(r.inventoryAnswer, 'matching offers and per-provider inventory state'),
     errors: [400],
   },
   'GET /api/v1/inventory/{id}': {
-    summary: 'One offer',
+    summary: 'One offer, priced all in for disk_gb (or the default disk)',
     path: offerPath,
+    query: offerQuery,
     responses: ok(r.offer, 'the offer'),
-    errors: [404],
+    errors: [400, 404],
   },
   'GET /api/v1/inventory/{id}/compatible-templates': {
     summary: 'The Vast.ai templates an offer can run (its properties against each template’s extra_filters)',

@@ -8,7 +8,16 @@ export interface CostRecord {
   provider: ProviderName;
   gpu_type: string;
   instance_id: string;
+  /** all in: GPU (TensorDock: with vCPUs and RAM) plus the disk the instance was created with */
   price_per_hour: number;
+  /** what price_per_hour is made of, when the offer said (absent on records opened before prices were split) */
+  gpu_per_hour?: number;
+  disk_per_hour?: number;
+  /** the disk billed */
+  disk_gb?: number;
+  /** USD per GB of traffic, billed apart and not metered by the broker */
+  inet_down_per_gb?: number;
+  inet_up_per_gb?: number;
   /** the instance's creation at the provider */
   started_at: string;
   /** confirmed destruction at the provider */

@@ -1,6 +1,7 @@
 // The TensorDock adapter against recorded bodies of every documented variant (test/fixtures/providers/tensordock).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keysFromRuncmd } from '../../local/sim/tensordock.ts';
+import { priceFor } from '../../shared/domain/offer-pricing.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 import { TensorDockClient, tensorDockLocation, tensorDockStatus } from '../../shared/adapters/providers/tensordock.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
@@ -83,8 +84,18 @@ describe('TensorDock inventory', () => {
       cpu_cores: 8,
       ram_gb: 32,
       disk_gb: 100,
+      // the disk apart, so the offer re-prices for the disk a VM gets (never below the 100 GB it is created with)
+      base_price_per_hour: 0.4846,
+      disk_price_per_gb_hour: 0.00005,
+      listed_disk_gb: 100,
+      min_disk_gb: 100,
+      max_disk_gb: 30200,
       fetched_at: '2026-02-05T10:00:00.000Z',
     });
+    expect(priceFor(offers[0]!, 100).price_per_hour).toBe(0.4896);
+    expect(priceFor(offers[0]!, 500)).toMatchObject({ price_per_hour: 0.5096, gpu_per_hour: 0.4846, disk_per_hour: 0.025, disk_gb: 500 });
+    // a smaller disk is created (and billed) as 100 GB
+    expect(priceFor(offers[0]!, 50)).toMatchObject({ price_per_hour: 0.4896, disk_gb: 100 });
     // no displayName: named from v0Name; the location's limits cap the VM (4 vCPU, 16 GB)
     expect(offers[1]).toMatchObject({ gpu_type: 'A40', vram_gb: 48, cpu_cores: 4, ram_gb: 16, price_per_hour: 0.499 });
     // tier 4 is clamped; "Texas, Texas" is not repeated; max_count 8 is not advertised

@@ -1,6 +1,7 @@
 // The Vast.ai adapter against recorded bodies of every documented variant (test/fixtures/providers/vastai).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Offer } from '../../shared/domain/offer.ts';
+import { priceFor } from '../../shared/domain/offer-pricing.ts';
 import { createdInstanceOf } from '../../shared/domain/provider-errors.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
@@ -79,8 +80,30 @@ describe('Vast.ai offer search', () => {
       ram_gb: 64,
       disk_gb: 505.5,
       inet_down_mbps: 950.3,
+      // dph_total is priced for the allocated_storage asked (50 GB); these re-price it for the disk created
+      base_price_per_hour: 0.35,
+      disk_price_per_gb_hour: 0.15 / 720,
+      listed_disk_gb: 50,
+      min_disk_gb: 8,
+      max_disk_gb: 505.5,
+      inet_down_price_per_gb: 0.003,
+      inet_up_price_per_gb: 0.003,
       fetched_at: '2026-01-31T14:00:00.000Z',
     });
+    // storage_cost $0.15/GB-month: a 200 GB disk adds 200 × 0.15 / 720 = $0.041667 an hour to dph_base
+    expect(priceFor(offers[0]!, 200)).toEqual({
+      price_per_hour: 0.391667,
+      gpu_per_hour: 0.35,
+      disk_per_hour: 0.041667,
+      disk_gb: 200,
+      basis: 'all_in',
+      inet_down_per_gb: 0.003,
+      inet_up_per_gb: 0.003,
+    });
+    // without storage_cost nothing re-prices it: its listed price stands
+    expect(offers[1]).toMatchObject({ listed_disk_gb: 50 });
+    expect(offers[1]!.base_price_per_hour).toBeUndefined();
+    expect(priceFor(offers[1]!, 200)).toMatchObject({ price_per_hour: 0.108, basis: 'listed' });
     // nulls, whitespace, string CUDA, reliability fallback and clamping
     expect(offers[1]).toMatchObject({
       gpu_type: 'RTX 5060 Ti',

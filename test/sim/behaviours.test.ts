@@ -5,6 +5,7 @@ import { parseScenario, type ScenarioInput } from '../../local/sim/scenario.ts';
 import { startTensorDockSim, type TensorDockSim } from '../../local/sim/tensordock.ts';
 import { startVastAiSim, type VastAiSim } from '../../local/sim/vastai.ts';
 import type { Instance } from '../../shared/domain/instance.ts';
+import { priceFor } from '../../shared/domain/offer-pricing.ts';
 import type { ProviderClient } from '../../shared/ports/provider.ts';
 import { keyPair, LABEL, probeBanner, raw, sshExec, tensorDockClient, vastClient, waitFor } from './helpers.ts';
 
@@ -269,5 +270,40 @@ describe('inspection and chaos API', () => {
     await raw(`${sim.url}/instances/${id}/`, 'PUT', { state: 'running', label: 'renamed' }, sim.apiKey);
     const back = await untilRunning(client, id);
     expect(back.label).toBe('renamed');
+  });
+});
+
+describe('billing by the disk created', () => {
+  it('Vast.ai: lists dph_total for allocated_storage, bills an instance for the disk it was created with', async () => {
+    const { sim, client } = await vast({});
+    const [listed] = await client.listOffers();
+    // the adapter searches with allocated_storage 50: $0.05 + 50 GB × $0.10/GB-month ÷ 720
+    expect(listed!.price_per_hour).toBe(0.056944);
+    const { instance_id } = await client.createInstance({
+      offer: listed!,
+      label: LABEL(1),
+      disk_gb: 200,
+      ssh_public_keys: [key.public],
+    });
+    const billed = 0.077778; // $0.05 + 200 × 0.10 / 720
+    expect(sim.instances().find((i) => i.id === instance_id)).toMatchObject({ disk_gb: 200, price_per_hour: billed });
+    expect((await client.getInstance(instance_id)).price_per_hour).toBe(billed);
+    // and the broker's all-in price for that disk is what the marketplace bills
+    expect(priceFor(listed!, 200).price_per_hour).toBe(billed);
+  });
+
+  it('TensorDock: bills the VM’s GPU, vCPUs, RAM and the storage it was created with', async () => {
+    const { sim, client } = await tensordock({});
+    const [listed] = await client.listOffers();
+    const { instance_id } = await client.createInstance({
+      offer: listed!,
+      label: LABEL(1),
+      disk_gb: 300,
+      ssh_public_keys: [key.public],
+    });
+    // $0.40 + 8 × 0.003 + 32 × 0.002 + 300 × 0.00005
+    expect(sim.instances().find((i) => i.id === instance_id)).toMatchObject({ disk_gb: 300, price_per_hour: 0.503 });
+    expect(listed!.price_per_hour).toBe(0.493);
+    expect(priceFor(listed!, 300).price_per_hour).toBe(0.503);
   });
 });

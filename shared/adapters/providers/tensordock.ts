@@ -287,12 +287,11 @@ export class TensorDockClient implements ProviderClient {
     if (limits?.max_storage_gb != null && limits.max_storage_gb < this.storageGb) return undefined;
     if (vcpus < 1 || ramGb < 1) return undefined;
     const pricing = gpu.pricing;
-    // price_per_hr is the GPU alone; the VM's vCPUs, RAM and disk are billed on top
-    const price =
-      gpu.price_per_hr +
-      vcpus * (pricing?.per_vcpu_hr ?? 0) +
-      ramGb * (pricing?.per_gb_ram_hr ?? 0) +
-      this.storageGb * (pricing?.per_gb_storage_hr ?? 0);
+    // price_per_hr is the GPU alone; the VM's vCPUs, RAM and disk are billed on top. The disk is kept apart so the
+    // offer can be re-priced for the workload's disk (create asks for max(storageGb, disk))
+    const base = gpu.price_per_hr + vcpus * (pricing?.per_vcpu_hr ?? 0) + ramGb * (pricing?.per_gb_ram_hr ?? 0);
+    const perGbHour = pricing?.per_gb_storage_hr ?? 0;
+    const price = base + this.storageGb * perGbHour;
     const tier = loc.tier ?? 0;
     return {
       id: `tensordock-${loc.id}-${gpu.v0Name}`,
@@ -303,6 +302,11 @@ export class TensorDockClient implements ProviderClient {
       gpu_count: 1,
       vram_gb: vramFromName(gpu.displayName, gpu.v0Name) ?? 0,
       price_per_hour: Math.round(price * 1e6) / 1e6,
+      base_price_per_hour: Math.round(base * 1e9) / 1e9,
+      disk_price_per_gb_hour: perGbHour,
+      listed_disk_gb: this.storageGb,
+      min_disk_gb: this.storageGb,
+      ...(limits?.max_storage_gb != null ? { max_disk_gb: limits.max_storage_gb } : {}),
       location: tensorDockLocation([loc.city, loc.stateprovince, loc.country]),
       // tiers go up to 4 in live data
       reliability: Math.min(1, Math.max(0, tier / 3)),

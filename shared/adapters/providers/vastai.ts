@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import type { Instance, InstanceStatus } from '../../domain/instance.ts';
 import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
+import { HOURS_PER_MONTH } from '../../domain/offer-pricing.ts';
 import { parseExtraFilters, type Template } from '../../domain/template.ts';
 import {
   InstanceNotFoundError,
@@ -49,6 +50,13 @@ const VastOffer = z.looseObject({
   num_gpus: z.number().int().positive(),
   gpu_ram: z.number().nonnegative(),
   dph_total: z.number().nonnegative(),
+  /** $/h of the GPU/compute part, without storage */
+  dph_base: z.number().nonnegative().nullish(),
+  /** $/GB-month of disk */
+  storage_cost: z.number().nonnegative().nullish(),
+  /** $/GB of traffic */
+  inet_down_cost: z.number().nonnegative().nullish(),
+  inet_up_cost: z.number().nonnegative().nullish(),
   geolocation: z.string().nullish(),
   reliability2: z.number().nullish(),
   reliability: z.number().nullish(),
@@ -291,6 +299,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
         gpu_count: o.num_gpus,
         vram_gb: Math.round(o.gpu_ram / 1024),
         price_per_hour: o.dph_total,
+        ...this.pricing(o),
         location: o.geolocation ?? '',
         reliability: clamp01(o.reliability2 ?? o.reliability ?? 0),
         cuda_version: parseCuda(o.cuda_max_good),
@@ -298,12 +307,37 @@ export class VastAiClient implements ProviderClient, TemplateSource {
         cpu_cores: o.cpu_cores_effective ?? o.cpu_cores ?? undefined,
         ram_gb: o.cpu_ram != null ? Math.round(o.cpu_ram / 1024) : undefined,
         disk_gb: o.disk_space ?? undefined,
+        max_disk_gb: o.disk_space ?? undefined,
         inet_down_mbps: o.inet_down ?? undefined,
         fetched_at: fetchedAt,
       });
     }
     if (skipped > 0) logger.warn('skipped malformed Vast.ai offers', { provider: 'vastai', skipped });
     return offers;
+  }
+
+  /**
+   * What re-prices the offer for another disk. dph_total is dph_base plus storage for the `allocated_storage` the
+   * search asked for (storage_cost is $/GB-month, billed per hour as ÷ 720). Vast bills dph_base plus the storage
+   * of the disk the instance is created with, so dph_base is the base; without it, dph_total less the storage it
+   * included. Bandwidth ($/GB) is billed apart and only its rates are known.
+   */
+  private pricing(o: z.infer<typeof VastOffer>): Partial<Offer> {
+    const bandwidth = {
+      ...(o.inet_down_cost != null ? { inet_down_price_per_gb: o.inet_down_cost } : {}),
+      ...(o.inet_up_cost != null ? { inet_up_price_per_gb: o.inet_up_cost } : {}),
+    };
+    if (o.storage_cost == null) return { listed_disk_gb: this.allocatedStorageGb, ...bandwidth };
+    const perGbHour = o.storage_cost / HOURS_PER_MONTH;
+    const base = o.dph_base ?? Math.max(0, o.dph_total - perGbHour * this.allocatedStorageGb);
+    return {
+      base_price_per_hour: Math.round(base * 1e9) / 1e9,
+      disk_price_per_gb_hour: perGbHour,
+      listed_disk_gb: this.allocatedStorageGb,
+      // create raises a smaller disk to this, and Vast bills what it creates
+      min_disk_gb: MIN_DISK_GB,
+      ...bandwidth,
+    };
   }
 
   async createInstance(request: CreateInstanceRequest): Promise<CreatedInstance> {

@@ -32,6 +32,18 @@ export const notReadyAnswer = z.looseObject({ ready: z.literal(false), message: 
 
 // ── inventory ────────────────────────────────────────────────────────────────
 
+const priceBreakdown = z
+  .looseObject({
+    price_per_hour: money,
+    gpu_per_hour: money,
+    disk_per_hour: money,
+    disk_gb: z.number().optional().meta({ description: 'the disk billed: the one asked for, raised to the provider minimum' }),
+    basis: z.enum(['all_in', 'listed']).meta({ description: 'listed: an offer without pricing inputs, its listed price as is' }),
+    inet_down_per_gb: money.optional(),
+    inet_up_per_gb: money.optional(),
+  })
+  .meta({ description: 'What price_per_hour is made of; bandwidth rates are per GB and not in it.' });
+
 export const offer = z
   .looseObject({
     id: z.string(),
@@ -48,13 +60,27 @@ export const offer = z
     availability: z.enum(['available', 'stale']),
     cuda_version: z.number().optional(),
     host_id: z.string().optional(),
+    priced_for_disk_gb: z.number().optional().meta({ description: 'the disk price_per_hour is for (the query’s disk_gb or the default)' }),
+    price_breakdown: priceBreakdown.optional(),
+    base_price_per_hour: money.optional().meta({ description: 'USD/h without the disk' }),
+    disk_price_per_gb_hour: money.optional().meta({ description: 'USD per GB of disk per hour (Vast: storage_cost ÷ 720)' }),
+    listed_disk_gb: z.number().optional().meta({ description: 'the disk the provider’s listed price was for' }),
+    min_disk_gb: z.number().optional().meta({ description: 'the provider creates and bills at least this disk' }),
+    max_disk_gb: z.number().optional().meta({ description: 'the most disk the host can give' }),
+    inet_down_price_per_gb: money.optional().meta({ description: 'USD per GB downloaded, billed apart (not in price_per_hour)' }),
+    inet_up_price_per_gb: money.optional().meta({ description: 'USD per GB uploaded, billed apart (not in price_per_hour)' }),
     fetched_at: time,
+  })
+  .meta({
+    description:
+      'price_per_hour is all in for the disk named by priced_for_disk_gb: GPU (TensorDock: with its vCPUs and RAM) plus disk. Bandwidth is billed per GB on top.',
   });
 
 export const inventoryAnswer = z.looseObject({
   offers: z.array(offer),
   count: z.number().int(),
   total: z.number().int(),
+  priced_for_disk_gb: z.number().meta({ description: 'the disk every price_per_hour is for: disk_gb, or the default' }),
   providers: z.record(
     z.string(),
     z.looseObject({
@@ -116,7 +142,7 @@ export const session = z
     gpu_type: z.string(),
     gpu_count: z.number().int(),
     vram_gb: z.number(),
-    price_per_hour: money,
+    price_per_hour: money.meta({ description: 'all in: the GPU plus the disk the session is created with (bandwidth apart)' }),
     workload_type: z.enum(WORKLOAD_TYPES),
     reservation_hours: z.number(),
     storage_policy: z.literal('destroy'),
@@ -197,8 +223,23 @@ export const sessionCosts = z.looseObject({
       billed_cost: money,
       duration_hours: z.number(),
       refunded: z.boolean(),
+      gpu_per_hour: money.optional().meta({ description: 'the GPU part of price_per_hour (TensorDock: with vCPUs and RAM)' }),
+      disk_per_hour: money.nullable().optional().meta({ description: 'the disk part; null on records from before prices were split' }),
+      disk_gb: z.number().nullable().optional().meta({ description: 'the disk billed' }),
+      gpu_cost: money.optional(),
+      disk_cost: money.optional(),
+      bandwidth: z
+        .looseObject({
+          inet_down_per_gb: money.nullable(),
+          inet_up_per_gb: money.nullable(),
+          estimated_cost: money.nullable().meta({ description: 'null: traffic is not metered, so only the rates are known' }),
+        })
+        .optional(),
     }),
   ),
+  gpu_cost: money.optional().meta({ description: 'total_cost = gpu_cost + disk_cost' }),
+  disk_cost: money.optional(),
+  estimated_bandwidth_cost: money.nullable().optional().meta({ description: 'billed by the provider per GB, not metered: null' }),
 });
 
 export const costSummary = z.looseObject({

@@ -17,12 +17,38 @@ export function attemptFigures(r: CostRecord, now: Date): Figures {
   return { billed, providerCost, hours: billed > 0 ? hours : 0 };
 }
 
+/**
+ * The attempt's cost by part: GPU (TensorDock: with vCPUs and RAM), disk, and bandwidth. The GPU and disk costs
+ * split billed_cost in proportion to their hourly rates. Bandwidth is billed per GB by the provider and the broker
+ * meters no traffic: its rates are shown and its estimated cost is null (unknown), never a guess added to totals.
+ * A record without parts (opened before prices were split) counts wholly as GPU.
+ */
+export function attemptParts(r: CostRecord, billed: number) {
+  const gpuRate = r.gpu_per_hour ?? r.price_per_hour;
+  const diskRate = r.disk_per_hour ?? 0;
+  const total = gpuRate + diskRate;
+  const diskCost = total > 0 ? round6((billed * diskRate) / total) : 0;
+  return {
+    gpu_per_hour: gpuRate,
+    disk_per_hour: r.disk_per_hour ?? null,
+    disk_gb: r.disk_gb ?? null,
+    gpu_cost: round6(billed - diskCost),
+    disk_cost: diskCost,
+    bandwidth: {
+      inet_down_per_gb: r.inet_down_per_gb ?? null,
+      inet_up_per_gb: r.inet_up_per_gb ?? null,
+      estimated_cost: null,
+    },
+  };
+}
+
 export function sessionCostReport(sessionId: string, records: CostRecord[], now: Date) {
   const breakdown = [...records]
     .sort((a, b) => a.attempt - b.attempt)
     .map((r) => {
       const f = attemptFigures(r, now);
       return {
+        ...attemptParts(r, round6(f.billed)),
         attempt: r.attempt,
         provider: r.provider,
         gpu_type: r.gpu_type,
@@ -45,6 +71,10 @@ export function sessionCostReport(sessionId: string, records: CostRecord[], now:
     duration_hours: round6(breakdown.reduce((n, b) => n + b.duration_hours, 0)),
     refunded: round6(refunds.reduce((n, b) => n + (b.refund_amount ?? 0), 0)),
     refund_count: refunds.length,
+    // total_cost by part (bandwidth is not metered: see attemptParts)
+    gpu_cost: round6(breakdown.reduce((n, b) => n + b.gpu_cost, 0)),
+    disk_cost: round6(breakdown.reduce((n, b) => n + b.disk_cost, 0)),
+    estimated_bandwidth_cost: null,
     currency: 'USD' as const,
     breakdown,
   };

@@ -32,6 +32,7 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
     candidates: (await deps.inventory.listOffers()).filter((o) => providerSupports(session.workload, o.provider)),
     excludeOffers: [...session.failed_offers, ...session.attempts.map((a) => a.offer_id)],
     excludeHosts: session.failed_hosts,
+    diskGb: session.workload?.disk_gb,
   });
   const now = deps.clock();
   const n = input.attempt + 1;

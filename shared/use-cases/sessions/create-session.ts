@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { holdFor, holdMonth } from '../../domain/budget-hold.ts';
 import { BudgetExceededError, ConflictError, StaleInventoryError, TransientError } from '../../domain/errors.ts';
 import { parseOfferId } from '../../domain/offer-id.ts';
+import { pricedOffer } from '../../domain/offer-pricing.ts';
 import { HOUR_MS, type RetryScope, type Session, type WorkloadType } from '../../domain/session.ts';
 import type { Template } from '../../domain/template.ts';
 import { planWorkload, type WorkloadRequest } from '../../domain/workload.ts';
@@ -85,12 +86,14 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     template,
     default_disk_gb: deps.defaultDiskGb ?? DEFAULT_DISK_GB,
   });
+  // the session, its attempt, its budget hold and the ledger carry the all-in price for the disk it will be created with
+  const priced = pricedOffer(offer, workload.disk_gb);
 
   const now = deps.clock();
   const hourMs = deps.reservationHourMs ?? HOUR_MS;
   const id = deps.newId();
   const keys = deps.generateKeyPair(`gpu-shopper-${id}`);
-  const { confidence: _confidence, ...offerSnapshot } = offer;
+  const { confidence: _confidence, ...offerSnapshot } = priced;
   const session: Session = {
     id,
     consumer_id: req.consumer_id,
@@ -102,7 +105,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     gpu_type: offer.gpu_type,
     gpu_count: offer.gpu_count,
     vram_gb: offer.vram_gb,
-    price_per_hour: offer.price_per_hour,
+    price_per_hour: priced.price_per_hour,
     workload_type: req.workload_type,
     reservation_hours: req.reservation_hours,
     created_at: now.toISOString(),
@@ -119,7 +122,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     workload,
     execution_arn: deps.workflows.executionArns(id).provisioning,
     // the whole reservation is held against the month before anything is spent; the store refuses it past the budget
-    hold_usd: holdFor(offer.price_per_hour, req.reservation_hours),
+    hold_usd: holdFor(priced.price_per_hour, req.reservation_hours),
     hold_month: holdMonth(now),
     version: 1,
   };
