@@ -45,6 +45,15 @@ export function sessionView(s: Session) {
     retry_scope: s.retry_scope,
     retry_count: s.retry_count,
     failed_offers: s.failed_offers,
+    ...(s.hold_month
+      ? {
+          budget_hold: {
+            month: s.hold_month,
+            held_usd: s.hold_usd ?? 0,
+            ...(s.hold_settled_at ? { settled_usd: s.settled_usd ?? 0, settled_at: s.hold_settled_at } : {}),
+          },
+        }
+      : {}),
     attempts: s.attempts.map((a) => ({
       attempt: a.n,
       offer_id: a.offer_id,

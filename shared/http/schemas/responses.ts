@@ -164,6 +164,10 @@ export const session = z
     retry_scope: z.enum(RETRY_SCOPES),
     retry_count: z.number().int(),
     failed_offers: z.array(z.string()),
+    /** what the session holds against its consumer's month; once ended, what the ledger billed instead */
+    budget_hold: z
+      .looseObject({ month: z.string(), held_usd: money, settled_usd: money.optional(), settled_at: time.optional() })
+      .optional(),
     attempts: z.array(attempt),
     verification: z.looseObject({ started_at: time, deadline_at: time, attempts: z.number().int() }).optional(),
     execution_arn: z.string().optional(),
