@@ -1,4 +1,5 @@
-// GET /api/v1/offer-health: which offers failed recently, which are suppressed, which GPU types are degraded.
+// GET /api/v1/offer-health: which offers failed recently, which are suppressed, which GPU types are degraded, and
+// which marketplace hosts failed verification (for anyone) in the last day.
 import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
 import { gpuKey } from '../../shared/domain/offer.ts';
 import { assessHealth, DEFAULT_HEALTH_RULES, type HealthRules } from '../../shared/domain/offer-health.ts';
@@ -30,7 +31,9 @@ export function makeRoute(deps: OfferHealthApiDeps): RouteHandler {
       .gpuTypes()
       .filter(matches)
       .sort((a, b) => a.provider.localeCompare(b.provider) || a.gpu_type.localeCompare(b.gpu_type));
-    return json(200, { offers, gpu_types: gpuTypes, count: offers.length });
+    // hosts are listed by provider only: one machine serves offers of several GPU types
+    const hosts = health.hosts.list().filter((h) => provider === undefined || h.provider === provider);
+    return json(200, { offers, gpu_types: gpuTypes, hosts, count: offers.length });
   };
 }
 

@@ -1,6 +1,7 @@
 // Offer health: what recent provisioning failures say about an offer and its GPU type. Pure rules over a list of
 // failures; storage keeps only the failures, and everything here (multipliers, suppression, decay) is derived.
 import type { OfferFailure, OfferFailureType } from '../ports/inventory.ts';
+import { DEFAULT_HOST_RULES, HostReputation, isHostFault } from './host-reputation.ts';
 import { gpuKey, type ProviderName } from './offer.ts';
 
 export interface HealthRules {
@@ -67,22 +68,31 @@ export interface OfferRef {
   gpu_type: string;
 }
 
-/** Failures still worth keeping at `now`: storage prunes with this on every write. */
+/**
+ * Failures still worth keeping at `now`: storage prunes with this on every write. A host's own faults are kept for
+ * the host reputation window (a day), the rest only as long as offer health can use them.
+ */
 export function pruneFailures(failures: OfferFailure[], now: Date, rules: HealthRules = DEFAULT_HEALTH_RULES): OfferFailure[] {
   const since = now.getTime() - rules.retainMs;
-  return failures.filter((f) => f.at.getTime() > since);
+  const hostSince = now.getTime() - Math.max(rules.retainMs, DEFAULT_HOST_RULES.windowMs);
+  return failures.filter((f) => f.at.getTime() > (isHostFault(f) ? hostSince : since));
 }
 
 export class HealthIndex {
   private readonly byOffer = new Map<string, OfferHealth>();
   private readonly byType = new Map<string, GpuTypeHealth>();
+  /** the hosts' reputation over the longer host window */
+  readonly hosts: HostReputation;
 
   constructor(
     failures: OfferFailure[],
     private readonly now: Date,
     private readonly rules: HealthRules = DEFAULT_HEALTH_RULES,
   ) {
-    const kept = pruneFailures(failures, now, rules).sort((a, b) => a.at.getTime() - b.at.getTime());
+    const retained = pruneFailures(failures, now, rules);
+    this.hosts = new HostReputation(retained, now);
+    // offer and GPU-type health only look back retainMs; host faults are kept longer for the reputation
+    const kept = retained.filter((f) => f.at.getTime() > now.getTime() - rules.retainMs).sort((a, b) => a.at.getTime() - b.at.getTime());
     this.buildTypes(kept);
     const grouped = new Map<string, OfferFailure[]>();
     for (const f of kept) {

@@ -13,8 +13,12 @@ export type OfferFailureType =
   | 'api_timeout';
 
 export interface RankedOffer extends Offer {
-  /** 0–1: reliability, degraded by recent failures of this offer and of its GPU type */
+  /** 0–1: reliability, degraded by recent failures of this offer, of its GPU type and of its host */
   confidence: number;
+  /** present when the host failed verification recently (host-reputation.ts): its multiplier */
+  host_confidence?: number;
+  /** the host failed often enough that retries avoid it */
+  host_avoided?: boolean;
 }
 
 export interface InventoryReader {

@@ -74,8 +74,15 @@ export class InventoryService implements InventoryReader {
         } else {
           for (const offer of stored) {
             if (health.isSuppressed(offer.id)) continue;
-            const confidence = offerConfidence(offer.reliability, age, health.multiplierFor(offer));
-            served.push({ ...offer, fetched_at: head.fetched_at!, confidence, availability });
+            const hostConfidence = health.hosts.confidenceFor(offer);
+            const confidence = offerConfidence(offer.reliability, age, health.multiplierFor(offer) * hostConfidence);
+            served.push({
+              ...offer,
+              fetched_at: head.fetched_at!,
+              confidence,
+              availability,
+              ...(hostConfidence < 1 ? { host_confidence: hostConfidence, host_avoided: health.hosts.isAvoided(offer) } : {}),
+            });
           }
           this.built.set(head.provider, { stored, key, offers: served });
         }

@@ -1,3 +1,4 @@
+import { HostReputation } from '../../shared/domain/host-reputation.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import type { InventoryReader, OfferFailure, OfferHealthRecorder, RankedOffer } from '../../shared/ports/inventory.ts';
 
@@ -14,8 +15,13 @@ export class FakeInventory implements InventoryReader, OfferHealthRecorder {
     return this.offers.find((o) => o.id === id);
   }
 
+  /** with the host reputation the recorded failures give (as of the latest one), as the real service does */
   async listOffers() {
-    return this.offers;
+    if (this.failures.length === 0) return this.offers;
+    const hosts = new HostReputation(this.failures, new Date(Math.max(...this.failures.map((f) => f.at.getTime()))));
+    return this.offers.map((o) =>
+      hosts.confidenceFor(o) < 1 ? { ...o, host_confidence: hosts.confidenceFor(o), host_avoided: hosts.isAvoided(o) } : o,
+    );
   }
 
   async recordFailure(failure: OfferFailure) {

@@ -249,7 +249,7 @@ describe('GET /api/v1/offer-health', () => {
   it('answers an empty array when nothing failed', async () => {
     const res = await get();
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ offers: [], gpu_types: [], count: 0 });
+    expect(res.body).toEqual({ offers: [], gpu_types: [], hosts: [], count: 0 });
   });
 
   it('shows failures, suppression and degraded GPU types, filtered by provider and gpu_type', async () => {
@@ -278,9 +278,38 @@ describe('GET /api/v1/offer-health', () => {
 
     expect((await get('?provider=vastai')).body).toMatchObject({ count: 1, offers: [{ offer_id: 'vastai-2' }] });
     expect((await get('?gpu_type=rtx4090')).body).toMatchObject({ count: 1, offers: [{ offer_id: 'tensordock-a' }] });
-    expect((await get('?provider=vastai&gpu_type=RTX4090')).body).toEqual({ offers: [], gpu_types: [], count: 0 });
+    expect((await get('?provider=vastai&gpu_type=RTX4090')).body).toMatchObject({ offers: [], gpu_types: [], count: 0 });
     const bad = await get('?provider=nope');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error_type: 'validation_error', field: 'provider' });
+  });
+});
+
+describe('host reputation in inventory and offer health', () => {
+  it('a host that failed verification for anyone is ranked down on every offer it serves, avoided after three, and listed', async () => {
+    vast = new FakeProvider('vastai', VAST.map((o) => (o.id === 'vastai-1' || o.id === 'vastai-4' ? { ...o, host_id: 'machine-7' } : o)));
+    await refresh();
+    const before = (await list('?provider=vastai')).body['offers'] as Record<string, unknown>[];
+    const base = Number(before.find((o) => o['id'] === 'vastai-4')!['confidence']);
+    expect(before.find((o) => o['id'] === 'vastai-4')!['host_confidence']).toBeUndefined();
+
+    // three consumers' sessions failed on two of the host's offers (none on vastai-4 itself)
+    await health.recordFailure({ ...failure('vastai-1', 'vastai'), host_id: 'machine-7' });
+    await health.recordFailure({ ...failure('vastai-1', 'vastai'), host_id: 'machine-7', type: 'instance_stopped' });
+    let offers = (await list('?provider=vastai')).body['offers'] as Record<string, unknown>[];
+    expect(offers.find((o) => o['id'] === 'vastai-4')).toMatchObject({ host_confidence: 0.563, host_avoided: false });
+    expect(Number(offers.find((o) => o['id'] === 'vastai-4')!['confidence'])).toBeCloseTo(base * 0.5625, 2);
+    expect(offers.find((o) => o['id'] === 'vastai-2')!['host_confidence']).toBeUndefined();
+
+    clock.advance(20 * 3_600_000); // the offer's own failures are long forgotten, the host's are not
+    await refresh();
+    await health.recordFailure({ ...failure('vastai-4', 'vastai'), gpu_type: 'RTX 4090', host_id: 'machine-7' });
+    offers = (await list('?provider=vastai')).body['offers'] as Record<string, unknown>[];
+    expect(offers.find((o) => o['id'] === 'vastai-1')).toMatchObject({ host_confidence: 0.422, host_avoided: true });
+
+    const report = await callHandler(healthHandler({ failures: health, now: clock.now }), { path: '/api/v1/offer-health?provider=vastai' });
+    expect(report.body['hosts']).toEqual([
+      expect.objectContaining({ provider: 'vastai', host_id: 'machine-7', failures: 3, failed_offers: 2, avoided: true }),
+    ]);
   });
 });

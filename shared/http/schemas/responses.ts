@@ -60,6 +60,11 @@ export const offer = z
     availability: z.enum(['available', 'stale']),
     cuda_version: z.number().optional(),
     host_id: z.string().optional(),
+    host_confidence: z
+      .number()
+      .optional()
+      .meta({ description: 'present when the host failed verification (for anyone) in the last day: the multiplier its failures put on confidence' }),
+    host_avoided: z.boolean().optional().meta({ description: 'the host failed often enough today that automatic retries avoid it' }),
     priced_for_disk_gb: z.number().optional().meta({ description: 'the disk price_per_hour is for (the query’s disk_gb or the default)' }),
     price_breakdown: priceBreakdown.optional(),
     base_price_per_hour: money.optional().meta({ description: 'USD/h without the disk' }),
@@ -110,6 +115,18 @@ export const offerHealthAnswer = z.looseObject({
       failed_offers: z.number().int(),
       is_degraded: z.boolean(),
       confidence_multiplier: z.number(),
+    }),
+  ),
+  hosts: z.array(
+    z.looseObject({
+      provider: z.enum(PROVIDERS),
+      host_id: z.string(),
+      failures: z.number().int(),
+      failed_offers: z.number().int(),
+      host_confidence: z.number(),
+      avoided: z.boolean(),
+      last_failure: time,
+      last_failure_type: z.string(),
     }),
   ),
   count: z.number().int(),

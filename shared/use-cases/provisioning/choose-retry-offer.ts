@@ -29,7 +29,8 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
   const ranked = comparableOffers({
     original,
     scope: session.retry_scope,
-    candidates: (await deps.inventory.listOffers()).filter((o) => providerSupports(session.workload, o.provider)),
+    // a host that failed verification for anyone N times today is not tried again
+    candidates: (await deps.inventory.listOffers()).filter((o) => providerSupports(session.workload, o.provider) && !o.host_avoided),
     excludeOffers: [...session.failed_offers, ...session.attempts.map((a) => a.offer_id)],
     excludeHosts: session.failed_hosts,
     diskGb: session.workload?.disk_gb,
