@@ -196,6 +196,23 @@ export const functions: FunctionSpec[] = [
   task('CloseSession', 'close-session', 'close costs, end the session stopped', 30, { budgetAlerts: true }),
   task('MarkTeardownFailed', 'mark-teardown-failed', 'instances could not be destroyed: page', 30, { budgetAlerts: true }),
   {
+    id: 'WatchesApi',
+    entry: 'functions/http/watches.ts',
+    description: 'Price and availability watches: create, list, read, cancel',
+    timeoutSeconds: 15,
+    memoryMb: 256,
+    access: { table: 'write' },
+  },
+  {
+    id: 'CheckWatches',
+    entry: 'functions/scheduled/check-watches.ts',
+    description: 'Matches every active watch against the stored inventory; notifies or creates the session',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    // a create watch creates the session as the sessions API does (its key cipher, its provisioning start)
+    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
+  },
+  {
     id: 'SessionSweep',
     entry: 'functions/scheduled/sweep-sessions.ts',
     description: 'Expiry, hard maximum, sessions stuck without a workflow, hold settlement, on_exceeded stop',
@@ -273,6 +290,10 @@ export const routes: RouteSpec[] = [
   api('POST', '/keys', 'KeysApi'),
   api('GET', '/keys', 'KeysApi'),
   api('DELETE', '/keys/{id}', 'KeysApi'),
+  api('POST', '/watches', 'WatchesApi'),
+  api('GET', '/watches', 'WatchesApi'),
+  api('GET', '/watches/{id}', 'WatchesApi'),
+  api('DELETE', '/watches/{id}', 'WatchesApi'),
 ];
 
 export const schedules: ScheduleSpec[] = [
@@ -300,6 +321,13 @@ export const schedules: ScheduleSpec[] = [
     description: 'Ends sessions past expires_at or the hard maximum; restarts stuck workflows',
     // after a crash of the local runtime: start what a pending or stopping session still waits for
     runAtLocalStart: true,
+  },
+  {
+    id: 'WatchCheck',
+    functionId: 'CheckWatches',
+    periodEnv: 'WATCH_CHECK_SECONDS',
+    defaultPeriodSeconds: 60,
+    description: 'Matches every active price watch against the stored inventory (one shared poll)',
   },
   {
     id: 'Reconcile',

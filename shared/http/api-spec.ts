@@ -7,6 +7,7 @@ import { createKeyBody, keyPath, listKeysQuery } from './schemas/keys.ts';
 import * as r from './schemas/responses.ts';
 import { createSessionBody, extendSessionBody, idempotencyKeyHeader, listSessionsQuery } from './schemas/sessions.ts';
 import { compatibleTemplatesQuery, templatePath, templatesQuery } from './schemas/templates.ts';
+import { createWatchBody, listWatchesQuery, watchPath } from './schemas/watches.ts';
 
 export interface ResponseDoc {
   description: string;
@@ -56,6 +57,9 @@ export const namedSchemas = {
   ExtendSessionRequest: extendSessionBody,
   BudgetRequest: budgetBody,
   CreateApiKeyRequest: createKeyBody,
+  Watch: r.watch,
+  WatchList: r.watchList,
+  CreateWatchRequest: createWatchBody,
 } satisfies Record<string, z.ZodType>;
 
 const sessionPath = z.object({
@@ -196,6 +200,27 @@ export const apiDocs: Record<string, RouteDoc> = {
     path: budgetPath,
     responses: ok(r.budgetDeleted, 'removed'),
     errors: [400, 403],
+  },
+  'POST /api/v1/watches': {
+    summary: 'Watch for an offer at or under a price',
+    description:
+      'Checked against the stored inventory after every refresh (one shared poll). On the first match it fires once: notify publishes watch.matched (events, webhooks); create also creates the session with the given request and public key, within the budget hold (a refusal keeps the watch active with last_error). Expires after expires_in_hours (24, at most 168).',
+    body: createWatchBody,
+    responses: { 201: { description: 'created', schema: r.watch } },
+    errors: [400, 403, 413],
+  },
+  'GET /api/v1/watches': {
+    summary: "A consumer's watches, newest first",
+    query: listWatchesQuery,
+    responses: ok(r.watchList, 'watches'),
+    errors: [400, 403],
+  },
+  'GET /api/v1/watches/{id}': { summary: 'One watch', path: watchPath, responses: ok(r.watch, 'the watch'), errors: [400, 404] },
+  'DELETE /api/v1/watches/{id}': {
+    summary: 'Cancel a watch (an ended one is answered as it is)',
+    path: watchPath,
+    responses: ok(r.watch, 'the watch'),
+    errors: [400, 404],
   },
   'POST /api/v1/keys': {
     summary: 'Create an API key for a consumer, or an admin key (admin)',

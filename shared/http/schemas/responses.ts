@@ -301,6 +301,26 @@ export const budget = z.looseObject({
 });
 export const budgetDeleted = z.looseObject({ consumer_id: z.string(), deleted: z.literal(true) });
 
+// ── watches ──────────────────────────────────────────────────────────────────
+
+export const watch = z.looseObject({
+  id: z.string(),
+  consumer_id: z.string(),
+  filters: z.record(z.string(), z.unknown()),
+  max_price: money,
+  action: z.enum(['notify', 'create']),
+  status: z.enum(['active', 'fired', 'expired', 'cancelled']),
+  created_at: time,
+  expires_at: time,
+  fired_at: time.optional(),
+  matched: z.looseObject({ offer_id: z.string(), provider: z.string(), gpu_type: z.string(), price_per_hour: money }).optional(),
+  session_id: z.string().optional().meta({ description: 'the session a create watch made' }),
+  last_error: z.looseObject({ error_type: z.string(), message: z.string(), at: time }).optional(),
+  checks: z.number().int(),
+});
+
+export const watchList = z.looseObject({ watches: z.array(watch), count: z.number().int() });
+
 // ── API keys ─────────────────────────────────────────────────────────────────
 
 export const apiKey = z
