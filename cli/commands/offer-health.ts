@@ -1,6 +1,8 @@
-// gpu-shopper offer-health: offers that failed recently (and whether they are suppressed), and degraded GPU types.
+// gpu-shopper offer-health: offers that failed recently (and whether they are suppressed), degraded GPU types, and
+// marketplace hosts that failed verification today.
 import { type Command, Option } from 'commander';
 import { PROVIDERS } from '../../shared/domain/offer.ts';
+import type { HostHealth } from '../../shared/domain/host-reputation.ts';
 import type { GpuTypeHealth, OfferHealth } from '../../shared/domain/offer-health.ts';
 import type { ContextOf } from '../context.ts';
 import { age, num, oneLine, str } from '../output.ts';
@@ -13,7 +15,7 @@ export function register(program: Command, contextOf: ContextOf): void {
     .option('-g, --gpu <type>', 'only this GPU type')
     .action(async (opts: { provider?: string; gpu?: string }, cmd: Command) => {
       const { api, out } = contextOf(cmd);
-      const answer = await api.get<{ offers: OfferHealth[]; gpu_types: GpuTypeHealth[]; count: number }>(
+      const answer = await api.get<{ offers: OfferHealth[]; gpu_types: GpuTypeHealth[]; hosts?: HostHealth[]; count: number }>(
         '/api/v1/offer-health',
         { provider: opts.provider, gpu_type: opts.gpu },
       );
@@ -49,6 +51,14 @@ export function register(program: Command, contextOf: ContextOf): void {
         out.table(
           [{ header: 'PROVIDER' }, { header: 'GPU TYPE' }, { header: 'FAILED OFFERS', align: 'right' }, { header: 'DEGRADED' }],
           types.map((t) => [t.provider, t.gpu_type, String(t.failed_offers), t.is_degraded ? `yes (×${num(t.confidence_multiplier)})` : 'no']),
+        );
+      }
+      const hosts = answer.hosts ?? [];
+      if (hosts.length > 0) {
+        out.line();
+        out.table(
+          [{ header: 'PROVIDER' }, { header: 'HOST' }, { header: 'FAILURES (24 H)', align: 'right' }, { header: 'HOST CONFIDENCE', align: 'right' }, { header: 'AVOIDED' }],
+          hosts.map((h) => [h.provider, h.host_id, String(h.failures), num(h.host_confidence), h.avoided ? 'yes' : 'no']),
         );
       }
     });

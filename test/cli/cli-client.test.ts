@@ -206,3 +206,33 @@ describe('tables', () => {
     ).toBe(['OFFER                  USD/H  WHERE', 'vastai-1             $0.2000  Ohio', 'tensordock-long-id  $12.5000', ''].join('\n'));
   });
 });
+
+describe('watches', () => {
+  it('create sends the filters, the price and, with --create, the session with the public key; cancel deletes', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const keyFile = `${mkdtempSync(`${tmpdir()}/gs-cli-`)}/id.pub`;
+    writeFileSync(keyFile, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0IXiDhkxg1vI/vgT1l3JvcZGDMYUPq8FAlzddZgBXd me\n');
+    const id = '9a1f3c2e-6b4d-4e8a-8f10-2c3d4e5f6a7c';
+    const watch = { id, consumer_id: 'team-a', filters: { gpu_type: 'RTX 4090' }, max_price: 0.35, action: 'create', status: 'active', expires_at: '2026-12-08T00:00:00.000Z' };
+    const api = await stub(({ method }) => ({ status: method === 'POST' ? 201 : 200, body: method === 'DELETE' ? { ...watch, status: 'cancelled' } : watch }));
+    const made = await cli(['--server', api.url, 'watches', 'create', '--gpu', 'RTX 4090', '--max-price', '0.35', '--disk', '100', '--create', '--public-key', keyFile, '--reservation-hours', '2']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(api.seen[0]).toMatchObject({
+      method: 'POST',
+      url: '/api/v1/watches',
+      body: {
+        filters: { gpu_type: 'RTX 4090', disk_gb: 100 },
+        max_price: 0.35,
+        action: 'create',
+        session: { workload_type: 'llm', reservation_hours: 2, ssh_public_key: expect.stringMatching(/^ssh-ed25519 AAAA.* me$/) },
+      },
+    });
+    expect(made.stdout).toContain(id);
+    const refused = await cli(['--server', api.url, 'watches', 'create', '--max-price', '1', '--create']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--public-key');
+    expect((await cli(['--server', api.url, 'watches', 'cancel', id])).stdout).toContain('cancelled');
+    expect(api.seen.at(-1)).toMatchObject({ method: 'DELETE', url: `/api/v1/watches/${id}` });
+  });
+});
