@@ -7,7 +7,7 @@ import { comparableOffers, pickSpread } from '../../domain/comparable-offers.ts'
 import { BudgetExceededError } from '../../domain/errors.ts';
 import type { Offer } from '../../domain/offer.ts';
 import { attemptOf, currentAttempt, type Session } from '../../domain/session.ts';
-import { providerSupports } from '../../domain/workload.ts';
+import { offerSupports } from '../../domain/workload.ts';
 import { newAttempt } from './begin-provisioning.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
@@ -29,7 +29,7 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
   const ranked = comparableOffers({
     original,
     scope: session.retry_scope,
-    candidates: (await deps.inventory.listOffers()).filter((o) => providerSupports(session.workload, o.provider)),
+    candidates: (await deps.inventory.listOffers()).filter((o) => offerSupports(session.workload, o)),
     excludeOffers: [...session.failed_offers, ...session.attempts.map((a) => a.offer_id)],
     excludeHosts: session.failed_hosts,
     diskGb: session.workload?.disk_gb,
