@@ -72,6 +72,12 @@ const OfferTemplate = z.strictObject({
     .optional(),
   /** TensorDock location uuid; templates with the same one share a location */
   location_id: z.string().uuid().optional(),
+  /** Vast direct_port_count: ports mapped straight onto the host's IP (0: a proxy-only host); 100 when absent */
+  direct_ports: z.number().int().min(0).max(65_535).optional(),
+  /** Vast `verified` (true when absent); the CLI's default search leaves unverified hosts out */
+  verified: z.boolean().optional(),
+  /** Vast `external` (false when absent); the CLI's default search leaves external hosts out */
+  external: z.boolean().optional(),
 });
 
 const ProviderFields = {
@@ -122,6 +128,13 @@ const VastAiScenario = z.strictObject({
   no_such_ask_status: z.union([z.literal(400), z.literal(404), z.literal(410)]).default(400),
   /** most instances per page of GET /api/v1/instances/ */
   page_size: z.number().int().min(1).max(25).default(25),
+  /** most offers one search answers, whatever `limit` asks (a bounded page: more are paged for) */
+  search_page_max: z.number().int().min(1).max(3000).default(3000),
+  /**
+   * GET /instances/{id}/ssh/ (the key listing): ok; error — answers 500; lagging — lists no keys although the
+   * attached ones work. No official client reads it.
+   */
+  instance_keys: z.enum(['ok', 'error', 'lagging']).default('ok'),
 });
 
 const TensorDockScenario = z.strictObject({
@@ -130,6 +143,10 @@ const TensorDockScenario = z.strictObject({
   ip_delay_seconds: Range.prefault([2, 4]),
   /** the GET /instances envelope: data array; data.instances; JSON:API attributes (documented); list object */
   list_envelope: z.enum(['data_array', 'data_instances', 'jsonapi', 'jsonapi_list']).default('jsonapi'),
+  /** how long a create takes to answer */
+  create_latency_seconds: Range.prefault(0),
+  /** a create arriving while another is in flight answers 401 Unauthorized (seen live, credentials unchanged) */
+  unauthorized_when_concurrent: z.boolean().default(false),
 });
 
 export const ScenarioSchema = z.strictObject({
@@ -274,6 +291,10 @@ export interface SimOffer {
   /** TensorDock */
   location_id: string;
   v0_name: string;
+  /** Vast direct_port_count, verified, external */
+  direct_ports: number;
+  verified: boolean;
+  external: boolean;
   behaviour: Behaviour;
 }
 
@@ -323,6 +344,9 @@ export function vastAiOffers(scenario: Scenario): SimOffer[] {
           : 100_000 + index,
         location_id: '',
         v0_name: '',
+        direct_ports: template.direct_ports ?? 100,
+        verified: template.verified ?? true,
+        external: template.external ?? false,
         behaviour: behaviourOf(config, template, host),
       });
     }
@@ -352,6 +376,9 @@ export function tensorDockOffers(scenario: Scenario): SimOffer[] {
         machine_id: 0,
         location_id: locationId,
         v0_name: v0,
+        direct_ports: 0,
+        verified: true,
+        external: false,
         behaviour: behaviourOf(config, template, host),
       });
     }

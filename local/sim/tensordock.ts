@@ -101,6 +101,10 @@ export class TensorDockSim {
   private readonly server: SimHttpServer;
   private readonly random: () => number;
   private readonly hostnodeIds = new Map<string, string>();
+  /** creates being answered right now */
+  private creating = 0;
+  /** creates refused with a transient 401 (unauthorized_when_concurrent) */
+  unauthorizedCreates = 0;
 
   constructor(options: SimStartOptions) {
     this.config = options.scenario.tensordock;
@@ -133,7 +137,7 @@ export class TensorDockSim {
           const node = this.hostnodes().find((h) => h['id'] === id);
           return node ? json(200, { data: node }) : json(404, { error: 'Hostnode not found' });
         }),
-        route('POST', /^\/instances$/, (req) => this.create(req.body)),
+        route('POST', /^\/instances$/, (req) => this.createPaced(req.body)),
         route('GET', /^\/instances$/, () => this.list()),
         route('GET', /^\/instances\/([^/]+)$/, (_req, [id]) => this.show(id!)),
         route('DELETE', /^\/instances\/([^/]+)$/, (_req, [id]) => this.destroy(id!)),
@@ -265,6 +269,26 @@ export class TensorDockSim {
       location_id: instance.offer.location_id,
       created_at: new Date(instance.created_at).toISOString(),
     };
+  }
+
+  /**
+   * Live, creates made concurrently were answered `401 Unauthorized` with unchanged credentials (provider-apis.md
+   * §2.1, bug #62): with the knob on, a create arriving while another is still being answered is refused that way.
+   */
+  private async createPaced(body: unknown): Promise<Reply> {
+    if (this.config.unauthorized_when_concurrent && this.creating > 0) {
+      this.unauthorizedCreates += 1;
+      return text(401, 'Unauthorized');
+    }
+    this.creating += 1;
+    try {
+      // no draw from the seeded random without a latency, so other scenarios keep their sequence
+      const [, most] = this.config.create_latency_seconds;
+      if (most > 0) await delay(between(this.random, this.config.create_latency_seconds) * 1000);
+      return await this.create(body);
+    } finally {
+      this.creating -= 1;
+    }
   }
 
   private async create(body: unknown): Promise<Reply> {

@@ -67,6 +67,8 @@ export class VastAiSim {
   private nextInstanceId = 12_340_000;
   private accountKeys: AccountKey[] = [];
   private readonly templateList: SimTemplate[];
+  /** calls to the retired v0 instance listing (the adapter must make none) */
+  deprecatedCalls = 0;
 
   constructor(options: SimStartOptions) {
     this.config = options.scenario.vastai;
@@ -101,7 +103,7 @@ export class VastAiSim {
         route('GET', /^\/instances\/([^/]+)$/, (_req, [id]) => this.show(id!)),
         route('PUT', /^\/instances\/([^/]+)$/, (req, [id]) => this.manage(id!, req.body)),
         route('DELETE', /^\/instances\/([^/]+)$/, (_req, [id]) => this.destroy(id!)),
-        route('GET', /^\/instances$/, () => this.listV0()),
+        route('GET', /^\/instances$/, () => this.listV0Retired()),
         route('GET', /^\/api\/v1\/instances$/, (req) => this.listV1(req)),
         route('GET', /^\/template$/, (req) => this.templates(req)),
         route('GET', /^\/users\/current$/, () =>
@@ -205,14 +207,14 @@ export class VastAiSim {
         geolocode: 42,
         reliability: offer.reliability,
         reliability2: offer.reliability,
-        verified: true,
-        verification: 'verified',
+        verified: offer.verified ?? true,
+        verification: (offer.verified ?? true) ? 'verified' : 'unverified',
         rentable: true,
         rented: false,
-        external: false,
+        external: offer.external ?? false,
         static_ip: false,
         public_ipaddr: '127.0.0.1',
-        direct_port_count: 100,
+        direct_port_count: directPorts(offer),
         duration: 2_592_000.0,
         end_date: 1_893_456_000,
         score: round(100 / Math.max(0.01, offer.price), 2),
@@ -237,7 +239,9 @@ export class VastAiSim {
       const sign = dir === 'desc' ? -1 : 1;
       offers.sort((a, b) => sign * compareValues(a[field], b[field]));
     }
-    const limit = typeof q['limit'] === 'number' && q['limit'] > 0 ? Math.floor(q['limit']) : offers.length;
+    // a bounded page whatever the limit asks: a client wanting more pages on (e.g. `id: {gt: last}`)
+    const asked = typeof q['limit'] === 'number' && q['limit'] > 0 ? Math.floor(q['limit']) : offers.length;
+    const limit = Math.min(asked, this.config.search_page_max);
     const latency = between(this.random, this.config.listing_latency_seconds) * 1000;
     if (latency > 0) await delay(latency);
     return json(200, { offers: offers.slice(0, limit) });
@@ -321,6 +325,11 @@ export class VastAiSim {
           ? `${tpl.image}${tpl.tag ? `:${tpl.tag}` : ''}`
           : 'vastai/base-image:@vastai-automatic-tag';
     const sshRuns = runtype.split(/\s+/).some((t) => t !== 'args');
+    // a host maps ports onto its IP only from its direct ports: beyond them (all of them on a proxy-only host) a
+    // published port stays unreachable, and SSH goes through the proxy
+    const direct = directPorts(offer);
+    const sshDirect = /direc/.test(runtype) && sshRuns && direct > 0;
+    const mapped = ports.slice(0, Math.max(0, direct - (sshDirect ? 1 : 0)));
 
     const id = String(this.nextInstanceId++);
     // account keys go on new instances; an `ssh_key` in the create body is not documented and not honoured
@@ -329,13 +338,14 @@ export class VastAiSim {
       label,
       keys,
       ssh: sshRuns,
-      apiPorts: ports,
+      apiPorts: mapped,
       apiModel: modelOf(`${onstart ?? ''} ${argsStr}`),
       details: {
         image: imageRef,
         template_hash_id: typeof template === 'string' ? template : null,
         runtype,
         disk_gb: disk,
+        ssh_direct: sshDirect,
         env: env ?? {},
         onstart: onstart ?? null,
         args_str: argsStr || null,
@@ -378,7 +388,8 @@ export class VastAiSim {
     // an instance is billed, and shows dph_total, for the disk it was created with
     const offer = this.offerBody(instance.offer, createdDisk(instance));
     const runtype = String(instance.details['runtype'] ?? 'ssh');
-    const direct = /direc/.test(runtype);
+    // instances stored before the flag existed: the runtype alone decided
+    const direct = typeof instance.details['ssh_direct'] === 'boolean' ? instance.details['ssh_direct'] : /direc/.test(runtype);
     const port = instance.ssh_port;
     const sshKnown = phase !== 'provisioning';
     const env = instance.details['env'];
@@ -493,9 +504,14 @@ export class VastAiSim {
     return json(200, { success: true, msg: 'Instance destroyed' });
   }
 
-  private listV0(): Reply {
-    const instances = this.sortedListed().map((i) => this.instanceBody(i));
-    return json(200, { instances_found: instances.length, instances });
+  /** The v0 listing was retired in favour of /api/v1/instances/ (vast-ai CLI commit 9f04c5f); it answers 410 as live. */
+  private listV0Retired(): Reply {
+    this.deprecatedCalls += 1;
+    return json(410, {
+      success: false,
+      error: 'deprecated_endpoint',
+      msg: 'GET /api/v0/instances/ is deprecated; use GET /api/v1/instances/',
+    });
   }
 
   private listV1(req: SimRequest): Reply {
@@ -578,7 +594,12 @@ export class VastAiSim {
     if (typeof id !== 'string') return id;
     const instance = this.market.live(id);
     if (!instance) return json(404, { success: false, error: 'no_such_instance', msg: 'Instance not found' });
-    const keys = instance.keys.map((k) => ({ id: k.id, public_key: k.key, created_at: iso(k.created_at) }));
+    if (this.config.instance_keys === 'error') {
+      return json(500, { success: false, error: 'server_error', msg: 'Internal Server Error' });
+    }
+    // lagging: the attached keys work on the instance, the listing does not show them yet
+    const listed = this.config.instance_keys === 'lagging' ? [] : instance.keys;
+    const keys = listed.map((k) => ({ id: k.id, public_key: k.key, created_at: iso(k.created_at) }));
     // documented as a JSON string inside the JSON answer
     return json(200, { success: true, ssh_keys: JSON.stringify(keys) });
   }
@@ -628,6 +649,11 @@ export class VastAiSim {
       .filter((t) => matches(t as unknown as Json, filters));
     return json(200, { success: true, templates_found: templates.length, templates });
   }
+}
+
+/** Vast direct_port_count of an offer (100 for one stored before it was configurable). */
+function directPorts(offer: SimOffer): number {
+  return offer.direct_ports ?? 100;
 }
 
 /** Container ports published by `-p` mappings: env keys (`{"-p 8000:8000":"1"}`) or a docker-flag string. */

@@ -52,6 +52,11 @@ export interface Offer {
   disk_gb?: number;
   /** inbound bandwidth in Mbit/s, where known */
   inet_down_mbps?: number;
+  /**
+   * Vast.ai: ports the host can map straight onto its public IP (`direct_port_count`). Without enough of them an
+   * instance gets only the SSH proxy, and a workload's exposed ports are unreachable. TensorDock VMs have their own IP.
+   */
+  direct_port_count?: number;
   fetched_at: string;
 }
 

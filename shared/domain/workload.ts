@@ -3,7 +3,7 @@
 // is made and checked before anything is written, and each attempt is launched from it.
 import { type DiskEstimate, estimateDisk, type Quantization } from './disk-estimate.ts';
 import { ValidationError } from './errors.ts';
-import type { ProviderName } from './offer.ts';
+import type { Offer, ProviderName } from './offer.ts';
 import { type Template, templateImage, templatePorts } from './template.ts';
 
 export const LAUNCH_MODES = ['ssh', 'entrypoint'] as const;
@@ -183,6 +183,38 @@ function unsupported(field: string, why: string): never {
 export function providerSupports(workload: Workload | undefined, provider: ProviderName): boolean {
   if (!workload || provider === 'vastai') return true;
   return !workload.template_hash_id && !(workload.docker_image && workload.launch_mode === 'ssh');
+}
+
+/**
+ * Ports the workload needs reachable from outside the instance: its exposed ports (an entrypoint workload always has
+ * at least its server's). An SSH-only session needs none.
+ */
+export function portsNeeded(workload: Workload | undefined): number {
+  return new Set(workload?.exposed_ports ?? []).size;
+}
+
+/**
+ * Whether this offer can serve the workload. A Vast.ai host maps ports onto its public IP only when it has direct
+ * ports (`direct_port_count`); a host without enough gives a proxy SSH endpoint and nothing else, so a workload's
+ * ports would be unreachable (vast-ai docs: direct ports need `direct_port_count` > 0; proxy runtypes map none).
+ * An offer that does not say how many it has (stored before the field was read) is not trusted with ports.
+ */
+export function offerSupports(workload: Workload | undefined, offer: Pick<Offer, 'provider' | 'direct_port_count'>): boolean {
+  if (!providerSupports(workload, offer.provider)) return false;
+  const needed = portsNeeded(workload);
+  if (offer.provider !== 'vastai' || needed === 0) return true;
+  return (offer.direct_port_count ?? 0) >= needed;
+}
+
+/** Refuses, before anything is written, an offer that cannot serve the workload's ports. */
+export function checkOfferServes(workload: Workload, offer: Pick<Offer, 'id' | 'provider' | 'direct_port_count'>): void {
+  if (offerSupports(workload, offer)) return;
+  const needed = portsNeeded(workload);
+  throw new ValidationError(
+    `offer ${offer.id} is a proxy-only host (${offer.direct_port_count ?? 0} direct ports): the workload needs ${needed} port(s) reachable from outside; choose an offer with direct_port_count ≥ ${needed}`,
+    { field: 'offer_id', offer_id: offer.id, direct_port_count: offer.direct_port_count ?? 0, ports_needed: needed },
+    'offer_lacks_direct_ports',
+  );
 }
 
 /**

@@ -40,6 +40,8 @@ export function offer(overrides: Partial<Offer> & { id: string }): Offer {
     location: 'Oregon, US',
     reliability: 0.99,
     fetched_at: '2026-11-28T00:00:00.000Z',
+    // a host with direct ports (Vast.ai): it can serve a workload's exposed ports
+    direct_port_count: 100,
     ...overrides,
   };
 }

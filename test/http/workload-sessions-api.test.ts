@@ -8,6 +8,8 @@ import { callHandler } from '../support/http.ts';
 import { provisioningHarness } from '../support/provisioning-harness.ts';
 
 const OFFER = offer({ id: 'vastai-401', gpu_type: 'RTX 4090', vram_gb: 24 });
+// a proxy-only Vast.ai host: SSH through ssh*.vast.ai, no port mapped onto its IP
+const PROXY_OFFER = offer({ id: 'vastai-402', gpu_type: 'RTX 4090', vram_gb: 24, direct_port_count: 0 });
 const TD_OFFER = offer({ id: 'tensordock-0d4c2b9e-1111-4222-8333-944455556666-l4-pcie-24gb', provider: 'tensordock', gpu_type: 'L4' });
 const BASE = { consumer_id: 'gpu-deploy-llm/v0.1.0', offer_id: OFFER.id, workload_type: 'llm_vllm', reservation_hours: 1, storage_policy: 'destroy' };
 // exactly what deploy/docker_entrypoint.py sends
@@ -24,7 +26,7 @@ let h: Awaited<ReturnType<typeof provisioningHarness>>;
 let sessions: ReturnType<typeof makeSessions>;
 
 beforeEach(async () => {
-  h = await provisioningHarness({ offers: [OFFER, TD_OFFER] });
+  h = await provisioningHarness({ offers: [OFFER, PROXY_OFFER, TD_OFFER] });
   sessions = makeSessions({ ...h.createDeps, events: h.events, workflows: h.workflows });
 });
 
@@ -99,5 +101,22 @@ describe('POST /api/v1/sessions with a workload', () => {
     const noPort = await post({ ...ENTRYPOINT, docker_image: 'acme/server:1', exposed_ports: undefined });
     expect(noPort.body).toMatchObject({ error_type: 'validation_error', field: 'exposed_ports' });
     expect((await h.sessions.list({ limit: 5 })).sessions).toHaveLength(0);
+  });
+
+  it('refuses exposed ports on a Vast.ai host without enough direct ports, with 400 JSON and nothing written', async () => {
+    const res = await post({ ...ENTRYPOINT, offer_id: PROXY_OFFER.id });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error_type: 'offer_lacks_direct_ports',
+      field: 'offer_id',
+      direct_port_count: 0,
+      ports_needed: 1,
+    });
+    expect(String(res.body['error'])).toContain('direct_port_count');
+    expect((await h.sessions.list({ limit: 5 })).sessions).toHaveLength(0);
+    expect(h.workflows.started).toHaveLength(0);
+    // an SSH-only session may use the proxy host
+    const ssh = await post({ ...BASE, offer_id: PROXY_OFFER.id });
+    expect(ssh.status, JSON.stringify(ssh.body)).toBe(201);
   });
 });

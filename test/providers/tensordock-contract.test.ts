@@ -155,7 +155,7 @@ describe('TensorDock create', () => {
     await expect(client().createInstance(createRequest)).rejects.toMatchObject({ name: 'OfferUnavailableError' });
   });
 
-  it('maps validation arrays, the SSH-port rule, 401 text and HTML 502 to their classes, without retrying', async () => {
+  it('maps validation arrays, the SSH-port rule, a lasting 401 and HTML 502 to their classes', async () => {
     server.on('POST /api/v2/instances', { status: 400, fixture: 'tensordock/create-validation-400.json' });
     const validation = (await client()
       .createInstance(createRequest)
@@ -165,13 +165,33 @@ describe('TensorDock create', () => {
 
     server.on('POST /api/v2/instances', { status: 400, fixture: 'tensordock/create-ssh-port-400.json' });
     await expect(client().createInstance(createRequest)).rejects.toMatchObject({ name: 'InvalidProviderRequestError' });
+    server.reset();
     server.on('POST /api/v2/instances', { status: 401, fixture: 'tensordock/unauthorized-401.txt' });
     await expect(client().createInstance(createRequest)).rejects.toMatchObject({ name: 'ProviderAuthError' });
+    // a 401 that lasts through the bounded retries is a bad token: 1 + 3 tries, backing off in between
+    expect(server.calls('POST /api/v2/instances')).toHaveLength(4);
+    expect(sleeps).toHaveLength(3);
+    expect(sleeps[2]!).toBeGreaterThan(sleeps[0]!);
 
     server.reset();
     server.on('POST /api/v2/instances', { status: 502, fixture: 'tensordock/bad-gateway-502.html' });
     await expect(client().createInstance(createRequest)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
     expect(server.calls('POST /api/v2/instances')).toHaveLength(1);
+  });
+
+  // provider-apis.md §2.1 (TensorDock v2 docs: Bearer token; reference live bug #62): concurrent creates were
+  // answered 401 "Unauthorized" with unchanged credentials, so a 401 is asked again before it is believed
+  it('retries a transient 401 on create with backoff and creates once it clears', async () => {
+    server.on(
+      'POST /api/v2/instances',
+      { status: 401, fixture: 'tensordock/unauthorized-401.txt' },
+      { status: 401, fixture: 'tensordock/unauthorized-401.txt' },
+      { fixture: 'tensordock/create-ok.json' },
+    );
+    await expect(client().createInstance(createRequest)).resolves.toMatchObject({ instance_id: expect.any(String) });
+    expect(server.calls('POST /api/v2/instances')).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[0]!).toBeGreaterThanOrEqual(500);
   });
 
   it('accepts the offer id form tensordock-<uuid>-<v0Name> and refuses bare ids', async () => {

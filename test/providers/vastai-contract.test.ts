@@ -4,7 +4,7 @@ import type { Offer } from '../../shared/domain/offer.ts';
 import { priceFor } from '../../shared/domain/offer-pricing.ts';
 import { createdInstanceOf } from '../../shared/domain/provider-errors.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
-import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import { MAX_OFFER_PAGE, VastAiClient } from '../../shared/adapters/providers/vastai.ts';
 import { type Answer, instantSleep, ReplayServer } from './replay-server.ts';
 
 const API_KEY = 'a3f1c9e27b4d4e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f';
@@ -17,8 +17,9 @@ const LABEL = 'gs-dep1-0b4e1e81-3e3a-4f2c-89c2-e4c935e53605-1';
 const server = new ReplayServer();
 let sleeps: number[] = [];
 
-function client(): VastAiClient {
+function client(options: { offerPageSize?: number } = {}): VastAiClient {
   return new VastAiClient({
+    ...options,
     apiKey: API_KEY,
     baseUrl: `${server.url}/api/v0`,
     limiter: new TokenBucket({ ratePerSecond: 1000, burst: 1000 }),
@@ -54,13 +55,25 @@ beforeEach(() => {
 });
 
 describe('Vast.ai offer search', () => {
-  it('asks for rentable, not rented, on-demand offers with Bearer auth, and normalises them', async () => {
+  it('asks with the CLI default filters for a bounded on-demand page with Bearer auth, and normalises the offers', async () => {
     server.on('POST /api/v0/bundles/', { fixture: 'vastai/search-offers.json' });
     const offers = await client().listOffers();
 
     const [call] = server.calls('POST /api/v0/bundles/');
     expect(call!.headers.authorization).toBe(`Bearer ${API_KEY}`);
-    expect(call!.body).toMatchObject({ rentable: { eq: true }, rented: { eq: false }, type: 'on-demand' });
+    // vast-ai CLI (vast.py) search offers defaults: verified, not external, rentable (and not rented)
+    expect(call!.body).toMatchObject({
+      verified: { eq: true },
+      external: { eq: false },
+      rentable: { eq: true },
+      rented: { eq: false },
+      type: 'on-demand',
+      limit: MAX_OFFER_PAGE,
+    });
+    expect(MAX_OFFER_PAGE).toBeLessThanOrEqual(3000);
+    // the first page has no cursor; the answer (5 items) is shorter than the page, so it is the only one
+    expect(call!.body).not.toHaveProperty('id');
+    expect(server.calls('POST /api/v0/bundles/')).toHaveLength(1);
 
     // the rented one and the malformed one are left out
     expect(offers.map((o) => o.id)).toEqual(['vastai-29907796', 'vastai-31000001', 'vastai-31000003']);
@@ -80,6 +93,7 @@ describe('Vast.ai offer search', () => {
       ram_gb: 64,
       disk_gb: 505.5,
       inet_down_mbps: 950.3,
+      direct_port_count: 100,
       // dph_total is priced for the allocated_storage asked (50 GB); these re-price it for the disk created
       base_price_per_hour: 0.35,
       disk_price_per_gb_hour: 0.15 / 720,
@@ -116,6 +130,39 @@ describe('Vast.ai offer search', () => {
     });
     expect(offers[1]!.cpu_cores).toBeUndefined();
     expect(offers[2]).toMatchObject({ gpu_type: 'A100 SXM', vram_gb: 80, reliability: 1 });
+    // direct_port_count is kept: 0 is a proxy-only host, absent is unknown
+    expect(offers[2]!.direct_port_count).toBe(0);
+    expect(offers[1]!.direct_port_count).toBeUndefined();
+  });
+
+  it('pages on by ask id while a page comes back full', async () => {
+    const page = (ids: number[]) => ({
+      body: { offers: ids.map((id) => ({ id, gpu_name: 'RTX 4090', num_gpus: 1, gpu_ram: 24564, dph_total: 0.3 })) },
+    });
+    server.on('POST /api/v0/bundles/', page([10, 11]), page([12, 13]), page([14]));
+    const offers = await client({ offerPageSize: 2 }).listOffers();
+    expect(offers.map((o) => o.id)).toEqual(['vastai-10', 'vastai-11', 'vastai-12', 'vastai-13', 'vastai-14']);
+    const bodies = server.calls('POST /api/v0/bundles/').map((c) => c.body as Record<string, unknown>);
+    expect(bodies.map((b) => b['id'])).toEqual([undefined, { gt: 11 }, { gt: 13 }]);
+    expect(bodies.every((b) => b['limit'] === 2 && JSON.stringify(b['order']) === '[["id","asc"]]')).toBe(true);
+    // every page keeps the CLI's default filters
+    expect(bodies.every((b) => JSON.stringify(b['verified']) === '{"eq":true}')).toBe(true);
+  });
+
+  it('stops paging when a full page brings nothing new (an answer that ignores the cursor)', async () => {
+    const same = {
+      body: { offers: [10, 11].map((id) => ({ id, gpu_name: 'RTX 4090', num_gpus: 1, gpu_ram: 24564, dph_total: 0.3 })) },
+    };
+    server.on('POST /api/v0/bundles/', same);
+    const offers = await client({ offerPageSize: 2 }).listOffers();
+    expect(offers.map((o) => o.id)).toEqual(['vastai-10', 'vastai-11']);
+    expect(server.calls('POST /api/v0/bundles/')).toHaveLength(2);
+  });
+
+  it('never asks for more than 3,000 offers a page', async () => {
+    server.on('POST /api/v0/bundles/', { body: { offers: [] } });
+    await client({ offerPageSize: 10_000 }).listOffers();
+    expect((server.calls('POST /api/v0/bundles/')[0]!.body as Record<string, unknown>)['limit']).toBe(3000);
   });
 
   it('takes the search base URL from the options and defaults to the real API', () => {
@@ -152,7 +199,7 @@ describe('Vast.ai create', () => {
     expect(server.calls('GET /api/v0/instances/12345678/ssh/')).toHaveLength(1);
   });
 
-  it('sends template creates through the proxy runtype with the template hash and no default image', async () => {
+  it('sends template creates with the template hash, no default image and no forced runtype', async () => {
     server
       .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-ok.json' })
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
@@ -163,12 +210,19 @@ describe('Vast.ai create', () => {
       on_start: 'echo hi',
     });
     const body = server.calls('PUT /api/v0/asks/29907796/')[0]!.body as Record<string, unknown>;
-    expect(body).toMatchObject({
-      template_hash_id: '4e17788f74f075dd9aab7d0d4427968f',
-      runtype: 'ssh_proxy',
-      onstart: 'echo hi',
-    });
+    expect(body).toMatchObject({ template_hash_id: '4e17788f74f075dd9aab7d0d4427968f', onstart: 'echo hi' });
     expect(body).not.toHaveProperty('image');
+    // vast-ai CLI (vast.py) create instance: with a template the template's own runtype applies; forcing
+    // ssh_proxy would leave its published ports unmapped
+    expect(body).not.toHaveProperty('runtype');
+    // an entrypoint (no SSH) template keeps its own runtype too
+    server.reset();
+    server
+      .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-ok.json' })
+      .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
+      .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys.json' });
+    await client().createInstance({ ...createRequest, template_hash_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', ssh: false });
+    expect(server.calls('PUT /api/v0/asks/29907796/')[0]!.body).not.toHaveProperty('runtype');
   });
 
   it('counts success:false with new_contract>0 as created', async () => {
@@ -236,18 +290,52 @@ describe('Vast.ai create', () => {
     expect(sleeps.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('destroys the new instance and fails when a key is not listed after attaching it twice', async () => {
+  // The key listing (GET /instances/{id}/ssh/) is read by no official client (vast-ai CLI (vast.py) attach ssh only
+  // POSTs): its failure or lag says nothing about whether the keys work, and the SSH login is the proof.
+  it('keeps the instance when the key listing fails (5xx after the retries)', async () => {
+    server
+      .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-ok.json' })
+      .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
+      .on('GET /api/v0/instances/12345678/ssh/', { status: 500, fixture: 'vastai/instance-keys-500.json' })
+      .on('DELETE /api/v0/instances/12345678/', { fixture: 'vastai/destroy-ok.json' });
+    await expect(client().createInstance(createRequest)).resolves.toEqual({
+      instance_id: '12345678',
+      created_at: expect.any(String),
+    });
+    expect(server.calls('GET /api/v0/instances/12345678/ssh/').length).toBeGreaterThan(1); // retried as idempotent
+    expect(server.calls('DELETE /api/v0/instances/12345678/')).toHaveLength(0);
+  });
+
+  it('keeps the instance when the key listing lags (attaching the unlisted keys once more)', async () => {
     server
       .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-ok.json' })
       .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' })
       .on('GET /api/v0/instances/12345678/ssh/', { fixture: 'vastai/instance-keys-empty.json' })
       .on('DELETE /api/v0/instances/12345678/', { fixture: 'vastai/destroy-ok.json' });
-    const err = await client().createInstance(createRequest).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'ProviderUnavailableError' });
+    await expect(client().createInstance(createRequest)).resolves.toMatchObject({ instance_id: '12345678' });
     expect(server.calls('POST /api/v0/instances/12345678/ssh/')).toHaveLength(4);
+    expect(server.calls('GET /api/v0/instances/12345678/ssh/')).toHaveLength(1);
+    expect(server.calls('DELETE /api/v0/instances/12345678/')).toHaveLength(0);
+  });
+
+  it('still destroys the new instance and fails when attaching a key is refused', async () => {
+    server
+      .on('PUT /api/v0/asks/29907796/', { fixture: 'vastai/create-ok.json' })
+      .on('POST /api/v0/instances/12345678/ssh/', { status: 400, fixture: 'vastai/attach-invalid-400.json' })
+      .on('DELETE /api/v0/instances/12345678/', { fixture: 'vastai/destroy-ok.json' });
+    const err = await client().createInstance(createRequest).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'InvalidProviderRequestError' });
     expect(server.calls('DELETE /api/v0/instances/12345678/')).toHaveLength(1);
     // what it made and destroyed again, so the broker records its cost
     expect(createdInstanceOf(err)).toEqual({ instance_id: '12345678', created_at: expect.any(String), destroyed_at: expect.any(String) });
+  });
+
+  it('ensureSshKeys attaches every key when the listing cannot be read', async () => {
+    server
+      .on('GET /api/v0/instances/12345678/ssh/', { status: 500, fixture: 'vastai/instance-keys-500.json' })
+      .on('POST /api/v0/instances/12345678/ssh/', { fixture: 'vastai/attach-ok.json' });
+    await expect(client().ensureSshKeys('12345678', [BROKER_KEY, CONSUMER_KEY])).resolves.toBeUndefined();
+    expect(server.calls('POST /api/v0/instances/12345678/ssh/')).toHaveLength(2);
   });
 
   it('refuses a malformed key or offer id before calling the provider', async () => {
@@ -350,6 +438,18 @@ describe('Vast.ai get instance', () => {
       name: 'InvalidProviderRequestError',
     });
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('Vast.ai templates', () => {
+  it('sends select_cols with the recommended filter, as the CLI does', async () => {
+    server.on('GET /api/v0/template/', { fixture: 'vastai/templates.json' });
+    const templates = await client().listTemplates();
+    expect(templates.map((t) => t.hash_id)).toEqual(['4e17788f74f075dd9aab7d0d4427968f']);
+    const [call] = server.calls('GET /api/v0/template/');
+    // vast-ai CLI (vast.py) search templates: select_cols ["*"] and select_filters on every call
+    expect(JSON.parse(call!.query.get('select_cols')!)).toEqual(['*']);
+    expect(JSON.parse(call!.query.get('select_filters')!)).toEqual({ recommended: { eq: true } });
   });
 });
 

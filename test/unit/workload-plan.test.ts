@@ -4,7 +4,9 @@ import type { Template } from '../../shared/domain/template.ts';
 import { apiDeadline, verificationDeadline } from '../../shared/domain/verification.ts';
 import {
   apiBaseUrl,
+  checkOfferServes,
   imageProfile,
+  offerSupports,
   planWorkload,
   providerSupports,
   serverCommand,
@@ -182,6 +184,39 @@ describe('launching a workload', () => {
     expect(providerSupports(planWorkload({ launch_mode: 'ssh', docker_image: 'pytorch/pytorch' }, VAST), 'tensordock')).toBe(false);
     expect(providerSupports(vllm, 'tensordock')).toBe(true);
     expect(providerSupports(templated, 'vastai')).toBe(true);
+  });
+
+  // vast-ai docs (hello-world, networking): ports are mapped directly only on hosts with direct_port_count > 0;
+  // proxy hosts give SSH through ssh*.vast.ai and nothing else
+  it('puts workloads with ports only on Vast.ai hosts with enough direct ports; SSH-only sessions anywhere', () => {
+    const twoPorts = planWorkload({ launch_mode: 'entrypoint', docker_image: 'acme/server:1', exposed_ports: [9000, 9001] }, VAST);
+    const sshOnly = planWorkload({ launch_mode: 'ssh' }, VAST);
+    const sshWithPort = planWorkload({ launch_mode: 'ssh', exposed_ports: [8888] }, VAST);
+    const vast = (direct_port_count?: number) => ({ id: 'vastai-1', provider: 'vastai' as const, direct_port_count });
+    expect(offerSupports(vllm, vast(100))).toBe(true);
+    expect(offerSupports(vllm, vast(0))).toBe(false);
+    // unknown (an offer stored before the field was read) is not trusted with ports
+    expect(offerSupports(vllm, vast(undefined))).toBe(false);
+    expect(offerSupports(twoPorts, vast(1))).toBe(false);
+    expect(offerSupports(twoPorts, vast(2))).toBe(true);
+    expect(offerSupports(sshWithPort, vast(0))).toBe(false);
+    expect(offerSupports(sshOnly, vast(0))).toBe(true);
+    expect(offerSupports(undefined, vast(0))).toBe(true);
+    // a TensorDock VM has its own IP
+    expect(offerSupports(vllm, { provider: 'tensordock' })).toBe(true);
+    const err = (() => {
+      try {
+        checkOfferServes(twoPorts, vast(1));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({
+      errorType: 'offer_lacks_direct_ports',
+      details: { field: 'offer_id', offer_id: 'vastai-1', direct_port_count: 1, ports_needed: 2 },
+    });
+    expect(() => checkOfferServes(sshOnly, vast(0))).not.toThrow();
   });
 
   it('gives heavy images longer budgets, scaled from the configured defaults; a request overrides', () => {

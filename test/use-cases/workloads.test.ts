@@ -83,6 +83,33 @@ describe('creating a workload session', () => {
     expect(retried.session.workload?.disk_gb).toBe(240);
   });
 
+  it('refuses an API workload on a proxy-only Vast.ai host before anything is written; SSH-only is fine there', async () => {
+    const proxy = offer({ id: 'vastai-299', gpu_type: 'RTX 4090', vram_gb: 24, gpu_count: 2, direct_port_count: 0 });
+    const h = await provisioningHarness({ offers: [proxy, VAST], probe: () => 'ok' });
+    const err = await createSession(h.createDeps, h.request({ offer_id: proxy.id, workload: VLLM })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).errorType).toBe('offer_lacks_direct_ports');
+    expect((await h.sessions.list({ limit: 10 })).sessions).toEqual([]);
+    expect(h.workflows.started).toEqual([]);
+    expect(h.vast.instances).toEqual([]);
+    const ssh = await createSession(h.createDeps, h.request({ offer_id: proxy.id }));
+    expect(ssh.session.offer_id).toBe(proxy.id);
+  });
+
+  it('a retry of an API workload skips proxy-only Vast.ai hosts', async () => {
+    const proxy = offer({ id: 'vastai-203', gpu_type: 'RTX 4090', vram_gb: 24, gpu_count: 2, host_id: 'vastai-machine-3', direct_port_count: 0 });
+    const h = await provisioningHarness({ offers: [VAST, proxy], probe: () => 'ok' });
+    const { id, state } = await start(h, { workload: VLLM });
+    await createInstance(h.deps, state);
+    await h.sessions.mutate(id, (s) => ({
+      attempts: s.attempts.map((a) => ({ ...a, outcome: 'failed' as const, error_type: 'api_timeout' as const })),
+    }));
+    expect(await chooseRetryOffer(h.deps, { ...state, failure_type: 'api_timeout' })).toMatchObject({ retry: false });
+    h.inventory.add(VAST_TWIN);
+    expect(await chooseRetryOffer(h.deps, { ...state, failure_type: 'api_timeout' })).toMatchObject({ retry: true, attempt: 2 });
+    expect((await h.sessions.get(id))?.attempts.at(-1)?.offer_id).toBe(VAST_TWIN.id);
+  });
+
   it('uses a known template for the disk floor and passes an unknown one on as is', async () => {
     const h = await harness();
     const template: Template = {

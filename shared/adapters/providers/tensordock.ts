@@ -1,6 +1,7 @@
 // TensorDock adapter (https://dashboard.tensordock.com/api/v2). Facts it relies on: inventory is GET /locations
 // (one offer per location+GPU, GPU price only), create is a JSON:API POST /instances that can fail inside an
-// HTTP 200 body, GET /instances/{id} is flat, GET /instances has three envelopes, and a 404 on delete means gone.
+// HTTP 200 body, GET /instances/{id} is flat, GET /instances has three envelopes, a 404 on delete means gone, and a
+// 401 can be transient (seen on concurrent creates with unchanged credentials), so only a lasting one is believed.
 import * as z from 'zod';
 import type { Instance, InstanceStatus } from '../../domain/instance.ts';
 import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
@@ -12,13 +13,15 @@ import {
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
 import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
-import { isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import { isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderRequest, type ProviderResponse } from './http.ts';
+import { type BackoffOptions, backoffDelayMs, type Sleep, sleep, TokenBucket } from './rate-limiter.ts';
 import { checkPublicKeys, shellQuote } from './ssh-keys.ts';
 
 export const TENSORDOCK_DEFAULT_URL = 'https://dashboard.tensordock.com/api/v2';
 const MIN_STORAGE_GB = 100;
 const UUID_LENGTH = 36;
+/** about 7 s in all before a 401 is taken for a bad token */
+const DEFAULT_UNAUTHORIZED_BACKOFF: BackoffOptions = { retries: 3, baseMs: 1000, maxMs: 4000 };
 
 export interface TensorDockClientOptions {
   apiToken: string;
@@ -26,6 +29,8 @@ export interface TensorDockClientOptions {
   /** default: 1.5 requests/s with a burst of 3 (TensorDock allows 100 a minute per organisation) */
   limiter?: TokenBucket;
   http?: Pick<ProviderHttpOptions, 'fetch' | 'sleep' | 'random' | 'rateLimitBackoff' | 'transientBackoff'>;
+  /** backoff before asking again after a 401 (a lasting 401 is a bad token) */
+  unauthorizedBackoff?: BackoffOptions;
   /** OS image; ubuntu2404 images came without NVIDIA drivers */
   image?: string;
   /** what each VM is created with, and therefore what its offer's price includes */
@@ -217,6 +222,9 @@ export class TensorDockClient implements ProviderClient {
   private readonly ramGb: number;
   private readonly storageGb: number;
   private readonly now: () => Date;
+  private readonly unauthorizedBackoff: BackoffOptions;
+  private readonly sleep: Sleep;
+  private readonly random: () => number;
 
   constructor(options: TensorDockClientOptions) {
     this.http = new ProviderHttp({
@@ -232,10 +240,33 @@ export class TensorDockClient implements ProviderClient {
     this.ramGb = options.ramGb ?? 32;
     this.storageGb = Math.max(MIN_STORAGE_GB, options.storageGb ?? MIN_STORAGE_GB);
     this.now = options.now ?? (() => new Date());
+    this.unauthorizedBackoff = options.unauthorizedBackoff ?? DEFAULT_UNAUTHORIZED_BACKOFF;
+    this.sleep = options.http?.sleep ?? sleep;
+    this.random = options.http?.random ?? Math.random;
+  }
+
+  /**
+   * The HTTP layer's send, asking again (a bounded number of times, with backoff) after a 401: TensorDock answered
+   * `401 Unauthorized` to creates made concurrently with credentials that worked before and after (reference
+   * provider-apis.md §2.1, live bug #62). A 401 means the request was refused, not acted on, so even a create may be
+   * sent again. Still 401 after that: the token is bad, and the caller sees ProviderAuthError.
+   */
+  private async send(request: ProviderRequest): Promise<ProviderResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.http.send(request);
+      if (res.status !== 401 || attempt >= this.unauthorizedBackoff.retries || request.signal?.aborted) return res;
+      const delayMs = backoffDelayMs(attempt, this.unauthorizedBackoff, this.random);
+      logger.warn('TensorDock answered 401; asking again before taking it for a bad token', {
+        provider: 'tensordock',
+        operation: request.operation,
+        delay_ms: Math.round(delayMs),
+      });
+      await this.sleep(delayMs, request.signal);
+    }
   }
 
   async listOffers(options: { signal?: AbortSignal } = {}): Promise<Offer[]> {
-    const res = await this.http.send({
+    const res = await this.send({
       method: 'GET',
       path: '/locations',
       operation: 'list locations',
@@ -344,7 +375,7 @@ export class TensorDockClient implements ProviderClient {
         },
       },
     };
-    const res = await this.http.send({
+    const res = await this.send({
       method: 'POST',
       path: '/instances',
       body,
@@ -431,7 +462,7 @@ export class TensorDockClient implements ProviderClient {
   }
 
   async getInstance(instanceId: string): Promise<Instance> {
-    const res = await this.http.send({
+    const res = await this.send({
       method: 'GET',
       path: instancePath(instanceId),
       operation: 'get instance',
@@ -455,7 +486,7 @@ export class TensorDockClient implements ProviderClient {
   }
 
   async listInstances(): Promise<Instance[]> {
-    const res = await this.http.send({
+    const res = await this.send({
       method: 'GET',
       path: '/instances',
       operation: 'list instances',
@@ -474,7 +505,7 @@ export class TensorDockClient implements ProviderClient {
   }
 
   async destroyInstance(instanceId: string): Promise<void> {
-    const res = await this.http.send({
+    const res = await this.send({
       method: 'DELETE',
       path: instancePath(instanceId),
       operation: 'destroy instance',

@@ -1,6 +1,7 @@
-// Vast.ai adapter (https://console.vast.ai/api/v0). Facts it relies on: offers come from POST /bundles/,
-// a create is PUT /asks/{id}/ and keys are attached per instance afterwards, GET of a gone instance answers
-// 200 {"instances":null}, the instance list is paginated by next_token, and 429s carry no Retry-After.
+// Vast.ai adapter (https://console.vast.ai/api/v0). Facts it relies on: offers come from POST /bundles/ with the
+// official CLI's default filters, a page at a time, a create is PUT /asks/{id}/ and keys are attached per instance
+// afterwards (the SSH login, not the key listing, proves they work), GET of a gone instance answers
+// 200 {"instances":null}, the instance list is the paginated v1 one (v0 is retired), and 429s carry no Retry-After.
 import * as z from 'zod';
 import type { Instance, InstanceStatus } from '../../domain/instance.ts';
 import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
@@ -26,18 +27,31 @@ const DEFAULT_IMAGE = 'nvidia/cuda:12.6.3-runtime-ubuntu22.04';
 const MIN_DISK_GB = 8;
 const MAX_LABEL = 256;
 const MAX_PAGES = 1000;
+/** the largest offer page asked for at once: the search answers a bounded page, and the rest is paged for */
+export const MAX_OFFER_PAGE = 3000;
+/** 20 pages of 3,000 is several times the whole marketplace: more means the paging is not advancing */
+const MAX_OFFER_PAGES = 20;
+/**
+ * The official CLI's default search filters (vast-ai CLI (vast.py) search offers defaults): verified, not external
+ * (hosts outside Vast's own network), rentable and not rented. `type: on-demand` keeps interruptible asks out.
+ */
+export const CLI_DEFAULT_FILTERS = {
+  verified: { eq: true },
+  external: { eq: false },
+  rentable: { eq: true },
+  rented: { eq: false },
+} as const;
 
 export interface VastAiClientOptions {
   apiKey: string;
   baseUrl?: string;
-  /** default: about 1 request/s with a burst of 2 (Vast limits per endpoint with a minimum interval) */
-  /** default: about 1 request/s per endpoint (Vast.ai limits each endpoint separately) */
+  /** default: about 1 request/s per endpoint with a burst of 2 (Vast limits each endpoint with a minimum interval) */
   limiter?: RequestLimiter;
   /** test seams and tuning for the HTTP layer */
   http?: Pick<ProviderHttpOptions, 'fetch' | 'sleep' | 'random' | 'rateLimitBackoff' | 'transientBackoff'>;
   defaultImage?: string;
-  /** most offers one search returns */
-  offerLimit?: number;
+  /** offers asked for per search page (at most MAX_OFFER_PAGE); a full page means there may be more */
+  offerPageSize?: number;
   /** disk the offer prices include (`allocated_storage`); dph_total depends on it */
   allocatedStorageGb?: number;
   now?: () => Date;
@@ -66,6 +80,8 @@ const VastOffer = z.looseObject({
   cpu_ram: z.number().nullish(),
   disk_space: z.number().nullish(),
   inet_down: z.number().nullish(),
+  /** ports the host maps straight onto its public IP; 0: proxy SSH only */
+  direct_port_count: z.number().int().nullish(),
   rentable: z.boolean().nullish(),
   rented: z.boolean().nullish(),
 });
@@ -238,7 +254,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
   private readonly http: ProviderHttp;
   private readonly v1Base: string;
   private readonly defaultImage: string;
-  private readonly offerLimit: number;
+  private readonly offerPageSize: number;
   private readonly allocatedStorageGb: number;
   private readonly now: () => Date;
 
@@ -255,35 +271,69 @@ export class VastAiClient implements ProviderClient, TemplateSource {
       ? this.baseUrl.replace(/\/api\/v0$/, '/api/v1')
       : `${new URL(this.baseUrl).origin}/api/v1`;
     this.defaultImage = options.defaultImage ?? DEFAULT_IMAGE;
-    this.offerLimit = options.offerLimit ?? 10_000;
+    this.offerPageSize = Math.max(1, Math.min(MAX_OFFER_PAGE, Math.floor(options.offerPageSize ?? MAX_OFFER_PAGE)));
     this.allocatedStorageGb = options.allocatedStorageGb ?? 50;
     this.now = options.now ?? (() => new Date());
   }
 
+  /**
+   * Every offer, a bounded page at a time. Pages are keyed on the ask id (`id > last`, ascending) with the same
+   * filter syntax as the rest of the query, so paging needs nothing beyond the documented search; a page shorter
+   * than asked for is the last one.
+   */
   async listOffers(options: { signal?: AbortSignal } = {}): Promise<Offer[]> {
-    const res = await this.http.send({
-      method: 'POST',
-      path: '/bundles/',
-      body: {
-        rentable: { eq: true },
-        rented: { eq: false },
-        type: 'on-demand',
-        order: [['dph_total', 'asc']],
-        limit: this.offerLimit,
-        allocated_storage: this.allocatedStorageGb,
-      },
-      operation: 'search offers',
-      timeoutMs: 30_000,
-      idempotent: true, // a search has no side effects
-      signal: options.signal,
-    });
-    if (res.status >= 300) throw this.error('search offers', res);
-    const body = z.looseObject({ offers: z.array(z.unknown()) }).safeParse(res.json);
-    if (!body.success) throw this.malformed('search offers', res);
+    const items: unknown[] = [];
+    const seen = new Set<number>();
+    let after: number | undefined;
+    for (let page = 0; ; page++) {
+      if (page >= MAX_OFFER_PAGES) {
+        throw new ProviderUnavailableError(`vastai search offers: more than ${MAX_OFFER_PAGES} pages`, { provider: 'vastai' });
+      }
+      const res = await this.http.send({
+        method: 'POST',
+        path: '/bundles/',
+        body: {
+          ...CLI_DEFAULT_FILTERS,
+          ...(after !== undefined ? { id: { gt: after } } : {}),
+          type: 'on-demand',
+          order: [['id', 'asc']],
+          limit: this.offerPageSize,
+          allocated_storage: this.allocatedStorageGb,
+        },
+        operation: 'search offers',
+        timeoutMs: 30_000,
+        idempotent: true, // a search has no side effects
+        signal: options.signal,
+      });
+      if (res.status >= 300) throw this.error('search offers', res);
+      const body = z.looseObject({ offers: z.array(z.unknown()) }).safeParse(res.json);
+      if (!body.success) throw this.malformed('search offers', res);
+      let added = 0;
+      for (const item of body.data.offers) {
+        const id = isRecord(item) && typeof item['id'] === 'number' ? item['id'] : undefined;
+        if (id !== undefined) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          after = Math.max(after ?? id, id);
+        }
+        items.push(item);
+        added++;
+      }
+      if (body.data.offers.length < this.offerPageSize) break;
+      // a full page that brought nothing new: the answer ignores the id filter, and asking again would loop
+      if (added === 0 || after === undefined) {
+        logger.warn('Vast.ai offer paging did not advance; using what was read', { provider: 'vastai', offers: items.length });
+        break;
+      }
+    }
+    return this.toOffers(items);
+  }
+
+  private toOffers(items: unknown[]): Offer[] {
     const fetchedAt = this.now().toISOString();
     const offers: Offer[] = [];
     let skipped = 0;
-    for (const item of body.data.offers) {
+    for (const item of items) {
       const parsed = VastOffer.safeParse(deepTrim(item));
       if (!parsed.success) {
         skipped++;
@@ -309,6 +359,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
         disk_gb: o.disk_space ?? undefined,
         max_disk_gb: o.disk_space ?? undefined,
         inet_down_mbps: o.inet_down ?? undefined,
+        ...(o.direct_port_count != null ? { direct_port_count: Math.max(0, o.direct_port_count) } : {}),
         fetched_at: fetchedAt,
       });
     }
@@ -360,13 +411,10 @@ export class VastAiClient implements ProviderClient, TemplateSource {
       ...(onstart ? { onstart } : {}),
       ...(template ? { template_hash_id: template } : { image: request.image ?? this.defaultImage }),
     };
-    if (ssh) {
-      // templates keep SSH only through the proxy; otherwise direct SSH where the host has open ports
-      body['runtype'] = template ? 'ssh_proxy' : 'ssh_direc ssh_proxy';
-    } else if (!template) {
-      // the image's own entrypoint serves; a template without SSH keeps its own runtype
-      body['runtype'] = 'args';
-    }
+    // A template carries its own launch (runtype, ports, SSH); the official CLI sends no runtype with one, and forcing
+    // the proxy here made a template's published ports unreachable. Without one: direct SSH where the host has direct
+    // ports (proxy otherwise), or the image's own entrypoint alone (`args`), its ports mapped directly.
+    if (!template) body['runtype'] = ssh ? 'ssh_direc ssh_proxy' : 'args';
     if (template && request.image) body['image'] = request.image;
 
     const res = await this.http.send({
@@ -434,7 +482,8 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     const res = await this.http.send({
       method: 'GET',
       path: '/template/',
-      query: { select_filters: JSON.stringify({ recommended: { eq: true } }) },
+      // the official CLI (vast.py search templates) always sends select_cols; without it the answer may omit columns
+      query: { select_cols: JSON.stringify(['*']), select_filters: JSON.stringify({ recommended: { eq: true } }) },
       operation: 'list templates',
       timeoutMs: 30_000,
       idempotent: true,
@@ -529,35 +578,31 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     }
   }
 
-  /** Attaches each key and confirms the instance lists it; on failure the new instance is destroyed again. */
+  /**
+   * Attaches the keys an instance found by its label may be missing. The key listing only saves attaching again
+   * what is there; when it cannot be read every key is attached (attaching twice is harmless).
+   */
   async ensureSshKeys(instanceId: string, keys: string[]): Promise<void> {
     const wanted = checkPublicKeys(keys);
-    const missing = await this.missingKeys(instanceId, wanted);
-    if (missing.length === 0) return;
+    const missing = (await this.missingKeys(instanceId, wanted)) ?? wanted;
     for (const key of missing) await this.attachKey(instanceId, key);
-    const still = await this.missingKeys(instanceId, wanted);
-    if (still.length > 0) {
-      throw new ProviderUnavailableError(`vastai: ${still.length} ssh key(s) not listed on the instance after attach`, {
-        provider: 'vastai',
-        instance_id: instanceId,
-      });
-    }
   }
 
-  /** Attaches every key and confirms each is listed on the instance (attaching again what is missing, once). */
+  /**
+   * Attaches every key, then reads the instance's key listing once as advice: a key it does not show is attached
+   * again. No official client reads that listing (vast-ai CLI (vast.py) attach ssh only POSTs), and it fails or lags
+   * behind while the keys already work, so neither makes the new instance a failure: the SSH login is the proof.
+   */
   private async attachKeys(instanceId: string, keys: string[]): Promise<void> {
     for (const key of keys) await this.attachKey(instanceId, key);
-    let missing = await this.missingKeys(instanceId, keys);
-    if (missing.length > 0) {
-      for (const key of missing) await this.attachKey(instanceId, key);
-      missing = await this.missingKeys(instanceId, keys);
-    }
-    if (missing.length > 0) {
-      throw new ProviderUnavailableError(`vastai: ${missing.length} ssh key(s) not listed on the instance after attach`, {
-        provider: 'vastai',
-        instance_id: instanceId,
-      });
-    }
+    const missing = await this.missingKeys(instanceId, keys);
+    if (missing === undefined || missing.length === 0) return;
+    for (const key of missing) await this.attachKey(instanceId, key);
+    logger.warn('Vast.ai key listing does not show every attached key yet; the SSH login decides', {
+      provider: 'vastai',
+      instance_id: instanceId,
+      unlisted: missing.length,
+    });
   }
 
   private async attachKey(instanceId: string, key: string): Promise<void> {
@@ -577,16 +622,26 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     }
   }
 
-  private async missingKeys(instanceId: string, keys: string[]): Promise<string[]> {
-    const res = await this.http.send({
-      method: 'GET',
-      path: `${instancePath(instanceId)}ssh/`,
-      operation: 'list instance ssh keys',
-      timeoutMs: 15_000,
-      idempotent: true,
-    });
-    if (res.status >= 300) throw this.error('list instance ssh keys', res);
-    if (!isRecord(res.json)) throw this.malformed('list instance ssh keys', res);
+  /** The keys the instance's listing does not show; undefined when the listing cannot be read (it is advice only). */
+  private async missingKeys(instanceId: string, keys: string[]): Promise<string[] | undefined> {
+    let res: ProviderResponse;
+    try {
+      res = await this.http.send({
+        method: 'GET',
+        path: `${instancePath(instanceId)}ssh/`,
+        operation: 'list instance ssh keys',
+        timeoutMs: 15_000,
+        idempotent: true,
+      });
+    } catch (err) {
+      // 5xx, 429 or a timeout after the HTTP layer's own retries
+      this.unreadableKeys(instanceId, (err as Error).message);
+      return undefined;
+    }
+    if (res.status >= 300 || !isRecord(res.json)) {
+      this.unreadableKeys(instanceId, `HTTP ${res.status}: ${this.http.snippet(res.text)}`);
+      return undefined;
+    }
     // `ssh_keys` is documented as a JSON string; accept it decoded too
     let listed = res.json['ssh_keys'];
     if (typeof listed === 'string') {
@@ -598,6 +653,10 @@ export class VastAiClient implements ProviderClient, TemplateSource {
     }
     const text = JSON.stringify(listed ?? '');
     return keys.filter((key) => !text.includes(publicKeyBody(key)));
+  }
+
+  private unreadableKeys(instanceId: string, reason: string): void {
+    logger.warn('Vast.ai key listing unreadable; the SSH login decides', { provider: 'vastai', instance_id: instanceId, reason });
   }
 
   private error(operation: string, res: ProviderResponse): Error {

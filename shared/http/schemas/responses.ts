@@ -60,6 +60,11 @@ export const offer = z
     availability: z.enum(['available', 'stale']),
     cuda_version: z.number().optional(),
     host_id: z.string().optional(),
+    direct_port_count: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Vast.ai: ports the host maps directly; a workload with exposed_ports needs at least that many' }),
     host_confidence: z
       .number()
       .optional()

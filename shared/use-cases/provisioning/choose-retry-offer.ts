@@ -7,7 +7,7 @@ import { comparableOffers, pickSpread } from '../../domain/comparable-offers.ts'
 import { BudgetExceededError } from '../../domain/errors.ts';
 import type { Offer } from '../../domain/offer.ts';
 import { attemptOf, currentAttempt, type Session } from '../../domain/session.ts';
-import { providerSupports } from '../../domain/workload.ts';
+import { offerSupports } from '../../domain/workload.ts';
 import { newAttempt } from './begin-provisioning.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
@@ -30,7 +30,7 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
     original,
     scope: session.retry_scope,
     // a host that failed verification for anyone N times today is not tried again
-    candidates: (await deps.inventory.listOffers()).filter((o) => providerSupports(session.workload, o.provider) && !o.host_avoided),
+    candidates: (await deps.inventory.listOffers()).filter((o) => offerSupports(session.workload, o) && !o.host_avoided),
     excludeOffers: [...session.failed_offers, ...session.attempts.map((a) => a.offer_id)],
     excludeHosts: session.failed_hosts,
     diskGb: session.workload?.disk_gb,

@@ -8,7 +8,7 @@ import { parseOfferId } from '../../domain/offer-id.ts';
 import { pricedOffer } from '../../domain/offer-pricing.ts';
 import { HOUR_MS, type RetryScope, type Session, type WorkloadType } from '../../domain/session.ts';
 import type { Template } from '../../domain/template.ts';
-import { planWorkload, type WorkloadRequest } from '../../domain/workload.ts';
+import { checkOfferServes, planWorkload, type WorkloadRequest } from '../../domain/workload.ts';
 import type { InventoryReader } from '../../ports/inventory.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import type { SecretCipher } from '../../ports/secret-cipher.ts';
@@ -86,6 +86,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     template,
     default_disk_gb: deps.defaultDiskGb ?? DEFAULT_DISK_GB,
   });
+  checkOfferServes(workload, offer);
   // the session, its attempt, its budget hold and the ledger carry the all-in price for the disk it will be created with
   const priced = pricedOffer(offer, workload.disk_gb);
 
