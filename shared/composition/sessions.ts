@@ -1,5 +1,6 @@
 // Wiring of the cost API function and the session sweep, once per process.
 import { sharedBudgets, sharedBudgetWatch } from './budgets.ts';
+import { sharedConsumerEventBus } from './consumer-events.ts';
 import { isDeployed, numberEnv } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import type { SweepDeps } from '../use-cases/sessions/sweep-sessions.ts';
@@ -34,5 +35,6 @@ export async function sweepDeps(): Promise<SweepDeps> {
     costs: stores.costs,
     clock: systemClock,
     watchBudget: sharedBudgetWatch({ stops: true }),
+    bus: sharedConsumerEventBus(),
   };
 }

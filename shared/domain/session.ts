@@ -178,6 +178,8 @@ export interface Session {
   teardown_execution_arn?: string;
   /** which teardown execution is current: 0 (absent) the first, n the sweep's n-th restart of a dead one */
   teardown_run?: number;
+  /** the expires_at the consumer was warned about (session.expiring); an extension moves expires_at past it */
+  expiry_warned_for?: string;
   /** money reserved against the consumer's month (see domain/budget-hold.ts): price × reserved hours until settled */
   hold_usd?: number;
   /** the month (YYYY-MM, UTC) the hold counts against: the creation month */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../shared/domain/errors.ts';
+import type { ConsumerEvent } from '../../shared/ports/consumer-events.ts';
 import { sessionCostReport } from '../../shared/use-cases/costs/cost-report.ts';
 import { beginProvisioning } from '../../shared/use-cases/provisioning/begin-provisioning.ts';
 import { createInstance } from '../../shared/use-cases/provisioning/create-instance.ts';
@@ -243,5 +244,26 @@ describe('ending sessions', () => {
     h.clock.advance(90_000);
     expect((await sweepSessions(h.teardownDeps)).provisioning_started).toBe(1);
     expect(h.workflows.started).toEqual([session.id]);
+  });
+
+  it('warns once, 10 minutes before a running session ends, and again after an extension moves its end', async () => {
+    const { h, id } = await runningSession();
+    const events: ConsumerEvent[] = [];
+    const deps = { ...h.teardownDeps, bus: { publish: async (e: ConsumerEvent[]) => void events.push(...e) } };
+    const session = (await h.sessions.get(id))!;
+    h.clock.advance(Date.parse(session.expires_at) - h.clock.now().getTime() - 11 * 60_000);
+    expect((await sweepSessions(deps)).expiry_warnings).toBe(0);
+    h.clock.advance(2 * 60_000);
+    expect((await sweepSessions(deps)).expiry_warnings).toBe(1);
+    expect((await sweepSessions(deps)).expiry_warnings).toBe(0);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'session.expiring', consumer_id: 'team-a', session_id: id, detail: expect.objectContaining({ ends_at: session.expires_at, reason: 'expires', status: 'running' }) }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain('PRIVATE KEY');
+    const extended = await extendSession({ sessions: h.sessions, events: h.events, clock: h.clock.now }, (await h.sessions.get(id))!, 1);
+    expect((await sweepSessions(deps)).expiry_warnings).toBe(0);
+    h.clock.advance(Date.parse(extended.expires_at) - h.clock.now().getTime() - 5 * 60_000);
+    expect((await sweepSessions(deps)).expiry_warnings).toBe(1);
+    expect(events.map((e) => e.detail['ends_at'])).toEqual([session.expires_at, extended.expires_at]);
   });
 });

@@ -7,11 +7,13 @@
 import { holdMonth } from '../../domain/budget-hold.ts';
 import type { Session } from '../../domain/session.ts';
 import { isActive } from '../../domain/session.ts';
+import type { ConsumerEventBus } from '../../ports/consumer-events.ts';
 import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
 import { isDeadExecution, type Workflows } from '../../ports/workflows.ts';
+import { sessionView } from '../../http/session-view.ts';
 import { logger } from '../../observability/powertools.ts';
 import { requestTeardown } from '../teardown/request-teardown.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -26,6 +28,8 @@ export interface SweepDeps {
   costs: CostLedger;
   clock: () => Date;
   watchBudget?: BudgetWatch;
+  /** where the expiry warning goes (session.expiring) */
+  bus?: ConsumerEventBus;
 }
 
 export interface SweepReport {
@@ -38,11 +42,15 @@ export interface SweepReport {
   died: number;
   /** ended sessions whose hold the ledger's cost replaced in this sweep */
   holds_settled: number;
+  /** running sessions warned that they expire within EXPIRY_WARNING_MS */
+  expiry_warnings: number;
   errors: number;
 }
 
 /** a session this long without the execution it waits for was left by a crash between its write and the start */
 const PENDING_GRACE_MS = 60_000;
+/** how long before expires_at (or the hard maximum) a running session's consumer is warned */
+export const EXPIRY_WARNING_MS = 10 * 60_000;
 /** sessions swept at once */
 const SWEEP_CONCURRENCY = 8;
 
@@ -50,7 +58,7 @@ const pastDeadline = (s: Session, now: Date) =>
   isActive(s.status) && now.getTime() >= Math.min(Date.parse(s.expires_at), Date.parse(s.hard_max_at));
 
 export async function sweepSessions(deps: SweepDeps): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, teardowns_started: 0, teardowns_restarted: 0, died: 0, holds_settled: 0, errors: 0 };
+  const report: SweepReport = { expired: 0, hard_max: 0, provisioning_started: 0, teardowns_started: 0, teardowns_restarted: 0, died: 0, holds_settled: 0, expiry_warnings: 0, errors: 0 };
   const now = deps.clock();
   // deadlines first, and a few at a time: one slow call (a workflow start, a busy table) must not hold back the rest
   const unfinished = await deps.sessions.listUnfinished();
@@ -98,6 +106,7 @@ async function sweepOne(deps: SweepDeps, session: Session, now: Date, report: Sw
     if ((await requestTeardown(deps, session, 'expired')).started) report.expired += 1;
     return;
   }
+  if (session.status === 'running') await warnOfExpiry(deps, session, now, report);
   const age = now.getTime() - Date.parse(session.created_at);
   if (session.status === 'pending' && age > PENDING_GRACE_MS) {
     if (!(await deps.workflows.describeProvisioning(session.id))) {
@@ -113,6 +122,31 @@ async function sweepOne(deps: SweepDeps, session: Session, now: Date, report: Sw
       if ((await requestTeardown(deps, session.id, 'provisioning_failed')).started) report.died += 1;
     }
   }
+}
+
+/** Once per expires_at (an extension earns a new warning): the session ends within EXPIRY_WARNING_MS. */
+async function warnOfExpiry(deps: SweepDeps, session: Session, now: Date, report: SweepReport): Promise<void> {
+  if (!deps.bus) return;
+  const endsAt = Math.min(Date.parse(session.expires_at), Date.parse(session.hard_max_at));
+  if (endsAt - now.getTime() > EXPIRY_WARNING_MS) return;
+  const endsAtIso = new Date(endsAt).toISOString();
+  const { session: warned, applied } = await deps.sessions.apply(
+    session.id,
+    (s) => (s.status === 'running' && s.expiry_warned_for !== endsAtIso ? { expiry_warned_for: endsAtIso } : undefined),
+    session,
+  );
+  if (!applied) return;
+  report.expiry_warnings += 1;
+  await deps.bus.publish([
+    {
+      id: `${session.id}-expiring-${endsAt}`,
+      type: 'session.expiring',
+      consumer_id: session.consumer_id,
+      session_id: session.id,
+      at: now.toISOString(),
+      detail: { ...sessionView(warned), ends_at: endsAtIso, reason: endsAt === Date.parse(session.hard_max_at) ? 'hard_max' : 'expires' },
+    },
+  ]);
 }
 
 async function sweepStopping(deps: SweepDeps, session: Session, now: Date, report: SweepReport): Promise<void> {
