@@ -213,6 +213,14 @@ export const functions: FunctionSpec[] = [
     access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
   },
   {
+    id: 'IdleCheck',
+    entry: 'functions/scheduled/idle-check.ts',
+    description: 'Asks running sessions with idle_stop_minutes over SSH how busy they are; ends idle ones',
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    access: { table: 'write', secrets: true, stateMachines: ['Teardown'] },
+  },
+  {
     id: 'SessionSweep',
     entry: 'functions/scheduled/sweep-sessions.ts',
     description: 'Expiry, hard maximum, sessions stuck without a workflow, hold settlement, on_exceeded stop',
@@ -328,6 +336,13 @@ export const schedules: ScheduleSpec[] = [
     periodEnv: 'WATCH_CHECK_SECONDS',
     defaultPeriodSeconds: 60,
     description: 'Matches every active price watch against the stored inventory (one shared poll)',
+  },
+  {
+    id: 'IdleCheck',
+    functionId: 'IdleCheck',
+    periodEnv: 'IDLE_CHECK_SECONDS',
+    defaultPeriodSeconds: 300,
+    description: 'Idle auto-stop: GPU utilisation and SSH logins of running sessions that asked for it',
   },
   {
     id: 'Reconcile',

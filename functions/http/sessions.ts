@@ -44,6 +44,7 @@ export function makeRoute(deps: SessionsApiDeps): RouteHandler {
         retry_scope: body.retry_scope,
         ssh_public_key: body.ssh_public_key === undefined ? undefined : parsePublicKey(body.ssh_public_key),
         ssh_timeout_minutes: body.ssh_timeout_minutes,
+        idle_stop_minutes: body.idle_stop_minutes,
         workload: {
           launch_mode: body.launch_mode,
           docker_image: body.docker_image,

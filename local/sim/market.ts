@@ -395,6 +395,8 @@ export class Market {
       vramMiB: Math.round(offer.vram_gb * 1024 * 0.9995),
       diskGb: Number(instance.details['disk_gb'] ?? 50),
       cudaVersion: offer.cuda,
+      gpuUtil: offer.behaviour.gpu_util,
+      logins: offer.behaviour.ssh_logins,
     };
   }
 

@@ -39,6 +39,10 @@ const BehaviourFields = {
   api: z.enum(API_MODES).optional(),
   /** seconds from the instance running until its server answers (the model loading) */
   api_boot_seconds: Range.optional(),
+  /** GPU utilisation nvidia-smi reports, percent (0: an idle GPU) */
+  gpu_util: z.number().min(0).max(100).optional(),
+  /** users `who` lists as logged in */
+  ssh_logins: z.number().int().min(0).max(100).optional(),
 };
 const Behaviour = z.strictObject(BehaviourFields);
 
@@ -171,6 +175,8 @@ export interface Behaviour {
   vanish_after_seconds?: number;
   vanish_when_rented: boolean;
   unavailable: boolean;
+  gpu_util: number;
+  ssh_logins: number;
 }
 
 const BASE_BEHAVIOUR: Behaviour = {
@@ -180,6 +186,8 @@ const BASE_BEHAVIOUR: Behaviour = {
   api_boot_seconds: [5, 15],
   vanish_when_rented: false,
   unavailable: false,
+  gpu_util: 0,
+  ssh_logins: 0,
 };
 
 /** Recommended Vast.ai templates for a local market: a CUDA base, vLLM, TGI and Ollama, plus one not recommended. */

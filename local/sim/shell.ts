@@ -1,5 +1,5 @@
 // What a simulated instance answers over SSH. There is no real shell: a few commands a broker or a person
-// checks with (echo, true, uname, nvidia-smi, df) answer like an Ubuntu GPU host; anything else exits 127.
+// checks with (echo, true, uname, nvidia-smi, who, df) answer like an Ubuntu GPU host; anything else exits 127.
 
 export interface SimMachine {
   hostname: string;
@@ -9,6 +9,10 @@ export interface SimMachine {
   vramMiB: number;
   diskGb: number;
   cudaVersion: number;
+  /** percent, every GPU */
+  gpuUtil: number;
+  /** sessions `who` lists */
+  logins: number;
 }
 
 export interface CommandResult {
@@ -111,6 +115,8 @@ function runOne(command: string, machine: SimMachine): CommandResult {
       return { stdout: `${uname(args, machine)}\n`, stderr: '', code: 0 };
     case 'nvidia-smi':
       return nvidiaSmi(args, machine);
+    case 'who':
+      return { stdout: who(machine), stderr: '', code: 0 };
     case 'df':
       return { stdout: df(args, machine), stderr: '', code: 0 };
     default:
@@ -155,7 +161,7 @@ function nvidiaSmi(args: string[], machine: SimMachine): CommandResult {
         case 'driver_version':
           return DRIVER;
         case 'utilization.gpu':
-          return units ? '0 %' : '0';
+          return units ? `${machine.gpuUtil} %` : String(machine.gpuUtil);
         case 'uuid':
           return `GPU-${machine.hostname}-${index}`;
         default:
@@ -194,6 +200,10 @@ function nvidiaSmi(args: string[], machine: SimMachine): CommandResult {
     '',
   ];
   return { stdout: table.join('\n'), stderr: '', code: 0 };
+}
+
+function who(machine: SimMachine): string {
+  return Array.from({ length: machine.logins }, (_, i) => `root     pts/${i}        2026-01-31 13:5${i % 10} (10.0.0.${i + 2})\n`).join('');
 }
 
 function df(args: string[], machine: SimMachine): string {

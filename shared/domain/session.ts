@@ -57,7 +57,7 @@ export type FailureType =
   | 'api_timeout'
   | 'destroy_failed';
 
-export type EndReason = 'consumer_done' | 'deleted' | 'expired' | 'hard_max' | 'provisioning_failed' | 'ghost' | 'budget_exceeded';
+export type EndReason = 'consumer_done' | 'deleted' | 'expired' | 'hard_max' | 'provisioning_failed' | 'ghost' | 'budget_exceeded' | 'idle';
 
 export type AttemptOutcome = 'in_progress' | 'running' | 'failed' | 'ended';
 
@@ -178,6 +178,12 @@ export interface Session {
   teardown_execution_arn?: string;
   /** which teardown execution is current: 0 (absent) the first, n the sweep's n-th restart of a dead one */
   teardown_run?: number;
+  /** end the session after this many minutes of unused GPUs and no SSH login (idle auto-stop) */
+  idle_stop_minutes?: number;
+  /** since when every idle check found it idle (cleared by an active one) */
+  idle_since?: string;
+  /** the idle warning (session.expiring, reason idle) for the current idle stretch went out */
+  idle_warned_at?: string;
   /** the expires_at the consumer was warned about (session.expiring); an extension moves expires_at past it */
   expiry_warned_for?: string;
   /** money reserved against the consumer's month (see domain/budget-hold.ts): price × reserved hours until settled */

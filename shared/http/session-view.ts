@@ -40,6 +40,7 @@ export function sessionView(s: Session) {
     ...(s.host_key_fingerprint ? { host_key_fingerprint: s.host_key_fingerprint } : {}),
     ...(s.error ? { error: s.error } : {}),
     ...(s.error_type ? { error_type: s.error_type, retry_suggested: s.retry_suggested ?? false } : {}),
+    ...(s.idle_stop_minutes ? { idle_stop_minutes: s.idle_stop_minutes, ...(s.idle_since ? { idle_since: s.idle_since } : {}) } : {}),
     auto_retry: s.auto_retry,
     max_retries: s.max_retries,
     retry_scope: s.retry_scope,

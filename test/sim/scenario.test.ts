@@ -69,6 +69,8 @@ describe('scenario validation', () => {
       api_boot_seconds: [5, 15],
       vanish_when_rented: false,
       unavailable: false,
+      gpu_util: 0,
+      ssh_logins: 0,
     });
     expect(onHost!.behaviour).toMatchObject({ boot_seconds: [30, 30], ssh: 'close_early', stop_after_seconds: 60 });
     expect(overridden!.behaviour).toMatchObject({ boot_seconds: [1, 2], ssh: 'ok', stop_after_seconds: 60 });

@@ -9,6 +9,8 @@ const machine = {
   vramMiB: 24564,
   diskGb: 50,
   cudaVersion: 12.8,
+  gpuUtil: 0,
+  logins: 0,
 };
 
 describe('simulated commands', () => {
@@ -48,5 +50,17 @@ describe('simulated commands', () => {
   it('splits words like a POSIX shell', () => {
     expect(shellWords(`printf '%s\\n' 'a b' "c\\"d" e\\ f`)).toEqual(['printf', '%s\\n', 'a b', 'c"d', 'e f']);
     expect(shellWords("'open")).toBeNull();
+  });
+
+  it('answers the idle probe: utilisation per GPU and who is logged in, as the scenario says', async () => {
+    const { IDLE_PROBE_COMMAND, isIdle, parseIdleProbe } = await import('../../shared/domain/idle.ts');
+    const idle = parseIdleProbe(runSimCommand(IDLE_PROBE_COMMAND, machine).stdout);
+    expect(idle).toEqual({ gpu_util: [0, 0], logins: 0 });
+    expect(isIdle(idle!)).toBe(true);
+    const busy = parseIdleProbe(runSimCommand(IDLE_PROBE_COMMAND, { ...machine, gpuUtil: 87, logins: 2 }).stdout);
+    expect(busy).toEqual({ gpu_util: [87, 87], logins: 2 });
+    expect(isIdle(busy!)).toBe(false);
+    expect(isIdle({ gpu_util: [0, 0], logins: 1 })).toBe(false);
+    expect(parseIdleProbe('bash: nvidia-smi: command not found\n')).toBeUndefined();
   });
 });

@@ -35,6 +35,13 @@ export const createSessionBody = z.object({
   retry_scope: z.enum(RETRY_SCOPES).default('same_gpu'),
   ssh_public_key: z.string().max(16_384).optional(),
   ssh_timeout_minutes: z.number().int().min(1).max(30).optional(),
+  idle_stop_minutes: z
+    .number()
+    .int()
+    .min(10)
+    .max(720)
+    .optional()
+    .meta({ description: 'end the session once its GPUs were unused and nobody was logged in over SSH for this long' }),
   // accepted for compatibility with existing clients; the broker always destroys instances at the end
   storage_policy: z.literal('destroy').optional(),
   // the workload: image, template, model, disk, and whether the broker starts its server

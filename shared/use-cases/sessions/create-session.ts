@@ -31,6 +31,8 @@ export interface CreateSessionRequest {
   /** already validated and normalised */
   ssh_public_key?: string;
   ssh_timeout_minutes?: number;
+  /** idle auto-stop window (idle-check.ts) */
+  idle_stop_minutes?: number;
   /** image, template, model, disk, launch mode (absent: an SSH session on the provider's default image) */
   workload?: WorkloadRequest;
   idempotency_key?: string;
@@ -120,6 +122,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     failed_offers: [],
     failed_hosts: [],
     ssh_timeout_minutes: req.ssh_timeout_minutes,
+    ...(req.idle_stop_minutes ? { idle_stop_minutes: req.idle_stop_minutes } : {}),
     workload,
     execution_arn: deps.workflows.executionArns(id).provisioning,
     // the whole reservation is held against the month before anything is spent; the store refuses it past the budget
