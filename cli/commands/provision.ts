@@ -19,6 +19,7 @@ interface ProvisionOptions extends OfferFilters {
   autoRetry: boolean;
   maxRetries?: number;
   sshTimeout?: number;
+  idleStop?: number;
   saveKey?: string;
   printKey?: boolean;
   wait?: boolean;
@@ -38,6 +39,7 @@ export function register(program: Command, contextOf: ContextOf): void {
     .option('--no-auto-retry', 'fail instead of moving to a comparable offer when the instance never works')
     .option('--max-retries <n>', 'comparable offers to try after the first', intIn(0, 5))
     .option('--ssh-timeout <minutes>', 'how long SSH may take to answer', intIn(1, 30))
+    .option('--idle-stop <minutes>', 'end the session after this long with unused GPUs and nobody logged in', intIn(10, 720))
     .option('--save-key <path>', 'where to write the private key (mode 0600); default ./gpu-shopper-<session id>.key')
     .addOption(new Option('--print-key', 'print the private key instead of writing a file').conflicts('saveKey'))
     .option('--wait', 'follow provisioning until the instance answers SSH (or fails)')
@@ -64,6 +66,7 @@ export function register(program: Command, contextOf: ContextOf): void {
         auto_retry: opts.autoRetry,
         ...(opts.maxRetries === undefined ? {} : { max_retries: opts.maxRetries }),
         ...(opts.sshTimeout === undefined ? {} : { ssh_timeout_minutes: opts.sshTimeout }),
+        ...(opts.idleStop === undefined ? {} : { idle_stop_minutes: opts.idleStop }),
       });
       const { session } = created;
       const keyFile = opts.printKey ? undefined : saveKey(ctx, opts.saveKey ?? `gpu-shopper-${session.id}.key`, created.ssh_private_key);

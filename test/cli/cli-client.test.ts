@@ -164,9 +164,16 @@ describe('talking to a server', () => {
         body: { ...session, status: 'running', phase: 'ready', ssh_host: '203.0.113.7', ssh_port: 41022, ssh_user: 'root', gpu_count: 1, expires_at: '2026-05-01T14:00:00.000Z' },
       };
     });
-    const run = await cli(['--server', api.url, 'provision', '--gpu', 'rtx4090', '-c', 'c1', '--print-key', '--wait']);
+    const run = await cli(['--server', api.url, 'provision', '--gpu', 'rtx4090', '-c', 'c1', '--print-key', '--wait', '--idle-stop', '30']);
     expect(run.code, run.stderr).toBe(0);
-    expect(api.seen.find((s) => s.method === 'POST')!.body).toMatchObject({ offer_id: 'vastai-2', consumer_id: 'c1', reservation_hours: 2, workload_type: 'llm', auto_retry: true });
+    expect(api.seen.find((s) => s.method === 'POST')!.body).toMatchObject({
+      offer_id: 'vastai-2',
+      consumer_id: 'c1',
+      reservation_hours: 2,
+      workload_type: 'llm',
+      auto_retry: true,
+      idle_stop_minutes: 30,
+    });
     expect(new URL(api.seen[0]!.url, 'http://x').searchParams.get('sort')).toBe('price');
     expect(run.stderr).toContain('server did not answer (service_unavailable); retrying');
     expect(run.stdout).toContain('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----');
