@@ -328,7 +328,6 @@ export class GpuShopperStack extends Stack {
     } else {
       acknowledge(api, 'AwsSolutions-APIG4', 'This stack was deployed with -c authMode=none: API keys are off by the operator’s choice.');
     }
-    acknowledge(api, 'AwsSolutions-APIG1', 'Access logging is configured on the default stage below (JSON, one line per request).');
     return api;
   }
 
