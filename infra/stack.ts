@@ -8,15 +8,16 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   apiAuthorizer,
@@ -68,6 +69,8 @@ export class GpuShopperStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: tableSpec.ttlAttribute,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // sessions, costs and API keys: neither a stack deletion nor a console click may drop them
+      deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of tableSpec.indexes) {
@@ -93,6 +96,8 @@ export class GpuShopperStack extends Stack {
     this.providerCredentials = new secrets.Secret(this, 'ProviderCredentials', {
       description: 'Provider API credentials as JSON: {"VASTAI_API_KEY": "...", "TENSORDOCK_API_TOKEN": "..."}',
       secretObjectValue: {},
+      // the operators typed these keys in at the providers' sites: a stack deletion must not lose them
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     acknowledge(
       this.providerCredentials,
@@ -133,16 +138,20 @@ export class GpuShopperStack extends Stack {
     this.api = this.buildApi(logRetention, settings);
     this.buildSchedules(settings);
     this.buildInventoryAlarms(settings);
+    const apiFunctionIds = new Set([...routes.map((r) => r.functionId), defaultRoute.functionId]);
     this.operations = new OperationsAlarms(this, 'Alarms', {
       // one customer key for the stack (a key costs $1 a month): session keys and the alarm topic
       key: this.sshKeyCipher,
       stateMachines: this.stateMachines,
       // (the authorizer "fails" by design for every refused key — how API Gateway learns to answer 401 — so its own
       // AuthorizerErrors metric, not its Lambda errors, covers real failures)
-      scheduledFunctions: [...new Set(schedules.map((s) => s.functionId))].map((id) => this.fn(id).fn),
+      scheduledFunctions: new Map(schedules.map((s) => [s.functionId, this.fn(s.functionId).fn])),
+      apiFunctions: new Map([...apiFunctionIds].map((fid) => [fid, this.fn(fid).fn])),
       api: this.api,
       alarmEmail: settings.alarmEmail,
+      alarmTopicArn: settings.alarmTopicArn,
       teardownStuckSeconds: 900,
+      logRetention,
     });
     this.alarms.push(...this.operations.alarms);
     this.alarms.push(
@@ -233,7 +242,13 @@ export class GpuShopperStack extends Stack {
       const functionId = functionIdFromResource(m[1]!);
       if (functionId) taskFunctions.add(functionId);
     }
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
+    // under /aws/vendedlogs/: Step Functions delivers logs through CloudWatch vended logs, whose resource policy
+    // grows with every log group outside that prefix until it hits its size limit
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      logGroupName: `/aws/vendedlogs/states/${this.stackName}-${id}`,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const machine = new sfn.StateMachine(this, id, {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(definition),
@@ -313,26 +328,58 @@ export class GpuShopperStack extends Stack {
     } else {
       acknowledge(api, 'AwsSolutions-APIG4', 'This stack was deployed with -c authMode=none: API keys are off by the operator’s choice.');
     }
-    acknowledge(api, 'AwsSolutions-APIG1', 'Access logging is configured on the default stage below (JSON, one line per request).');
     return api;
   }
 
+  /**
+   * EventBridge Scheduler, one schedule per app-model schedule: a failed invocation is retried, but never once the
+   * next run is due (maximum event age of one period, at least Scheduler's minimum of a minute), and what could not
+   * be delivered lands in an encrypted dead-letter queue, which its own alarm watches.
+   */
   private buildSchedules(settings: StackSettings): void {
     const periods: Record<string, number> = {
       INVENTORY_REFRESH_SECONDS: settings.inventoryRefreshSeconds,
       EXPIRY_SWEEP_SECONDS: settings.expirySweepSeconds,
       RECONCILE_SECONDS: settings.reconcileSeconds,
     };
+    const deadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(deadLetters, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the schedules.');
+    const role = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'EventBridge Scheduler: invokes the scheduled functions, dead-letters what it could not deliver',
+    });
     for (const spec of schedules) {
-      const seconds = periods[spec.periodEnv] ?? spec.defaultPeriodSeconds;
-      // EventBridge rates are whole minutes; sub-minute periods exist only in the local runtime
-      const minutes = Math.max(1, Math.round(seconds / 60));
-      new events.Rule(this, `${spec.id}Schedule`, {
+      const minutes = schedulePeriodMinutes(periods[spec.periodEnv] ?? spec.defaultPeriodSeconds);
+      new scheduler.Schedule(this, `${spec.id}Schedule`, {
         description: spec.description,
-        schedule: events.Schedule.rate(Duration.minutes(minutes)),
-        targets: [new targets.LambdaFunction(this.fn(spec.functionId).fn, { retryAttempts: 2 })],
+        schedule: scheduler.ScheduleExpression.rate(Duration.minutes(minutes)),
+        target: new schedulerTargets.LambdaInvoke(this.fn(spec.functionId).fn, {
+          role,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(minutes),
+          deadLetterQueue: deadLetters,
+        }),
       });
+      acknowledgeWildcard(
+        role,
+        `${arnRef(this.fn(spec.functionId).fn)}:*`,
+        `Invoking ${spec.functionId} includes its versions and aliases (<function arn>:*).`,
+      );
     }
+    this.alarms.push(
+      new cloudwatch.Alarm(this, 'ScheduleDeadLetter', {
+        alarmDescription: 'A scheduled run could not be delivered to its function (see the ScheduleDeadLetters queue).',
+        metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 
   /**
@@ -388,6 +435,11 @@ function executionArnFinding(machine: sfn.StateMachine): string {
   // cdk-nag prints pseudo parameters as <AWS::…> while they are tokens, and their values once the stack knows them
   const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
   return `arn:${part(stack.partition, 'Partition')}:states:${part(stack.region, 'Region')}:${part(stack.account, 'AccountId')}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*`;
+}
+
+/** Scheduler rates are whole minutes; sub-minute periods exist only in the local runtime. */
+export function schedulePeriodMinutes(seconds: number): number {
+  return Math.max(1, Math.round(seconds / 60));
 }
 
 function readVersion(): string {

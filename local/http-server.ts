@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { defaultRoute, type RouteSpec, routes } from '../shared/app-model.ts';
 import { apiGatewayEvent } from './api-gateway-event.ts';
 import type { LambdaHost } from './lambda-host.ts';
+import { allowedHostNames, checkRequestOrigin } from './request-guard.ts';
 
 /** API Gateway's own payload limit; our handlers apply a much smaller one. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -52,8 +53,11 @@ export interface HttpServerOptions {
 export class LocalHttpServer {
   private readonly server: http.Server;
   private readonly compiled = routes.map(compile);
+  private readonly hostNames: Set<string>;
+  private port = 0;
 
   constructor(private readonly options: HttpServerOptions) {
+    this.hostNames = allowedHostNames(options.host);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch(() => {
         // only reached when a handler throws instead of answering (API Gateway's answer then), never with details
@@ -70,6 +74,7 @@ export class LocalHttpServer {
       this.server.listen(this.options.port, this.options.host, () => resolve());
     });
     const { port } = this.server.address() as AddressInfo;
+    this.port = port;
     return `http://${this.options.host}:${port}`;
   }
 
@@ -93,6 +98,13 @@ export class LocalHttpServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // before anything else, the body included: a refused page learns nothing and starts nothing
+    const refused = checkRequestOrigin(req.headers as Record<string, string | undefined>, this.hostNames, this.port);
+    if (refused) {
+      req.resume();
+      writeJson(res, refused.status, refused.body);
+      return;
+    }
     const url = parseUrl(req.url);
     const method = (req.method ?? 'GET').toUpperCase();
     if (!url) {

@@ -13,6 +13,7 @@ import { type Authorizer, LocalHttpServer } from './http-server.ts';
 import { LocalLambdaAuthorizer } from './lambda-authorizer.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
+import { PRIVATE_DIR_MODE, restrictFiles } from './private-files.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { type LocalSims, startLocalSims } from './sim/local-sims.ts';
 import type { Scenario } from './sim/scenario.ts';
@@ -110,7 +111,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
   const host = options.host ?? '127.0.0.1';
   const dataDir = path.resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // a new DATA_DIR is the owner's alone (one the operator made keeps its mode: its files are private anyway)
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const deploymentId = loadDeploymentId(dataDir, options.deploymentId);
   const tableName = options.tableName ?? 'gpu-shopper';
   const authMode = resolveAuthMode(options.authMode ?? options.env?.['AUTH_MODE']);
@@ -230,6 +232,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
     }
     await ensureTable(dynamoDbEndpoint, tableName);
+    // DynamoDB Local (Java) creates its database with the umask's mode: it holds sessions and their commands
+    if (ddbPort !== undefined && !options.inMemory) restrictFiles(path.join(dataDir, 'dynamodb'));
     log(`DynamoDB Local at ${dynamoDbEndpoint}, table ${tableName}`);
     starting = 'starting: loading handlers';
     await lambdas.preload(functions.map((f) => f.id));

@@ -4,10 +4,11 @@
 // Executions are kept under DATA_DIR; one that was running when the process died is resumed from its start on the
 // next start (every task is idempotent), the way a Standard workflow outlives a crash in AWS.
 import './promise-polyfill.ts';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { ensurePrivateDir, writePrivateFile } from './private-files.ts';
 import {
   ExecutionAbortedError,
   ExecutionTimeoutError,
@@ -314,13 +315,12 @@ export class LocalStepFunctions {
   private persist(record: ExecutionRecord): void {
     const file = this.fileOf(record);
     if (!file) return;
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(record));
-    renameSync(`${file}.tmp`, file);
+    // an execution's input and history name the session; its files stay the owner's
+    writePrivateFile(file, JSON.stringify(record));
   }
 
   private load(dir: string): void {
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
     for (const file of readdirSync(dir)) {
       if (!file.endsWith('.json')) continue;
       try {

@@ -26,6 +26,8 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   memoryMb: number;
   access: FunctionAccess;
+  /** at most this many invocations at once (1: a scheduled run that must never overlap the previous one) */
+  reservedConcurrency?: number;
 }
 
 export interface RouteSpec {
@@ -227,6 +229,8 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 60,
     memoryMb: 256,
     access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
+    // two sweeps at once would race each other's teardowns and settlements
+    reservedConcurrency: 1,
   },
   {
     id: 'Reconcile',
@@ -235,6 +239,8 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 240,
     memoryMb: 256,
     access: { table: 'write', providers: true, stateMachines: ['Teardown'] },
+    // a run may last longer than the period: two at once would see each other's destroys as orphans and ghosts
+    reservedConcurrency: 1,
   },
 ];
 

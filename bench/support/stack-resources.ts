@@ -15,7 +15,7 @@ export async function stackResources(): Promise<StackResources> {
   const { App } = await import('aws-cdk-lib');
   const { Template } = await import('aws-cdk-lib/assertions');
   const { GpuShopperStack } = await import('../../infra/stack.ts');
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com' } });
   const template = Template.fromStack(new GpuShopperStack(app, 'Bench'));
   const count = (type: string) => Object.keys(template.findResources(type)).length;
   const alarmList = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, alarm]) => {

@@ -9,6 +9,7 @@ import { METRIC } from '../../shared/observability/metric-names.ts';
 import { powertoolsMetricsSink } from '../../shared/observability/metrics-sink.ts';
 import { logger } from '../../shared/observability/powertools.ts';
 import { publishMetrics } from '../../shared/observability/publish-metrics.ts';
+import { traceHandler } from '../../shared/observability/tracing.ts';
 import type { ApiKeyStore } from '../../shared/ports/api-keys.ts';
 import type { MetricsSink } from '../../shared/ports/metrics.ts';
 import { authenticate } from '../../shared/use-cases/keys/authenticate.ts';
@@ -33,6 +34,7 @@ export const UNAUTHORIZED = 'Unauthorized';
 export function makeHandler(deps: AuthorizerDeps) {
   return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>({ timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceHandler())
     .use(publishMetrics())
     .handler(async (event) => {
       const header = event.identitySource?.[0] ?? event.headers?.['authorization'];

@@ -1,7 +1,7 @@
 // Task MarkFailed: the session ends failed with the last attempt's error_type.
 import * as z from 'zod';
 import { provisioningDeps } from '../../shared/composition/provisioning.ts';
-import { failureTypeSchema, taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
+import { failureTypeSchema, stepFunctionsError, taskHandler, taskState } from '../../shared/tasks/task-handler.ts';
 import type { ProvisioningDeps } from '../../shared/use-cases/provisioning/deps.ts';
 import { markFailed } from '../../shared/use-cases/provisioning/mark-failed.ts';
 
@@ -9,6 +9,9 @@ const input = z.object({
   session_id: taskState.shape.session_id,
   attempt: taskState.shape.attempt.optional(),
   failure_type: failureTypeSchema.optional(),
+  error: stepFunctionsError,
+  refund_error: stepFunctionsError,
+  retry_error: stepFunctionsError,
 });
 
 export const makeHandler = (deps: () => Promise<ProvisioningDeps>) =>

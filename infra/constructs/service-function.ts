@@ -52,6 +52,9 @@ export class ServiceFunction extends Construct {
       timeout: Duration.seconds(spec.timeoutSeconds),
       role,
       logGroup: this.logGroup,
+      // X-Ray: the Powertools Tracer (shared/observability/tracing.ts) adds the handler and AWS SDK subsegments
+      tracing: lambda.Tracing.ACTIVE,
+      ...(spec.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
@@ -62,6 +65,7 @@ export class ServiceFunction extends Construct {
       'AwsSolutions-L1',
       'Pinned to Node.js 22 on purpose: the runtime the bundles target and the local runtime is tested against.',
     );
+    acknowledgeWildcard(role, '*', 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.');
     acknowledgeWildcard(
       role,
       `${arnRef(this.logGroup)}:log-stream:*`,

@@ -413,7 +413,8 @@ export class Market {
     };
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
+    // instances carry the consumers' commands and the session public keys: the owner's alone
+    writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
     renameSync(tmp, file);
   }
 

@@ -7,6 +7,7 @@ import { FileBudgetAlerts } from '../adapters/local/file-budget-alerts.ts';
 import { SnsBudgetAlerts } from '../adapters/sns/sns-budget-alerts.ts';
 import { optionalEnv } from '../config.ts';
 import { logger } from '../observability/powertools.ts';
+import { traced } from '../observability/tracing.ts';
 import type { BudgetAlerts } from '../ports/budgets.ts';
 import { type BudgetWatch, budgetWatch } from '../use-cases/costs/budget-watch.ts';
 import { stopOverBudget } from '../use-cases/costs/stop-over-budget.ts';
@@ -23,7 +24,7 @@ export function sharedBudgets(): DynamoBudgetStore {
 
 function alertsFromEnv(): BudgetAlerts {
   const topicArn = optionalEnv('BUDGET_ALERT_TOPIC_ARN');
-  if (topicArn) return new SnsBudgetAlerts(new SNSClient({}), topicArn);
+  if (topicArn) return new SnsBudgetAlerts(traced(new SNSClient({})), topicArn);
   return new FileBudgetAlerts(optionalEnv('DATA_DIR') ?? './.data', (message, alert) => logger.warn(message, { alert }));
 }
 

@@ -77,6 +77,12 @@ export class StaleInventoryError extends ClientError {
   readonly errorType = 'stale_inventory';
 }
 
+/** A body that is not JSON: a plain form or text/plain POST is what a foreign web page can send without asking. */
+export class UnsupportedMediaTypeError extends ClientError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly errorType = 'unsupported_media_type';
+}
+
 export class NotReadyError extends ClientError {
   override readonly name = 'NotReadyError';
   readonly errorType = 'not_ready';

@@ -47,15 +47,19 @@ export const RETRY_SCOPES = ['same_gpu', 'same_vram', 'any'] as const;
 export type RetryScope = (typeof RETRY_SCOPES)[number];
 
 /** Why a provisioning attempt or a session failed; sent to clients as `error_type`. */
-export type FailureType =
-  | 'ssh_timeout'
-  | 'instance_stopped'
-  | 'instance_vanished'
-  | 'stale_inventory'
-  | 'auth_rejected'
-  | 'provider_error'
-  | 'api_timeout'
-  | 'destroy_failed';
+/** Every way an attempt or a session can fail, as clients and metrics see it (also the provisioning Fail's Error). */
+export const FAILURE_TYPES = [
+  'ssh_timeout',
+  'instance_stopped',
+  'instance_vanished',
+  'stale_inventory',
+  'auth_rejected',
+  'provider_error',
+  'api_timeout',
+  'destroy_failed',
+] as const;
+
+export type FailureType = (typeof FAILURE_TYPES)[number];
 
 export type EndReason = 'consumer_done' | 'deleted' | 'expired' | 'hard_max' | 'provisioning_failed' | 'ghost' | 'budget_exceeded' | 'idle';
 

@@ -11,6 +11,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NotFoundError: 404,
   ConflictError: 409,
   PayloadTooLargeError: 413,
+  UnsupportedMediaTypeError: 415,
   StaleInventoryError: 503,
   NotReadyError: 503,
 };
@@ -22,11 +23,13 @@ export interface ErrorAnswer {
   internal: boolean;
 }
 
-export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
+/** `client_request_id` beside the server's own id, when the caller sent an X-Request-ID */
+export function errorAnswer(err: unknown, requestId: string, clientRequestId?: string): ErrorAnswer {
+  const ids = { request_id: requestId, ...(clientRequestId ? { client_request_id: clientRequestId } : {}) };
   if (isAppError(err) && err.family === 'client') {
     return {
       statusCode: STATUS_BY_NAME[err.name] ?? 400,
-      body: { ...clientDetails(err), error: redactSecrets(err.message), error_type: err.errorType, request_id: requestId },
+      body: { ...clientDetails(err), error: redactSecrets(err.message), error_type: err.errorType, ...ids },
       internal: false,
     };
   }
@@ -37,14 +40,14 @@ export function errorAnswer(err: unknown, requestId: string): ErrorAnswer {
         error: 'the service is briefly unavailable; retry shortly',
         error_type: 'service_unavailable',
         retry_suggested: true,
-        request_id: requestId,
+        ...ids,
       },
       internal: true,
     };
   }
   return {
     statusCode: 500,
-    body: { error: 'internal error', error_type: 'internal_error', request_id: requestId },
+    body: { error: 'internal error', error_type: 'internal_error', ...ids },
     internal: true,
   };
 }

@@ -18,7 +18,10 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** parsed JSON body; undefined when there was none */
   body: unknown;
+  /** made by the server (API Gateway's request id): unique, whatever the caller sends */
   requestId: string;
+  /** the caller's X-Request-ID when well-formed: recorded beside requestId, never instead of it */
+  clientRequestId?: string;
   caller: Caller;
   receivedAt: Date;
 }
@@ -32,9 +35,13 @@ export interface HttpResponse {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function requestIdOf(event: APIGatewayProxyEventV2): string {
-  const given = event.headers?.['x-request-id'];
-  if (given && REQUEST_ID.test(given)) return given;
   return event.requestContext?.requestId || crypto.randomUUID();
+}
+
+/** The caller's own id for the request (two callers may send the same one: it only helps them find theirs). */
+export function clientRequestIdOf(event: APIGatewayProxyEventV2): string | undefined {
+  const given = event.headers?.['x-request-id'];
+  return given && REQUEST_ID.test(given) ? given : undefined;
 }
 
 /** Authorizer context set by the Lambda authorizer (simple responses put it under `lambda`). */

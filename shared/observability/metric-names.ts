@@ -9,7 +9,13 @@ export const METRIC = {
   SessionsHardMaxed: 'SessionsHardMaxed',
   SshVerificationDuration: 'SshVerificationDuration',
   SshVerificationAttempts: 'SshVerificationAttempts',
+  /** one per SSH verification that failed, by provider, GPU type and failure class, the moment it failed */
   SshVerificationFailed: 'SshVerificationFailed',
+  /**
+   * one per SSH verification that ended: +1 failed, −1 verified (SampleCount: verifications; Sum: failures minus
+   * successes), service-wide and by provider and GPU type: the SSH failure-rate alarms read it
+   */
+  SshVerificationOutcome: 'SshVerificationOutcome',
   ApiVerificationDuration: 'ApiVerificationDuration',
   ProvisioningDuration: 'ProvisioningDuration',
   ProvisioningAttemptsFailed: 'ProvisioningAttemptsFailed',
@@ -34,6 +40,10 @@ export const METRIC = {
   AuthorizerErrors: 'AuthorizerErrors',
   /** failures no handler expected, from every function (the FunctionErrors alarm) */
   UnhandledErrors: 'UnhandledErrors',
+  /** a Step Functions task that crashed or timed out past its retries, seen where its error was caught */
+  TaskCrashes: 'TaskCrashes',
+  /** API answers that are server faults: every 5xx but 503 stale_inventory (the ApiServerErrors alarm) */
+  ApiServerFaults: 'ApiServerFaults',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

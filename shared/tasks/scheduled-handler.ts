@@ -6,10 +6,12 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { countUnhandled } from '../observability/unhandled-errors.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publish-metrics.ts';
+import { traceHandler } from '../observability/tracing.ts';
 
 export function scheduledHandler<T>(run: (event: ScheduledEvent, context: Context) => Promise<T>) {
   return middy<ScheduledEvent, T>({ timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceHandler())
     .use(publishMetrics())
     .handler(async (event, context) => {
       try {

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { isAppError, PermanentError } from '../domain/errors.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publish-metrics.ts';
+import { traceHandler } from '../observability/tracing.ts';
 import { countUnhandled } from '../observability/unhandled-errors.ts';
 
 export class InvalidTaskInputError extends PermanentError {
@@ -23,6 +24,7 @@ export const stepFunctionsError = z
 export function taskHandler<S extends z.ZodType, O>(schema: S, run: (input: z.output<S>, context: Context) => Promise<O>) {
   return middy<unknown, O>({ timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceHandler())
     .use(publishMetrics())
     .handler(async (event, context) => {
       const parsed = schema.safeParse(event);

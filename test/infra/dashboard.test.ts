@@ -33,7 +33,7 @@ let alarmRefs: MetricRef[];
 const emitted = emittedDimensionSets();
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com' } });
   template = Template.fromStack(new GpuShopperStack(app, 'Dash'));
   const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Json[];
   expect(dashboards).toHaveLength(1);
@@ -121,7 +121,8 @@ function expectEmitted(ref: MetricRef) {
 
 describe('the emitted-metrics reader', () => {
   it('finds the emit calls with their dimension sets (object literals, named objects, computed keys, none)', () => {
-    expect([...emitted.get(METRIC.SshVerificationFailed)!].sort()).toEqual(['failure_class,gpu_type,provider,service', 'service']);
+    expect([...emitted.get(METRIC.SshVerificationFailed)!].sort()).toEqual(['failure_class,gpu_type,provider,service']);
+    expect([...emitted.get(METRIC.SshVerificationOutcome)!].sort()).toEqual(['gpu_type,provider,service', 'service']);
     expect([...emitted.get(INVENTORY_METRICS.snapshotAge)!]).toEqual(['provider,service']);
     expect([...emitted.get(METRIC.ProvisioningDuration)!]).toEqual(['provider,service']);
     expect(emitSites().length).toBeGreaterThan(25);
@@ -199,8 +200,10 @@ describe('alarms', () => {
   it('exist for every condition the issues name', () => {
     const ids = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     const expected = [
-      'AlarmsSshVerificationFailures',
-      'AlarmsProvisioningExecutionsFailed',
+      'AlarmsSshVerificationFailureRate',
+      'AlarmsSshVerificationFailureRateByGpu',
+      'AlarmsProvisioningNeedsOperator',
+      'AlarmsTaskCrashes',
       'AlarmsProvisioningExecutionsTimedOut',
       'AlarmsTeardownExecutionsFailed',
       'AlarmsTeardownExecutionsTimedOut',
@@ -208,7 +211,8 @@ describe('alarms', () => {
       'AlarmsTeardownStuck',
       'AlarmsFunctionErrors',
       'AlarmsApiServerErrors',
-      'AlarmsScheduledFunctionErrors',
+      ...['RefreshInventory', 'RefreshTemplates', 'SessionSweep', 'Reconcile'].map((f) => `AlarmsScheduledFunctionErrors${f}`),
+      'ScheduleDeadLetter',
       'AlarmsOrphansFound',
       'InventoryRefreshNotRunning',
       ...PROVIDERS.map((p) => `InventoryStale${p}`),
@@ -216,7 +220,9 @@ describe('alarms', () => {
     for (const prefix of expected) expect(ids.some((id) => id.startsWith(prefix)), prefix).toBe(true);
     const byMetric = (name: string) => alarmRefs.some((r) => r.name === name && r.namespace === METRICS_NAMESPACE);
     for (const name of [
-      METRIC.SshVerificationFailed,
+      METRIC.SshVerificationOutcome,
+      METRIC.ApiServerFaults,
+      METRIC.TaskCrashes,
       METRIC.DestroyFailures,
       METRIC.OrphansFound,
       METRIC.UnhandledErrors,

@@ -7,7 +7,7 @@ import { INVENTORY_METRICS } from '../../shared/observability/inventory-metrics.
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
 
 function synth(context: Record<string, unknown> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com', ...context } });
   const stack = new GpuShopperStack(app, 'Test');
   return { stack, template: Template.fromStack(stack) };
 }

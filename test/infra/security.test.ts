@@ -11,7 +11,7 @@ import { apiAuthorizer, routes } from '../../shared/app-model.ts';
 type Resource = { Properties: Record<string, unknown> };
 
 function build(context: Record<string, unknown> = {}, nag = false) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com', ...context } });
   const stack = new GpuShopperStack(app, 'Sec');
   if (nag) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -125,8 +125,14 @@ describe('context values', () => {
     expect(() => build({ throttleBurstLimit: 0 })).toThrow(/throttleBurstLimit/);
   });
 
-  it('authMode=none deploys no authorizer, says so to every function, and still passes cdk-nag with a reason', () => {
-    const { template } = build({ authMode: 'none' }, true);
+  it('refuses authMode=none unless -c allowPublicApi=true says a public API is meant', () => {
+    expect(() => build({ authMode: 'none' })).toThrow(/authMode=none .*-c allowPublicApi=true/);
+    expect(() => build({ authMode: 'none', allowPublicApi: 'false' })).toThrow(/allowPublicApi/);
+    expect(() => build({ authMode: 'none', allowPublicApi: 'true' })).not.toThrow();
+  });
+
+  it('authMode=none with allowPublicApi deploys no authorizer, says so to every function, and still passes cdk-nag with a reason', () => {
+    const { template } = build({ authMode: 'none', allowPublicApi: true }, true);
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     for (const props of routesByKey(template).values()) expect(props['AuthorizationType'] ?? 'NONE').toBe('NONE');
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {

@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GpuShopperStack } from '../../infra/stack.ts';
+import { GpuShopperStack, schedulePeriodMinutes } from '../../infra/stack.ts';
 import { functions, routes, schedules, stateMachines } from '../../shared/app-model.ts';
 
 let template: Template;
@@ -10,7 +10,7 @@ let stack: GpuShopperStack;
 
 beforeAll(() => {
   // bundling skipped: esbuild is exercised by `cdk synth` and the bundle benchmark, not by every assertion
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com' } });
   stack = new GpuShopperStack(app, 'Test');
   template = Template.fromStack(stack);
 });
@@ -49,8 +49,59 @@ describe('the CDK stack built from the app model', () => {
     });
   });
 
-  it('has one EventBridge rule per schedule', () => {
-    template.resourceCountIs('AWS::Events::Rule', schedules.length);
+  it('runs each schedule on EventBridge Scheduler with retries no older than one period and a dead-letter queue', () => {
+    const found = Object.values(template.findResources('AWS::Scheduler::Schedule')) as { Properties: Record<string, never> }[];
+    expect(found).toHaveLength(schedules.length);
+    const dlqId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('ScheduleDeadLetters'))!;
+    for (const spec of schedules) {
+      const minutes = schedulePeriodMinutes(spec.defaultPeriodSeconds);
+      const fnId = stack.getLogicalId(stack.fn(spec.functionId).fn.node.defaultChild as never);
+      const schedule = found.find((f) => JSON.stringify(f.Properties['Target']).includes(fnId));
+      expect(schedule, spec.id).toBeDefined();
+      const expression = String(schedule!.Properties['ScheduleExpression']);
+      const [, amount, unit] = /^rate\((\d+) (minute|hour)s?\)$/.exec(expression) ?? [];
+      expect(Number(amount) * (unit === 'hour' ? 60 : 1), expression).toBe(minutes);
+      expect(schedule!.Properties['Target']).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: minutes * 60 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+      });
+    }
+    template.resourceCountIs('AWS::Events::Rule', 1); // only the unexpected-provisioning-failure rule
+  });
+
+  it('never runs two reconcilers or two sweeps at once (reserved concurrency 1)', () => {
+    for (const fid of ['Reconcile', 'SessionSweep']) {
+      const id = stack.getLogicalId(stack.fn(fid).fn.node.defaultChild as never);
+      expect(template.findResources('AWS::Lambda::Function')[id]!['Properties']['ReservedConcurrentExecutions'], fid).toBe(1);
+    }
+    const others = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => f['Properties']['ReservedConcurrentExecutions'] !== undefined,
+    );
+    expect(others).toHaveLength(2);
+  });
+
+  it('protects the data: table deletion protection, table and provider credentials retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('traces every Lambda and state machine in X-Ray', () => {
+    for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+      expect(fn['Properties']['TracingConfig'], id).toEqual({ Mode: 'Active' });
+    }
+    for (const [id, sm] of Object.entries(template.findResources('AWS::StepFunctions::StateMachine'))) {
+      expect(sm['Properties']['TracingConfiguration'], id).toEqual({ Enabled: true });
+    }
+  });
+
+  it('puts the state machines’ log groups under /aws/vendedlogs/states/', () => {
+    for (const spec of stateMachines) {
+      template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/vendedlogs/states/Test-${spec.id}` });
+    }
   });
 
   it('gives every log group a retention', () => {
@@ -96,7 +147,7 @@ describe('the CDK stack built from the app model', () => {
     ['environment-agnostic', undefined],
     ['with a concrete account and region', { account: '123456789012', region: 'eu-west-1' }],
   ])('passes cdk-nag AwsSolutions checks %s, every acknowledgement with a reason', (_name, env) => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com' } });
     const nagged = new GpuShopperStack(app, 'Nagged', { env });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     // policy validation throws on any unacknowledged finding

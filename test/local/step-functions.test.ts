@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -159,6 +159,11 @@ describe('local Step Functions service', () => {
     const { executionArn } = s1.startExecution({ stateMachineArn: s1.stateMachineArn('Fixture'), name: 'durable', input: '{}' });
     await new Promise((r) => setTimeout(r, 100));
     await s1.close(); // a stop mid-execution, e.g. Ctrl-C
+    // execution files name sessions and carry their inputs: the owner's alone
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    const files = readdirSync(dataDir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(statSync(path.join(dataDir, f)).mode & 0o777, f).toBe(0o600);
 
     const second = new FakeLambdas({ Work: () => ({ run: 2 }), Undo: () => ({}) });
     const s2 = service(second, dataDir);

@@ -275,7 +275,7 @@ describe('malformed requests on every route (property-based, through the local A
         expect(typeof error['error_type'], where).toBe('string');
         expect(typeof error['request_id'], where).toBe('string');
         expect(res.headers['x-request-id'], where).toBe(error['request_id']);
-        if (r.requestId !== undefined && WELL_FORMED_ID.test(headerSafe(r.requestId))) expect(error['request_id'], where).toBe(headerSafe(r.requestId));
+        if (r.requestId !== undefined && WELL_FORMED_ID.test(headerSafe(r.requestId))) expect(error['client_request_id'], where).toBe(headerSafe(r.requestId));
         // echoed user text is bounded and cleaned: no control characters, no markup (zod's "<=128" may stay)
         const message = String(error['error']);
         expect(message.length, where).toBeLessThanOrEqual(400);

@@ -4,13 +4,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stateMachines } from '../../shared/app-model.ts';
+import { functionById, functionIdFromResource, stateMachines } from '../../shared/app-model.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const LAMBDA_FAULTS = ['Lambda.Unknown', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException'];
+const LAMBDA_FAULTS = [
+  'Lambda.Unknown',
+  'Lambda.ServiceException',
+  'Lambda.TooManyRequestsException',
+  // the Lambda client gave up waiting for the invocation: the function may still have run, and retrying is safe
+  'Lambda.ClientExecutionTimeoutException',
+];
 
 interface State {
   Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
   Retry?: { ErrorEquals: string[] }[];
 }
 
@@ -22,5 +30,12 @@ describe.each(stateMachines)('$id state machine', (machine) => {
     const retried = new Set((states[name]!.Retry ?? []).flatMap((r) => r.ErrorEquals));
     const missing = LAMBDA_FAULTS.filter((e) => !retried.has(e) && !retried.has('States.ALL'));
     expect(missing).toEqual([]);
+  });
+
+  it.each(tasks.map(([name]) => name))('%s waits a little longer than its function may run, so a retry never overlaps the first try', (name) => {
+    const state = states[name]!;
+    const fn = functionById(functionIdFromResource(state.Resource!)!);
+    expect(state.TimeoutSeconds).toBeGreaterThan(fn.timeoutSeconds);
+    expect(state.TimeoutSeconds).toBeLessThanOrEqual(fn.timeoutSeconds + 30);
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConcurrencyError, NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
+import { ConcurrencyError, NotFoundError, StaleInventoryError, ValidationError } from '../../shared/domain/errors.ts';
 import { httpHandler, json, MAX_BODY_BYTES } from '../../shared/http/http-handler.ts';
 import { callHandler } from '../support/http.ts';
 
-const echo = httpHandler(async (req) => json(200, { body: req.body, query: req.query, id: req.requestId }));
+const echo = httpHandler(async (req) => json(200, { body: req.body, query: req.query, id: req.requestId, client: req.clientRequestId }));
 
 describe('the shared HTTP middleware stack', () => {
-  it('parses a JSON body and echoes a well-formed X-Request-ID', async () => {
+  it('parses a JSON body; a well-formed X-Request-ID is the client_request_id, beside a server-made request_id', async () => {
     const res = await callHandler(echo, {
       method: 'POST',
       path: '/x?a=1',
@@ -14,14 +14,45 @@ describe('the shared HTTP middleware stack', () => {
       headers: { 'X-Request-ID': 'abc-123.def_4' },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ body: { hello: 'world' }, query: { a: '1' }, id: 'abc-123.def_4' });
-    expect(res.headers['x-request-id']).toBe('abc-123.def_4');
+    expect(res.body).toMatchObject({ body: { hello: 'world' }, query: { a: '1' }, client: 'abc-123.def_4' });
+    expect(res.body['id']).not.toBe('abc-123.def_4');
+    expect(res.headers['x-request-id']).toBe(res.body['id']);
   });
 
-  it('replaces a malformed X-Request-ID with a generated one', async () => {
+  it('never lets two callers share a request_id by sending the same X-Request-ID; errors carry both ids', async () => {
+    const failing = httpHandler(async () => {
+      throw new NotFoundError('nothing here');
+    });
+    const [a, b] = await Promise.all([
+      callHandler(failing, { path: '/x', headers: { 'x-request-id': 'same-id' } }),
+      callHandler(failing, { path: '/x', headers: { 'x-request-id': 'same-id' } }),
+    ]);
+    expect(a.body['request_id']).not.toBe(b.body['request_id']);
+    expect(a.body['client_request_id']).toBe('same-id');
+    expect(b.body['client_request_id']).toBe('same-id');
+  });
+
+  it('ignores a malformed X-Request-ID', async () => {
     const res = await callHandler(echo, { path: '/x', headers: { 'x-request-id': 'bad id <script>' } });
-    expect(res.body['id']).not.toBe('bad id <script>');
+    expect(res.body['client']).toBeUndefined();
     expect(res.body['id']).toMatch(/^[A-Za-z0-9._-]{1,128}$/);
+  });
+
+  it('refuses a body that is not JSON with 415 unsupported_media_type, and still serves requests without a body', async () => {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
+      const res = await callHandler(echo, { method: 'POST', path: '/x', body: '{"a":1}', headers: { 'content-type': contentType } });
+      expect(res.status, contentType).toBe(415);
+      expect(res.body).toMatchObject({ error_type: 'unsupported_media_type' });
+      expect(typeof res.body['request_id']).toBe('string');
+    }
+    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/merge-patch+json']) {
+      const res = await callHandler(echo, { method: 'POST', path: '/x', body: '{"a":1}', headers: { 'content-type': contentType } });
+      expect(res.status, contentType).toBe(200);
+    }
+    for (const method of ['GET', 'DELETE', 'POST']) {
+      const res = await callHandler(echo, { method, path: '/x', headers: { 'content-type': 'text/plain' } });
+      expect(res.status, method).toBe(200);
+    }
   });
 
   it('answers invalid JSON with 400 invalid_json', async () => {
@@ -90,5 +121,26 @@ describe('the shared HTTP middleware stack', () => {
     const counted = lines.filter((l) => l.includes('"UnhandledErrors":1'));
     expect(counted).toHaveLength(1);
     expect(JSON.parse(counted[0]!)._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
+  });
+
+  it('counts server faults for the ApiServerErrors alarm: 500s, 503 service_unavailable and 503 answers, never 503 stale_inventory', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const faults = () => lines.filter((l) => l.includes('"ApiServerFaults":1')).length;
+    try {
+      await callHandler(httpHandler(async () => { throw new StaleInventoryError('offer gone'); }), { path: '/x' });
+      await callHandler(httpHandler(async () => { throw new NotFoundError('nope'); }), { path: '/x' });
+      await callHandler(httpHandler(async () => json(200, {})), { path: '/x' });
+      expect(faults()).toBe(0);
+      await callHandler(httpHandler(async () => { throw new Error('bug'); }), { path: '/x' });
+      await callHandler(httpHandler(async () => { throw new ConcurrencyError('lost a race'); }), { path: '/x' });
+      await callHandler(httpHandler(async () => json(503, { ready: false })), { path: '/x' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(faults()).toBe(3);
   });
 });

@@ -2,6 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalEnv } from '../../config.ts';
+import { traced } from '../../observability/tracing.ts';
 
 let shared: DynamoDBDocumentClient | undefined;
 
@@ -11,7 +12,7 @@ export function documentClient(): DynamoDBDocumentClient {
 }
 
 export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(
+  const client = traced(new DynamoDBClient(
     endpoint
       ? {
           endpoint,
@@ -20,7 +21,7 @@ export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient 
           maxAttempts: 5,
         }
       : { maxAttempts: 5 },
-  );
+  ));
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

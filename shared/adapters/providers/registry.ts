@@ -5,6 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import * as z from 'zod';
 import { ConfigError, NotFoundError } from '../../domain/errors.ts';
 import type { ProviderName } from '../../domain/offer.ts';
+import { traced } from '../../observability/tracing.ts';
 import type { ProviderClient, ProviderRegistry } from '../../ports/provider.ts';
 import { PerOperationLimiter, TokenBucket } from './rate-limiter.ts';
 import { TensorDockClient } from './tensordock.ts';
@@ -19,7 +20,7 @@ type SecretsClient = Pick<SecretsManagerClient, 'send'>;
 
 let secretsClient: SecretsManagerClient | undefined;
 function defaultSecretsClient(): SecretsManagerClient {
-  secretsClient ??= new SecretsManagerClient({});
+  secretsClient ??= traced(new SecretsManagerClient({}));
   return secretsClient;
 }
 

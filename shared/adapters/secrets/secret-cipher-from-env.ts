@@ -2,13 +2,14 @@
 // under DATA_DIR (local). Clients and ciphers are created once per process.
 import { KMSClient } from '@aws-sdk/client-kms';
 import { optionalEnv } from '../../config.ts';
+import { traced } from '../../observability/tracing.ts';
 import type { SecretCipher } from '../../ports/secret-cipher.ts';
 import { KmsSecretCipher } from './kms-secret-cipher.ts';
 import { LocalSecretCipher } from './local-secret-cipher.ts';
 
 let kms: KMSClient | undefined;
 function kmsClient(): KMSClient {
-  kms ??= new KMSClient({});
+  kms ??= traced(new KMSClient({}));
   return kms;
 }
 

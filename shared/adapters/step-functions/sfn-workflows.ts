@@ -9,15 +9,16 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { optionalEnv } from '../../config.ts';
+import { traced } from '../../observability/tracing.ts';
 import { type ExecutionInfo, type ExecutionStatus, teardownExecutionName, type Workflows } from '../../ports/workflows.ts';
 
 export function createSfnClient(): SFNClient {
   const endpoint = optionalEnv('SFN_ENDPOINT');
-  return new SFNClient(
+  return traced(new SFNClient(
     endpoint
       ? { endpoint, region: optionalEnv('AWS_REGION') ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {},
-  );
+  ));
 }
 
 export interface StateMachineArns {

@@ -9,6 +9,7 @@ import type { ProviderClient } from '../../ports/provider.ts';
 import { type FoundInstance, recordFoundCost } from './attempt-cost.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { failureOf } from './failure.ts';
+import { reportSshFailed, taskDeathOf } from './ssh-outcome.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
 export interface FailedAttemptState extends TaskState {
@@ -21,9 +22,11 @@ export async function destroyFailedAttempt(
 ): Promise<FailedAttemptState> {
   const failure = failureOf(input.error);
   const now = deps.clock().toISOString();
+  let failedVerifyingSsh = false;
   const { session, applied: newlyFailed } = await deps.sessions.apply(input.session_id, (s) => {
     const a = attemptOf(s, input.attempt);
     if (!a || a.outcome === 'failed') return undefined;
+    failedVerifyingSsh = s.phase === 'verifying_ssh';
     return {
       phase: s.status === 'provisioning' ? 'destroying' : s.phase,
       attempts: s.attempts.map((x) =>
@@ -34,7 +37,11 @@ export async function destroyFailedAttempt(
   const attempt = attemptOf(session, input.attempt);
   if (!attempt) return { ...input, failure_type: failure.type };
   const failureType = attempt.error_type ?? failure.type;
+  const death = taskDeathOf(input.error?.Error);
   if (newlyFailed) {
+    // reported before the destroy, which may take hours or never be confirmed: this is when the attempt failed
+    if (failedVerifyingSsh) reportSshFailed(deps.metrics, attempt, death ?? failureType);
+    if (death) deps.metrics.add(METRIC.TaskCrashes, 'Count', 1);
     await deps.events.append(session.id, [
       { type: 'attempt_failed', at: now, attempt: attempt.n, error_type: failureType, message: attempt.error },
     ]);

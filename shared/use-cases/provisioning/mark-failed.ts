@@ -4,6 +4,9 @@ import { attemptOf, currentAttempt, type FailureType, retrySuggested } from '../
 import { settleHold } from '../costs/settle-hold.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
+import { taskDeathOf } from './ssh-outcome.ts';
+
+type CaughtError = { Error?: string; Cause?: string } | undefined;
 
 export interface FailedOutcome {
   session_id: string;
@@ -13,7 +16,15 @@ export interface FailedOutcome {
 
 export async function markFailed(
   deps: ProvisioningDeps,
-  input: { session_id: string; attempt?: number; failure_type?: FailureType },
+  input: {
+    session_id: string;
+    attempt?: number;
+    failure_type?: FailureType;
+    /** what the state machine caught on the way here (BeginProvisioning, RecordRefund, ChooseRetryOffer) */
+    error?: CaughtError;
+    refund_error?: CaughtError;
+    retry_error?: CaughtError;
+  },
 ): Promise<FailedOutcome> {
   const now = deps.clock().toISOString();
   const { session, applied: changed } = await deps.sessions.apply(input.session_id, (s) => {
@@ -37,6 +48,10 @@ export async function markFailed(
     await deps.sessions.releaseOfferLock(session);
     await deps.sessions.deleteSecret(session.id);
     deps.metrics.add(METRIC.SessionsFailed, 'Count', 1, { provider: session.provider, error_type: errorType });
+    // an ordinary failure is on the dashboard; a task that died on the way here needs a person
+    if ([input.error, input.refund_error, input.retry_error].some((e) => taskDeathOf(e?.Error))) {
+      deps.metrics.add(METRIC.TaskCrashes, 'Count', 1);
+    }
     await deps.events.append(session.id, [
       { type: 'failed', at: now, error_type: errorType, message: session.error, attempts: session.attempts.length },
     ]);

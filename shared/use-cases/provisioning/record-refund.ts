@@ -1,12 +1,10 @@
 // RecordRefund: the consumer is not billed for an attempt that never became usable. Also reports the failure where
 // operators and inventory see it: the failure metrics (by provider, GPU type and class) and the offer's health.
-import { attemptOf, type FailureType } from '../../domain/session.ts';
+import { attemptOf } from '../../domain/session.ts';
 import type { OfferFailureType } from '../../ports/inventory.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
 import { METRIC } from '../../observability/metric-names.ts';
-
-const SSH_FAILURES: FailureType[] = ['ssh_timeout', 'auth_rejected', 'instance_stopped', 'instance_vanished'];
 
 export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptState): Promise<FailedAttemptState> {
   const session = await deps.sessions.get(input.session_id);
@@ -33,12 +31,8 @@ export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptS
 
   if (!attempt.failure_recorded) {
     const dims = { provider: attempt.provider, gpu_type: attempt.gpu_type, failure_class: input.failure_type };
+    // (SSH verification failures were reported by DestroyInstance, when they happened)
     deps.metrics.add(METRIC.ProvisioningAttemptsFailed, 'Count', 1, dims);
-    if (SSH_FAILURES.includes(input.failure_type)) {
-      deps.metrics.add(METRIC.SshVerificationFailed, 'Count', 1, dims);
-      // the undimensioned aggregate is what the alarm watches: any failure, on any provider or GPU
-      deps.metrics.add(METRIC.SshVerificationFailed, 'Count', 1);
-    }
     await deps.offerHealth.recordFailure({
       offer_id: attempt.offer_id,
       provider: attempt.provider,

@@ -21,6 +21,7 @@ import { ProviderWatch } from './provider-watch.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import { startApiVerification } from './verify-api.ts';
+import { reportSshVerified } from './ssh-outcome.ts';
 
 export interface VerifyResult extends TaskState {
   ready: boolean;
@@ -252,6 +253,7 @@ class VerificationRound {
     const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
     this.deps.metrics.add(METRIC.SshVerificationDuration, 'Milliseconds', durationMs, dims);
     this.deps.metrics.add(METRIC.SshVerificationAttempts, 'Count', this.v.attempts, dims);
+    reportSshVerified(this.deps.metrics, this.attempt);
     if (!apiNext) {
       this.deps.metrics.add(METRIC.ProvisioningDuration, 'Milliseconds', now.getTime() - Date.parse(this.session.created_at), {
         provider: this.attempt.provider,
