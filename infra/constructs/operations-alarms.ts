@@ -209,25 +209,25 @@ export class OperationsAlarms extends Construct {
    * answer). API Gateway's 5xx metric would count stale_inventory too.
    */
   private buildApiAlarm(props: OperationsAlarmsProps): void {
-    const usingMetrics: Record<string, cloudwatch.IMetric> = { faults: serviceMetric(METRIC.ApiServerFaults, cloudwatch.Stats.SUM) };
+    const metrics: [string, cloudwatch.IMetric][] = [['faults', serviceMetric(METRIC.ApiServerFaults, cloudwatch.Stats.SUM)]];
     [...props.apiFunctions.values()].forEach((fn, i) => {
-      usingMetrics[`e${i}`] = fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM });
+      metrics.push([`e${i}`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })]);
     });
-    const ids = Object.keys(usingMetrics);
-    if (ids.length > MAX_ALARM_METRICS) {
-      throw new Error(`ApiServerErrors would read ${ids.length} metrics; an alarm reads at most ${MAX_ALARM_METRICS}`);
+    // an alarm reads at most MAX_ALARM_METRICS metrics: more route functions spread over ApiServerErrors2, 3, …
+    for (let start = 0, n = 1; start < metrics.length; start += MAX_ALARM_METRICS, n++) {
+      const usingMetrics = Object.fromEntries(metrics.slice(start, start + MAX_ALARM_METRICS));
+      this.add(n === 1 ? 'ApiServerErrors' : `ApiServerErrors${n}`, {
+        alarmDescription:
+          'The API had server faults (5xx other than 503 stale_inventory, or a route function crashed or timed out); see the API access log and Logs Insights level = "ERROR".',
+        metric: new cloudwatch.MathExpression({
+          expression: Object.keys(usingMetrics).map((m) => `FILL(${m}, 0)`).join(' + '),
+          usingMetrics,
+          period: Duration.minutes(5),
+          label: 'API server faults',
+        }),
+        threshold: 1,
+      });
     }
-    this.add('ApiServerErrors', {
-      alarmDescription:
-        'The API had server faults (5xx other than 503 stale_inventory, or a route function crashed or timed out); see the API access log and Logs Insights level = "ERROR".',
-      metric: new cloudwatch.MathExpression({
-        expression: ids.map((m) => `FILL(${m}, 0)`).join(' + '),
-        usingMetrics,
-        period: Duration.minutes(5),
-        label: 'API server faults',
-      }),
-      threshold: 1,
-    });
   }
 
   private add(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods' | 'comparisonOperator'> & { evaluationPeriods?: number }): void {
