@@ -90,8 +90,7 @@ async function deliverTo(
   delete tried.last_error;
   const next = settle(deps, tried, outcome, new Date(first), now);
   await deps.deliveries.put(next.delivery);
-  const label = next.delivery.status === 'pending' ? 'retrying' : next.delivery.status;
-  deps.metrics.add(METRIC.WebhookDeliveries, 'Count', 1, { outcome: outcome.kind === 'refused' ? 'refused' : label });
+  deps.metrics.add(METRIC.WebhookDeliveries, 'Count', 1, { outcome: outcome.kind === 'refused' ? 'refused' : next.delivery.status });
   if (next.delivery.status === 'delivered') {
     deps.metrics.add(METRIC.WebhookDeliveryLatency, 'Milliseconds', Math.max(0, now.getTime() - Date.parse(event.at)));
   }
