@@ -49,8 +49,11 @@ describe('the CDK stack built from the app model', () => {
     });
   });
 
-  it('has one EventBridge rule per schedule', () => {
-    template.resourceCountIs('AWS::Events::Rule', schedules.length);
+  it('has one EventBridge rule per schedule, plus the consumer-event rule on its own bus', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r['Properties'] as Record<string, unknown>);
+    expect(rules.filter((r) => r['ScheduleExpression'])).toHaveLength(schedules.length);
+    expect(rules.filter((r) => r['EventBusName'])).toHaveLength(1);
+    expect(rules).toHaveLength(schedules.length + 1);
   });
 
   it('gives every log group a retention', () => {

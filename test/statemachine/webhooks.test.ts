@@ -30,7 +30,7 @@ let h: Harness;
 let receiver: Server;
 let base = '';
 const got: Delivery[] = [];
-let flakyAnswers = [500, 500];
+const flakyAnswers = [500, 500];
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
