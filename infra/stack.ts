@@ -21,6 +21,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   apiAuthorizer,
+  consumerEvents as consumerEventsSpec,
   defaultRoute,
   type FunctionSpec,
   functionIdFromResource,
@@ -34,6 +35,7 @@ import { PROVIDERS } from '../shared/domain/offer.ts';
 import { INVENTORY_METRICS, PROVIDER_DIMENSION } from '../shared/observability/inventory-metrics.ts';
 import { METRIC } from '../shared/observability/metric-names.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability/powertools.ts';
+import { ConsumerEvents } from './constructs/consumer-events.ts';
 import { OperationsAlarms, serviceMetric } from './constructs/operations-alarms.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PROJECT_ROOT, ServiceFunction } from './constructs/service-function.ts';
@@ -55,6 +57,8 @@ export class GpuShopperStack extends Stack {
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly operations: OperationsAlarms;
   readonly dashboard: OperationsDashboard;
+  /** the consumer-event bus, its rule, the webhook delivery queue and DLQ (issue 18) */
+  readonly consumerEvents: ConsumerEvents;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -137,6 +141,7 @@ export class GpuShopperStack extends Stack {
     }
     this.api = this.buildApi(logRetention, settings);
     this.buildSchedules(settings);
+    this.consumerEvents = this.buildConsumerEvents();
     this.buildInventoryAlarms(settings);
     const apiFunctionIds = new Set([...routes.map((r) => r.functionId), defaultRoute.functionId]);
     this.operations = new OperationsAlarms(this, 'Alarms', {
@@ -232,6 +237,18 @@ export class GpuShopperStack extends Stack {
         `Executions of ${machineId} are named per session at run time; the wildcard covers only that state machine's executions.`,
       );
     }
+  }
+
+  private buildConsumerEvents(): ConsumerEvents {
+    const dispatcher = functions.find((f) => f.id === consumerEventsSpec.dispatcherFunctionId)!;
+    const built = new ConsumerEvents(this, 'ConsumerEvents', {
+      dispatcher: this.fn(dispatcher.id).fn,
+      dispatcherTimeoutSeconds: dispatcher.timeoutSeconds,
+      publishers: functions.filter((f) => f.access.events).map((f) => this.fn(f.id).fn),
+    });
+    this.alarms.push(built.deadLetterAlarm);
+    new CfnOutput(this, 'ConsumerEventBusName', { value: built.bus.eventBusName });
+    return built;
   }
 
   private buildStateMachine(id: string, retention: logs.RetentionDays): sfn.StateMachine {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { apiAuthorizer, functions, type ScheduleSpec, schedules, stateMachines } from '../shared/app-model.ts';
 import { ConfigError } from '../shared/domain/errors.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalEventBus } from './event-bus.ts';
 import { abortTeardowns, type CrashCounts, failingTasks, randomCrashes, type TeardownFaultCounts } from './fault-knobs.ts';
 import { freePort } from './free-port.ts';
 import { type Authorizer, LocalHttpServer } from './http-server.ts';
@@ -71,6 +72,8 @@ export interface LocalRuntime {
   lambdas: LambdaHost;
   stepFunctions: LocalStepFunctions;
   scheduler: LocalScheduler;
+  /** the consumer-event bus, its rule and the webhook delivery queue (issue 18) */
+  events: LocalEventBus;
   /** the simulated marketplaces of the providers without a real credential */
   sims: LocalSims;
   /** injected task crashes so far, when taskCrashRate is set */
@@ -170,6 +173,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   }
   const stepFunctionsEndpoint = await stepFunctions.listen(host);
+  const events = new LocalEventBus({ lambdas });
+  await events.listen(host);
 
   Object.assign(process.env, {
     GPU_SHOPPER_LOCAL: '1',
@@ -183,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     APP_VERSION: readVersion(),
     AUTH_MODE: authMode,
     ...sims.env,
+    ...events.env(),
     ...Object.fromEntries(stateMachines.map((m) => [m.arnEnv, stepFunctions.stateMachineArn(m.id)])),
     ...options.env,
   });
@@ -220,6 +226,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await scheduler.stop();
     await server.close();
     await stepFunctions.close();
+    await events.stop();
     await ddb?.stop();
     await sims.stop();
   };
@@ -265,6 +272,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     lambdas,
     stepFunctions,
     scheduler,
+    events,
     sims,
     crashes: crashes?.counts,
     stop,

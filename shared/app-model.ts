@@ -15,6 +15,8 @@ export interface FunctionAccess {
   providers?: boolean;
   /** moves budget holds and may publish budget alerts (the SNS topic in AWS) */
   budgetAlerts?: boolean;
+  /** publishes consumer events (issue 18) on the stack's bus: EVENT_BUS_NAME and events:PutEvents on that bus */
+  events?: boolean;
 }
 
 export interface FunctionSpec {
@@ -168,7 +170,7 @@ export const functions: FunctionSpec[] = [
     description: 'Session routes: create, list, read, events, diagnostics, done, delete, extend',
     timeoutSeconds: 15,
     memoryMb: 512,
-    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
+    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true, events: true },
   },
   {
     id: 'CostsApi',
@@ -177,7 +179,7 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 15,
     memoryMb: 256,
     // a lowered limit with on_exceeded stop ends the consumer's sessions at once
-    access: { table: 'write', stateMachines: ['Teardown'], budgetAlerts: true },
+    access: { table: 'write', stateMachines: ['Teardown'], budgetAlerts: true, events: true },
   },
   // provisioning state machine tasks
   task('BeginProvisioning', 'begin-provisioning', 'pending -> provisioning with the first attempt', 30, {}),
@@ -212,7 +214,7 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 60,
     memoryMb: 512,
     // a create watch creates the session as the sessions API does (its key cipher, its provisioning start)
-    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
+    access: { table: 'write', secrets: true, stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true, events: true },
   },
   {
     id: 'IdleCheck',
@@ -220,7 +222,7 @@ export const functions: FunctionSpec[] = [
     description: 'Asks running sessions with idle_stop_minutes over SSH how busy they are; ends idle ones',
     timeoutSeconds: 120,
     memoryMb: 256,
-    access: { table: 'write', secrets: true, stateMachines: ['Teardown'] },
+    access: { table: 'write', secrets: true, stateMachines: ['Teardown'], events: true },
   },
   {
     id: 'SessionSweep',
@@ -228,7 +230,7 @@ export const functions: FunctionSpec[] = [
     description: 'Expiry, hard maximum, sessions stuck without a workflow, hold settlement, on_exceeded stop',
     timeoutSeconds: 60,
     memoryMb: 256,
-    access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
+    access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true, events: true },
     // two sweeps at once would race each other's teardowns and settlements
     reservedConcurrency: 1,
   },
@@ -238,9 +240,26 @@ export const functions: FunctionSpec[] = [
     description: "Destroys this deployment's orphaned instances; ends sessions whose instance vanished",
     timeoutSeconds: 240,
     memoryMb: 256,
-    access: { table: 'write', providers: true, stateMachines: ['Teardown'] },
+    access: { table: 'write', providers: true, stateMachines: ['Teardown'], events: true },
     // a run may last longer than the period: two at once would see each other's destroys as orphans and ghosts
     reservedConcurrency: 1,
+  },
+  {
+    id: 'WebhooksApi',
+    entry: 'functions/http/webhooks.ts',
+    description: 'Webhooks: register (secret shown once), list, read, delete, deliveries',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    access: { table: 'write', secrets: true },
+  },
+  {
+    id: 'WebhookDispatcher',
+    entry: 'functions/events/dispatch-webhooks.ts',
+    description: 'Signs and POSTs consumer events to webhooks, from the bus rule queue; records every delivery',
+    // a receiver gets 10 s per attempt; a batch delivers in parallel
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    access: { table: 'write', secrets: true },
   },
 ];
 
@@ -258,9 +277,21 @@ function task(
     description,
     timeoutSeconds,
     memoryMb,
-    access: { table: 'write', ...access },
+    // every task writes sessions or their timeline: each change is a consumer event
+    access: { table: 'write', events: true, ...access },
   };
 }
+
+/**
+ * Consumer events (issue 18): the stack's bus, one rule (source gpu-shopper) into a queue with a DLQ, drained by the
+ * dispatcher. `maxReceiveCount` is high because a message comes back once per backoff step of its slowest webhook.
+ */
+export const consumerEvents = {
+  dispatcherFunctionId: 'WebhookDispatcher',
+  source: 'gpu-shopper',
+  maxReceiveCount: 50,
+  retentionDays: 4,
+} as const;
 
 /** The catch-all route key API Gateway uses for anything no other route matches (public: it only answers 404). */
 export const defaultRoute = { functionId: 'NotFoundApi' } as const;
@@ -301,6 +332,11 @@ export const routes: RouteSpec[] = [
   api('GET', '/budgets/{consumer_id}', 'CostsApi'),
   api('PUT', '/budgets/{consumer_id}', 'CostsApi'),
   api('DELETE', '/budgets/{consumer_id}', 'CostsApi'),
+  api('POST', '/webhooks', 'WebhooksApi'),
+  api('GET', '/webhooks', 'WebhooksApi'),
+  api('GET', '/webhooks/{id}', 'WebhooksApi'),
+  api('DELETE', '/webhooks/{id}', 'WebhooksApi'),
+  api('GET', '/webhooks/{id}/deliveries', 'WebhooksApi'),
   api('POST', '/keys', 'KeysApi'),
   api('GET', '/keys', 'KeysApi'),
   api('DELETE', '/keys/{id}', 'KeysApi'),

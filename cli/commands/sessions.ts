@@ -1,4 +1,4 @@
-// gpu-shopper sessions list|get|events|wait|done|extend|delete
+// gpu-shopper sessions list|get|events|wait|watch|done|extend|delete
 import { type Command, Option } from 'commander';
 import { PROVIDERS } from '../../shared/domain/offer.ts';
 import { SESSION_STATUSES } from '../../shared/domain/session.ts';
@@ -8,6 +8,7 @@ import { CliError } from '../api-client.ts';
 import { type Context, type ContextOf, intIn, segment } from '../context.ts';
 import { age, duration, oneLine, str, time, usd } from '../output.ts';
 import { waitForSession } from '../wait.ts';
+import { watchSession } from '../watch.ts';
 import { printReady, sshCommand } from './provision.ts';
 
 type Ended = SessionView & { message: string; session_id: string };
@@ -111,6 +112,25 @@ export function register(program: Command, contextOf: ContextOf): void {
       const ctx = contextOf(cmd);
       const ready = await waitForSession(ctx, id, 'running', { timeoutSeconds: opts.waitTimeout, pollMs: opts.pollInterval });
       printReady(ctx, ready, opts.key);
+    });
+
+  sessions
+    .command('watch <id>')
+    .description('follow the session\'s events (status changes, failed attempts, refunds, retries) until it ends')
+    .option('--timeout <seconds>', 'stop watching after this long', intIn(1, 86_400), 86_400)
+    .option('--poll-interval <ms>', 'how often to ask the server', intIn(100, 60_000), 1000)
+    .action(async (id: string, opts: { timeout: number; pollInterval: number }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      // -o json: one JSON object per line as events happen (for jq and scripts)
+      const final = await watchSession(ctx, id, { pollMs: opts.pollInterval, timeoutSeconds: opts.timeout }, (e) =>
+        ctx.out.json
+          ? ctx.out.line(JSON.stringify(e))
+          : ctx.out.line(
+              `${time(e.at)}  ${e.type.padEnd(24)} ${e.previous_status ? `${e.previous_status} → ` : ''}${e.status}` +
+                `${e.attempt ? `  attempt ${e.attempt}` : ''}${e.message ? `  ${oneLine(e.message)}` : ''}`,
+            ),
+      );
+      if (!ctx.out.json && !['stopped', 'failed'].includes(final.status)) ctx.out.note(`still ${final.status}: stopped watching`);
     });
 
   for (const [name, method, description] of [

@@ -11,6 +11,8 @@ import { traced } from '../observability/tracing.ts';
 import type { BudgetAlerts } from '../ports/budgets.ts';
 import { type BudgetWatch, budgetWatch } from '../use-cases/costs/budget-watch.ts';
 import { stopOverBudget } from '../use-cases/costs/stop-over-budget.ts';
+import { BusBudgetAlerts, FanOutBudgetAlerts } from '../use-cases/events/bus-budget-alerts.ts';
+import { consumerEventsWired, sharedEventPublisher } from './consumer-events.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
 
 const watches = new Map<boolean, BudgetWatch>();
@@ -34,7 +36,10 @@ export function sharedBudgetWatch(opts: { stops: boolean }): BudgetWatch {
   const known = watches.get(opts.stops);
   if (known) return known;
   const { sessions, events } = sharedStores();
-  alerts ??= alertsFromEnv();
+  // the consumer's webhooks hear of the alert too (budget.threshold), beside the topic or file
+  alerts ??= consumerEventsWired()
+    ? new FanOutBudgetAlerts([alertsFromEnv(), new BusBudgetAlerts(sharedEventPublisher())])
+    : alertsFromEnv();
   const watch = budgetWatch({
     budgets: sharedBudgets(),
     alerts,

@@ -6,17 +6,24 @@ import { DynamoSessionEventLog } from '../adapters/dynamodb/session-event-log.ts
 import { DynamoSessionStore } from '../adapters/dynamodb/session-store.ts';
 import { createSfnClient, SfnWorkflows } from '../adapters/step-functions/sfn-workflows.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
+import { PublishingEventLog } from '../use-cases/events/publishing-event-log.ts';
+import { PublishingSessionStore } from '../use-cases/events/publishing-session-store.ts';
+import { consumerEventsWired, sharedEventPublisher } from './consumer-events.ts';
 
 let stores: ReturnType<typeof createStores> | undefined;
 
 function createStores() {
   const db = documentClient();
   const tableName = requireEnv('TABLE_NAME');
+  const sessions = new DynamoSessionStore(db, tableName);
+  const events = new DynamoSessionEventLog(db, tableName);
+  // every status change and attempt failure, refund and retry goes through these two: consumers hear of each
+  const publish = consumerEventsWired() ? sharedEventPublisher() : undefined;
   return {
     db,
     tableName,
-    sessions: new DynamoSessionStore(db, tableName),
-    events: new DynamoSessionEventLog(db, tableName),
+    sessions: publish ? new PublishingSessionStore(sessions, publish, systemClock) : sessions,
+    events: publish ? new PublishingEventLog(events, sessions, publish) : events,
     costs: new DynamoCostLedger(db, tableName),
   };
 }

@@ -8,6 +8,7 @@ import * as r from './schemas/responses.ts';
 import { createSessionBody, extendSessionBody, idempotencyKeyHeader, listSessionsQuery } from './schemas/sessions.ts';
 import { compatibleTemplatesQuery, templatePath, templatesQuery } from './schemas/templates.ts';
 import { createWatchBody, listWatchesQuery, watchPath } from './schemas/watches.ts';
+import * as wh from './schemas/webhooks.ts';
 
 export interface ResponseDoc {
   description: string;
@@ -60,6 +61,13 @@ export const namedSchemas = {
   Watch: r.watch,
   WatchList: r.watchList,
   CreateWatchRequest: createWatchBody,
+  Webhook: wh.webhookAnswer,
+  CreatedWebhook: wh.createdWebhookAnswer,
+  WebhookList: wh.webhookList,
+  WebhookDeleted: wh.webhookDeleted,
+  WebhookDelivery: wh.deliveryAnswer,
+  WebhookDeliveries: wh.deliveryList,
+  CreateWebhookRequest: wh.createWebhookBody,
 } satisfies Record<string, z.ZodType>;
 
 const sessionPath = z.object({
@@ -220,6 +228,38 @@ export const apiDocs: Record<string, RouteDoc> = {
     summary: 'Cancel a watch (an ended one is answered as it is)',
     path: watchPath,
     responses: ok(r.watch, 'the watch'),
+    errors: [400, 404],
+  },
+  'POST /api/v1/webhooks': {
+    summary: "Register a webhook for the consumer's events",
+    description:
+      'Events: session.status_changed, session.attempt_failed, session.refunded, session.retrying, session.expiring, ' +
+      'budget.threshold, watch.matched. Each delivery is a POST of {id, type, consumer_id, session_id?, at, detail} ' +
+      '(detail: the public session view or the alert), signed in GpuShopper-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, ' +
+      't + "." + body)>. Dedupe on id: a delivery may arrive more than once. Non-2xx answers are retried with backoff ' +
+      'for a day, then dead-lettered; redirects are not followed. The secret is in this answer only.',
+    body: wh.createWebhookBody,
+    responses: { 201: { description: 'registered', schema: wh.createdWebhookAnswer } },
+    errors: [400, 403, 409, 413],
+  },
+  'GET /api/v1/webhooks': {
+    summary: "List webhooks (a consumer key sees only its consumer's)",
+    query: wh.listWebhooksQuery,
+    responses: ok(wh.webhookList, 'webhooks, without secrets'),
+    errors: [400, 403],
+  },
+  'GET /api/v1/webhooks/{id}': { summary: 'One webhook', path: wh.webhookPath, responses: ok(wh.webhookAnswer, 'the webhook'), errors: [404] },
+  'DELETE /api/v1/webhooks/{id}': {
+    summary: 'Remove a webhook: nothing more is delivered to it',
+    path: wh.webhookPath,
+    responses: ok(wh.webhookDeleted, 'removed'),
+    errors: [404],
+  },
+  'GET /api/v1/webhooks/{id}/deliveries': {
+    summary: "A webhook's deliveries, newest first: status, attempts, last status code, next attempt",
+    path: wh.webhookPath,
+    query: wh.deliveriesQuery,
+    responses: ok(wh.deliveryList, 'deliveries'),
     errors: [400, 404],
   },
   'POST /api/v1/keys': {

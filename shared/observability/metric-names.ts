@@ -44,6 +44,14 @@ export const METRIC = {
   TaskCrashes: 'TaskCrashes',
   /** API answers that are server faults: every 5xx but 503 stale_inventory (the ApiServerErrors alarm) */
   ApiServerFaults: 'ApiServerFaults',
+  /** consumer events accepted by the bus (issue 18) */
+  ConsumerEventsPublished: 'ConsumerEventsPublished',
+  /** consumer events the bus refused or could not be reached for: lost to webhooks, logged by id */
+  ConsumerEventsFailed: 'ConsumerEventsFailed',
+  /** webhook delivery attempts, by outcome (delivered, retrying, dead_lettered, refused) */
+  WebhookDeliveries: 'WebhookDeliveries',
+  /** milliseconds from the event to its successful delivery */
+  WebhookDeliveryLatency: 'WebhookDeliveryLatency',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -27,3 +27,17 @@ export interface ConsumerEvent {
 export interface ConsumerEventBus {
   publish(events: ConsumerEvent[]): Promise<void>;
 }
+
+/** EventBridge `source` of every consumer event (rules match on it) */
+export const CONSUMER_EVENT_SOURCE = 'gpu-shopper';
+
+/** EventBridge `detail-type` per event type */
+export const CONSUMER_EVENT_DETAIL_TYPES: Record<ConsumerEventType, string> = {
+  'session.status_changed': 'Session Status Changed',
+  'session.attempt_failed': 'Session Attempt Failed',
+  'session.refunded': 'Session Refunded',
+  'session.retrying': 'Session Retrying',
+  'session.expiring': 'Session Expiring',
+  'budget.threshold': 'Budget Threshold',
+  'watch.matched': 'Watch Matched',
+};

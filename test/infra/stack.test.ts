@@ -66,7 +66,8 @@ describe('the CDK stack built from the app model', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
       });
     }
-    template.resourceCountIs('AWS::Events::Rule', 1); // only the unexpected-provisioning-failure rule
+    // the unexpected-provisioning-failure rule and the consumer-event rule on its own bus
+    template.resourceCountIs('AWS::Events::Rule', 2);
   });
 
   it('never runs two reconcilers or two sweeps at once (reserved concurrency 1)', () => {

@@ -30,6 +30,16 @@ afterAll(async () => {
   await h?.stop();
 });
 
+/** The hold is settled by the write after the one that ended the session (and its event): wait for that one too. */
+async function settled(id: string, statuses: string[]): Promise<Record<string, unknown>> {
+  for (let i = 0; ; i++) {
+    const s = await h.waitFor(id, statuses);
+    const hold = s['budget_hold'] as Record<string, unknown> | undefined;
+    if (!hold || hold['settled_at'] || i >= 50) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const budget = (consumer: string, limit: number) =>
   h.api('PUT', `/api/v1/budgets/${consumer}`, { monthly_limit_usd: limit }).then((r) => expect(r.status).toBe(200));
 const summary = async (consumer: string) =>
@@ -59,7 +69,7 @@ describe.concurrent('budget holds against the simulated marketplaces', () => {
     expect(during['committed_usd']).toBe(allIn(0.05));
     expect(during['remaining_usd']).toBeCloseTo(0.09 - allIn(0.05), 6);
     await h.api('DELETE', `/api/v1/sessions/${id}`);
-    const ended = await h.waitFor(id, ['stopped', 'failed']);
+    const ended = await settled(id, ['stopped', 'failed']);
     expect(ended).toMatchObject({ status: 'stopped', budget_hold: { held_usd: 0 } });
     const hold = ended['budget_hold'] as Record<string, unknown>;
     expect(hold['settled_at']).toBeDefined();
@@ -75,7 +85,7 @@ describe.concurrent('budget holds against the simulated marketplaces', () => {
     const created = await create('holds-retry', await h.offerId('RTX 3090'), { auto_retry: true, max_retries: 2 });
     expect(created.status).toBe(201);
     const id = String((created.body['session'] as Record<string, unknown>)['id']);
-    const ended = await h.waitFor(id, ['running', 'failed']);
+    const ended = await settled(id, ['running', 'failed']);
     expect(ended).toMatchObject({ status: 'failed', error_type: 'ssh_timeout', retry_count: 0, budget_hold: { held_usd: 0, settled_usd: 0 } });
     const events = (await h.api<{ events: Record<string, unknown>[] }>('GET', `/api/v1/sessions/${id}/events`)).body.events;
     expect(events.some((e) => e['type'] === 'retrying' && String(e['message']).includes('budget'))).toBe(true);

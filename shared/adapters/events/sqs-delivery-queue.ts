@@ -1,0 +1,34 @@
+// The webhook delivery queue as the dispatcher uses it: a message whose deliveries must wait comes back after the
+// backoff pause (its visibility timeout), instead of the queue's fixed one. SQS_ENDPOINT points it at the local queue.
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { optionalEnv } from '../../config.ts';
+import type { DeliveryQueue } from '../../ports/webhooks.ts';
+
+/** SQS's limit for a visibility timeout */
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+export function createSqsClient(): SQSClient {
+  const endpoint = optionalEnv('SQS_ENDPOINT');
+  return new SQSClient(
+    endpoint
+      ? { endpoint, region: optionalEnv('AWS_REGION') ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {},
+  );
+}
+
+export class SqsDeliveryQueue implements DeliveryQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async postpone(receiptHandle: string, seconds: number): Promise<void> {
+    await this.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds))),
+      }),
+    );
+  }
+}
