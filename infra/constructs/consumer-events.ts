@@ -11,7 +11,6 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { consumerEvents } from '../../shared/app-model.ts';
-import { acknowledge } from '../nag.ts';
 
 export interface ConsumerEventsProps {
   dispatcher: lambda.Function;
@@ -35,7 +34,6 @@ export class ConsumerEvents extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledge(this.deadLetters, 'AwsSolutions-SQS3', 'This is the dead-letter queue of the webhook delivery queue.');
     this.queue = new sqs.Queue(this, 'Deliveries', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

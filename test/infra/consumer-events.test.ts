@@ -13,7 +13,7 @@ let template: Template;
 let stack: GpuShopperStack;
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], alarmEmail: 'ops@example.com' } });
   stack = new GpuShopperStack(app, 'Test');
   template = Template.fromStack(stack);
 });
