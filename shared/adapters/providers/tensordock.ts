@@ -13,7 +13,7 @@ import {
 import { logger } from '../../observability/powertools.ts';
 import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import { isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import { type RequestLimiter, TokenBucket } from './rate-limiter.ts';
 import { checkPublicKeys, shellQuote } from './ssh-keys.ts';
 
 export const TENSORDOCK_DEFAULT_URL = 'https://dashboard.tensordock.com/api/v2';
@@ -24,7 +24,7 @@ export interface TensorDockClientOptions {
   apiToken: string;
   baseUrl?: string;
   /** default: 1.5 requests/s with a burst of 3 (TensorDock allows 100 a minute per organisation) */
-  limiter?: TokenBucket;
+  limiter?: RequestLimiter;
   http?: Pick<ProviderHttpOptions, 'fetch' | 'sleep' | 'random' | 'rateLimitBackoff' | 'transientBackoff'>;
   /** OS image; ubuntu2404 images came without NVIDIA drivers */
   image?: string;
