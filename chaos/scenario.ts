@@ -138,6 +138,7 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
     AUTH_REJECTION_WINDOW_SECONDS: '2',
     // the documented provider limits, enforced by the simulated marketplaces and kept by the shared pacing, 100× faster
     SIM_RATE_LIMIT_SCALE: '0.01',
+    PROVIDER_PACING_MARGIN_MS: '25',
     POWERTOOLS_LOG_LEVEL: 'WARN',
   };
 }
