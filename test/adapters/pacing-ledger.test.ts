@@ -60,7 +60,15 @@ describe('DynamoDB pacing ledger', () => {
     // one instant for every environment: the figures do not depend on how fast DynamoDB Local answers
     const T = Date.now();
     const pacer = (ledger: DynamoSlotLedger) =>
-      new Pacer({ provider: 'vastai', credential, ledger, scale: 0.1, marginMs: 0, now: () => T, sleep: async (ms) => void sleeps.push(ms) });
+      new Pacer({
+        provider: 'vastai',
+        credential,
+        ledger,
+        scale: 0.1,
+        marginMs: 0,
+        now: () => T + sleeps.reduce((a, b) => a + b, 0),
+        sleep: async (ms) => void sleeps.push(ms),
+      });
     const a = pacer(new DynamoSlotLedger(db, tableName));
     await a.penalize('create instance');
     await pacer(new DynamoSlotLedger(createDocumentClient(endpoint), tableName)).acquire('create instance');

@@ -136,3 +136,28 @@ describe('Pacer', () => {
     expect(credentialTag('a')).not.toBe(credentialTag('b'));
   });
 });
+
+describe('Pacer after a 429 elsewhere', () => {
+  it('does not use a slot reserved before the penalty: it takes a new one after it', async () => {
+    const clock = fakeClock();
+    const ledger = new MemorySlotLedger();
+    const a = new Pacer({ provider: 'vastai', credential: 'key', ledger, marginMs: 0, ...clock });
+    await a.acquire('create instance'); // slot 0
+    // b reserves slot 4500 and sleeps; while it sleeps another environment gets a 429 and closes the endpoint
+    const b = new Pacer({
+      provider: 'vastai',
+      credential: 'key',
+      ledger,
+      marginMs: 0,
+      now: clock.now,
+      sleep: async (ms) => {
+        clock.advance(ms / 2);
+        if (clock.now() < 1_000_000 + 3000) await a.penalize('create instance');
+        clock.advance(ms / 2);
+      },
+    });
+    await b.acquire('create instance');
+    // closed at 2250 for 12 s: b goes out at the first slot after 14,250, not at 4,500
+    expect(clock.now()).toBeGreaterThanOrEqual(1_000_000 + 14_250);
+  });
+});

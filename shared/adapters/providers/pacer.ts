@@ -12,13 +12,16 @@ import { type Sleep, sleep } from './rate-limiter.ts';
 /** Where limiters keep their next free slot. Implementations apply decideSlot atomically per key. */
 export interface SlotLedger {
   reserve(key: string, request: SlotRequest): Promise<SlotDecision>;
-  /** moves the limiter's next slot to at least now + closedForMs */
+  /** moves the limiter's next slot to at least now + closedForMs, and marks it closed until then */
   penalize(key: string, now: number, closedForMs: number): Promise<void>;
+  /** until when a 429 closed the limiter (undefined: never): a slot reserved before the 429 must not be used */
+  closedUntil(key: string): Promise<number | undefined>;
 }
 
 /** One process's ledger: only for tests and single-process tools (the product shares the DynamoDB one). */
 export class MemorySlotLedger implements SlotLedger {
   private readonly next = new Map<string, number>();
+  private readonly closed = new Map<string, number>();
 
   async reserve(key: string, request: SlotRequest): Promise<SlotDecision> {
     const decision = decideSlot(this.next.get(key), request);
@@ -28,6 +31,11 @@ export class MemorySlotLedger implements SlotLedger {
 
   async penalize(key: string, now: number, closedForMs: number): Promise<void> {
     this.next.set(key, penalizedNextAt(this.next.get(key), now, closedForMs));
+    this.closed.set(key, Math.max(this.closed.get(key) ?? 0, now + closedForMs));
+  }
+
+  async closedUntil(key: string): Promise<number | undefined> {
+    return this.closed.get(key);
   }
 }
 
@@ -96,20 +104,24 @@ export class Pacer {
   /** Waits for the operation's next slot, or throws ProviderPacingError when it is more than the rule's bound away. */
   async acquire(operation: string, signal?: AbortSignal): Promise<void> {
     const rule = this.ruleFor(operation);
-    const now = this.now();
-    const decision = await this.options.ledger.reserve(this.keyFor(operation), {
-      now,
-      intervalMs: this.intervalMs(rule),
-      maxWaitMs: rule.maxWaitMs,
-    });
-    if (decision.kind === 'too_long') {
-      throw new ProviderPacingError(
-        `${this.options.provider} ${operation}: the shared pacing has no slot for ${Math.ceil(decision.waitMs / 1000)} s (${rule.documented})`,
-        { provider: this.options.provider, operation, endpoint: rule.endpoint, wait_ms: Math.round(decision.waitMs) },
-      );
+    const key = this.keyFor(operation);
+    for (let round = 0; ; round++) {
+      const now = this.now();
+      const decision = await this.options.ledger.reserve(key, { now, intervalMs: this.intervalMs(rule), maxWaitMs: rule.maxWaitMs });
+      if (decision.kind === 'too_long') {
+        throw new ProviderPacingError(
+          `${this.options.provider} ${operation}: the shared pacing has no slot for ${Math.ceil(decision.waitMs / 1000)} s (${rule.documented})`,
+          { provider: this.options.provider, operation, endpoint: rule.endpoint, wait_ms: Math.round(decision.waitMs) },
+        );
+      }
+      const waitMs = decision.at - this.now();
+      if (waitMs <= 0) return;
+      await this.sleep(waitMs, signal);
+      // A 429 elsewhere while this caller slept closed the endpoint: a slot reserved before it would break the
+      // penalty (and, at Vast.ai, extend it for everyone). Only a caller that waited asks (one read).
+      const closed = await this.options.ledger.closedUntil(key);
+      if (closed === undefined || closed <= this.now() || round >= 3) return;
     }
-    const waitMs = decision.at - this.now();
-    if (waitMs > 0) await this.sleep(waitMs, signal);
   }
 
   /** The provider answered 429: close the endpoint for its penalty (or one interval) for every environment. */
