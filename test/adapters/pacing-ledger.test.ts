@@ -93,3 +93,17 @@ describe('DynamoDB pacing ledger', () => {
     expect(refused).toHaveLength(6);
   });
 });
+
+describe('DynamoDB pacing ledger, a 429 behind a long queue', () => {
+  it('marks the endpoint closed even when the queue already reaches past the penalty', async () => {
+    const { db, tableName } = await freshTable('pacing-queue-429');
+    const ledger = new DynamoSlotLedger(db, tableName);
+    const now = Date.now();
+    for (let i = 0; i < 10; i++) await ledger.reserve('k', { now, intervalMs: 4750, maxWaitMs: 75_000 });
+    // the queue reaches 47.5 s out; a 429 now closes the endpoint for 12 s all the same
+    await ledger.penalize('k', now, 12_000);
+    expect(await ledger.closedUntil('k')).toBe(now + 12_000);
+    const next = await ledger.reserve('k', { now, intervalMs: 4750, maxWaitMs: 75_000 });
+    expect(next).toMatchObject({ kind: 'slot', at: now + 47_500 });
+  });
+});

@@ -111,22 +111,41 @@ export class DynamoSlotLedger implements SlotLedger {
 
   async penalize(key: string, now: number, closedForMs: number): Promise<void> {
     const until = now + closedForMs;
+    const ttl = Math.ceil(until / 1000) + IDLE_TTL_S;
+    // Two conditional writes (a 429 is rare): the endpoint is closed until `until` even when the queue already
+    // reaches further, so slots reserved before the 429 and falling inside the penalty are not used (closedUntil).
+    await this.ifNewer({
+      UpdateExpression: 'SET closed_until = :until, #ttl = :ttl ADD penalties :one',
+      ConditionExpression: 'attribute_not_exists(closed_until) OR closed_until < :until',
+      key,
+      values: { ':until': until, ':one': 1, ':ttl': ttl },
+    });
+    // and nobody reserves a slot inside it
+    await this.ifNewer({
+      UpdateExpression: 'SET next_at = :until, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(next_at) OR next_at < :until',
+      key,
+      values: { ':until': until, ':ttl': ttl },
+    });
+    this.lastSeen.set(key, Math.max(this.lastSeen.get(key) ?? 0, until));
+  }
+
+  private async ifNewer(u: { UpdateExpression: string; ConditionExpression: string; key: string; values: Record<string, number> }) {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keyOf(key),
-          UpdateExpression: 'SET next_at = :until, closed_until = :until, #ttl = :ttl ADD penalties :one',
-          ConditionExpression: 'attribute_not_exists(next_at) OR next_at < :until',
+          Key: keyOf(u.key),
+          UpdateExpression: u.UpdateExpression,
+          ConditionExpression: u.ConditionExpression,
           ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':until': until, ':one': 1, ':ttl': Math.ceil(until / 1000) + IDLE_TTL_S },
+          ExpressionAttributeValues: u.values,
         }),
       );
-      this.lastSeen.set(key, until);
     } catch (err) {
-      // already closed for longer: nothing to move
+      // already closed, or queued, for longer: nothing to move
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      this.tally(key).failed += 1;
+      this.tally(u.key).failed += 1;
     }
   }
 
