@@ -136,8 +136,9 @@ export function chaosEnv(s: ChaosSettings): Record<string, string> {
     VERIFY_ROUND_SECONDS: String(s.verifyRoundSeconds),
     CREATE_LIST_LAG_SECONDS: String(s.createListLagSeconds),
     AUTH_REJECTION_WINDOW_SECONDS: '2',
-    VASTAI_REQUESTS_PER_SECOND: '100',
-    TENSORDOCK_REQUESTS_PER_SECOND: '100',
+    // the documented provider limits, enforced by the simulated marketplaces and kept by the shared pacing, 100× faster
+    SIM_RATE_LIMIT_SCALE: '0.01',
+    PROVIDER_PACING_MARGIN_MS: '25',
     POWERTOOLS_LOG_LEVEL: 'WARN',
   };
 }

@@ -27,6 +27,12 @@ export const SECTIONS: SectionDefinition[] = [
     load: () => import('./cost.ts'),
   },
   {
+    name: 'scale',
+    title: 'a burst of sessions against the documented provider limits, with the shared pacing (issue 16)',
+    takes: { full: '≈ 9–10 min', quick: '≈ 1.5–2 min' },
+    load: () => import('./scale.ts'),
+  },
+  {
     name: 'bundle',
     title: 'Lambda bundle size and cold module-load time per function (issue 10)',
     takes: { full: '≈ 1–1.5 min', quick: '≈ 45 s' },

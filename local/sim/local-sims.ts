@@ -34,8 +34,24 @@ function port(env: NodeJS.ProcessEnv, name: string): number {
   return value;
 }
 
+/**
+ * The simulated marketplaces enforce the documented request limits × SIM_RATE_LIMIT_SCALE (default 1: as
+ * documented; tests run them faster; 0: not enforced), and the adapters pace themselves at the same scale.
+ */
+function rateLimitScale(env: NodeJS.ProcessEnv): number {
+  const raw = env['SIM_RATE_LIMIT_SCALE']?.trim();
+  if (!raw) return 1;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(`SIM_RATE_LIMIT_SCALE must be a number from 0 to 1, got "${raw.slice(0, 40)}"`, { variable: 'SIM_RATE_LIMIT_SCALE' });
+  }
+  return value;
+}
+
 export async function startLocalSims(options: LocalSimsOptions): Promise<LocalSims> {
   const { env, log } = options;
+  const scale = rateLimitScale(env);
+  const pacing = (name: string) => (scale > 0 && !env[name]?.trim() ? { [name]: String(scale) } : {});
   const wantVast = !env['VASTAI_API_KEY']?.trim();
   const wantTensorDock = !env['TENSORDOCK_API_TOKEN']?.trim();
   const provided: Record<string, string> = {};
@@ -54,8 +70,13 @@ export async function startLocalSims(options: LocalSimsOptions): Promise<LocalSi
   const scenario = options.scenario ?? scenarioFromEnv(env);
   try {
     if (wantVast) {
-      vastai = await startVastAiSim({ scenario, dataDir: options.dataDir, port: port(env, 'SIM_VASTAI_PORT') });
-      Object.assign(provided, { VASTAI_API_URL: vastai.url, VASTAI_API_KEY: vastai.apiKey });
+      vastai = await startVastAiSim({
+        scenario,
+        dataDir: options.dataDir,
+        port: port(env, 'SIM_VASTAI_PORT'),
+        rateLimitScale: scale,
+      });
+      Object.assign(provided, { VASTAI_API_URL: vastai.url, VASTAI_API_KEY: vastai.apiKey, ...pacing('VASTAI_PACING_SCALE') });
       log(`simulated Vast.ai marketplace at ${vastai.url} (${vastai.market.listedOffers().length} offers)`);
     }
     if (wantTensorDock) {
@@ -63,8 +84,13 @@ export async function startLocalSims(options: LocalSimsOptions): Promise<LocalSi
         scenario,
         dataDir: options.dataDir,
         port: port(env, 'SIM_TENSORDOCK_PORT'),
+        rateLimitScale: scale,
       });
-      Object.assign(provided, { TENSORDOCK_API_URL: tensordock.url, TENSORDOCK_API_TOKEN: tensordock.apiKey });
+      Object.assign(provided, {
+        TENSORDOCK_API_URL: tensordock.url,
+        TENSORDOCK_API_TOKEN: tensordock.apiKey,
+        ...pacing('TENSORDOCK_PACING_SCALE'),
+      });
       log(`simulated TensorDock marketplace at ${tensordock.url} (${tensordock.market.listedOffers().length} offers)`);
     }
   } catch (err) {

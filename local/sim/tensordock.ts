@@ -12,6 +12,7 @@ import { between, pick, seededRandom, stableUuid } from './random.ts';
 import { type Scenario, type SimOffer, tensorDockOffers } from './scenario.ts';
 import { shellWords } from './shell.ts';
 import { isPublicKey } from './ssh-host.ts';
+import { tensorDockRateLimits } from './rate-limits.ts';
 import { modelOf, type SimStartOptions } from './vastai.ts';
 
 const PRICING = { per_vcpu_hr: 0.003, per_gb_ram_hr: 0.002, per_gb_storage_hr: 0.00005 };
@@ -95,6 +96,8 @@ export class TensorDockSim {
   readonly market: Market;
   /** faults injected since start */
   readonly faults = newFaultTally();
+  /** the documented 100 requests a minute per organisation, enforced; what clients sent against it */
+  readonly rateLimits: ReturnType<typeof tensorDockRateLimits>;
   readonly apiKey: string;
   url = '';
   private readonly config: Scenario['tensordock'];
@@ -110,6 +113,7 @@ export class TensorDockSim {
     this.config = options.scenario.tensordock;
     this.apiKey = this.config.api_key ?? `td-${randomUUID()}`;
     this.random = seededRandom(options.scenario.seed + 29);
+    this.rateLimits = tensorDockRateLimits(options.rateLimitScale ?? 0);
     const offers = tensorDockOffers(options.scenario);
     for (const offer of offers)
       this.hostnodeIds.set(offer.host, stableUuid(options.scenario.seed, 'td-hostnode', offer.host));
@@ -165,6 +169,8 @@ export class TensorDockSim {
 
   private before(req: SimRequest): Reply | undefined {
     if (req.path.startsWith('/_sim/')) return undefined;
+    const limited = this.rateLimits.check('all', `org:${bearer(req) ?? req.query.get('api_token') ?? ''}`);
+    if (limited) return limited;
     const fault = injectedFault('tensordock', this.config, this.random, this.faults);
     if (fault) return fault;
     // Bearer everywhere; /locations also took query credentials live

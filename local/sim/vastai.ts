@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { bearer, delay, json, type Reply, route, type SimRequest, SimHttpServer } from './http-kit.ts';
 import { injectedFault, newFaultTally } from './faults.ts';
 import { inspectionRoutes } from './inspect.ts';
+import { vastEndpoint, vastIdentity, vastRateLimits } from './rate-limits.ts';
 import { Market, type Phase, type SimInstance, type SimInstanceView } from './market.ts';
 import { between, seededRandom } from './random.ts';
 import { type Scenario, type SimOffer, type SimTemplate, scenarioTemplates, vastAiOffers } from './scenario.ts';
@@ -33,6 +34,8 @@ export interface SimStartOptions {
   scenario: Scenario;
   dataDir?: string;
   port?: number;
+  /** the documented request limits × this are enforced (429 and counted); 0 or absent: not enforced */
+  rateLimitScale?: number;
 }
 
 interface AccountKey {
@@ -58,6 +61,8 @@ export class VastAiSim {
   readonly market: Market;
   /** faults injected since start */
   readonly faults = newFaultTally();
+  /** the documented per-endpoint intervals, enforced; what clients sent against them */
+  readonly rateLimits: ReturnType<typeof vastRateLimits>;
   readonly apiKey: string;
   url = '';
   private readonly config: Scenario['vastai'];
@@ -75,6 +80,7 @@ export class VastAiSim {
     this.templateList = scenarioTemplates(options.scenario);
     this.apiKey = this.config.api_key ?? randomBytes(32).toString('hex');
     this.random = seededRandom(options.scenario.seed + 17);
+    this.rateLimits = vastRateLimits(options.rateLimitScale ?? 0);
     this.market = new Market({
       provider: 'vastai',
       offers: vastAiOffers(options.scenario),
@@ -153,6 +159,9 @@ export class VastAiSim {
 
   private before(req: SimRequest): Reply | undefined {
     if (req.path.startsWith('/_sim/')) return undefined;
+    const endpoint = vastEndpoint(req);
+    const limited = this.rateLimits.check(endpoint, vastIdentity(endpoint, bearer(req) ?? req.query.get('api_key') ?? undefined));
+    if (limited) return limited;
     const fault = injectedFault('vastai', this.config, this.random, this.faults);
     if (fault) return fault;
     const key = bearer(req) ?? req.query.get('api_key') ?? undefined;

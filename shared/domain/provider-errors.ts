@@ -14,6 +14,15 @@ export class ProviderRateLimitedError extends TransientError {
   readonly errorType = 'provider_rate_limited';
 }
 
+/**
+ * The shared pacing would make the call wait longer than a task should sleep (the provider's queue for this endpoint
+ * is long): nothing was sent and no slot reserved. The state machine backs off and tries again.
+ */
+export class ProviderPacingError extends TransientError {
+  override readonly name = 'ProviderPacingError';
+  readonly errorType = 'provider_pacing';
+}
+
 /** 5xx, network failure, timeout. */
 export class ProviderUnavailableError extends TransientError {
   override readonly name = 'ProviderUnavailableError';
@@ -41,6 +50,7 @@ export class InvalidProviderRequestError extends PermanentError {
 export const PROVIDER_ERROR_NAMES = [
   'OfferUnavailableError',
   'ProviderRateLimitedError',
+  'ProviderPacingError',
   'ProviderUnavailableError',
   'ProviderAuthError',
   'InstanceNotFoundError',

@@ -69,7 +69,7 @@ describe('bench report formatting', () => {
 
 describe('bench arguments', () => {
   it('runs every section by default, and named ones in the canonical order', () => {
-    expect(parseArgs([]).sections).toEqual(['inventory', 'provisioning', 'api', 'cost', 'bundle']);
+    expect(parseArgs([]).sections).toEqual(['inventory', 'provisioning', 'api', 'cost', 'scale', 'bundle']);
     expect(parseArgs(['bundle', 'inventory', '--json', '--quick'])).toMatchObject({
       sections: ['inventory', 'bundle'],
       json: true,

@@ -73,8 +73,7 @@ describe('npm start after a crash', () => {
       PROVIDER_CHECK_INTERVAL_MS: '1000',
       VERIFY_ROUND_SECONDS: '3',
       SSH_DEADLINE_SECONDS: '240',
-      VASTAI_REQUESTS_PER_SECOND: '50',
-      TENSORDOCK_REQUESTS_PER_SECOND: '50',
+      SIM_RATE_LIMIT_SCALE: '0.01',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       // only the sweep at start may find the sessions the "crash" left
       EXPIRY_SWEEP_SECONDS: '3600',

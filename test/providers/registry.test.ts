@@ -15,7 +15,7 @@ function fakeSecrets(answer: () => Promise<{ SecretString?: string }>) {
 describe('providerRegistryFromEnv', () => {
   it('configures a provider only when its credential is set', async () => {
     const registry = providerRegistryFromEnv({
-      env: { VASTAI_API_KEY: 'vast-key', VASTAI_API_URL: 'http://127.0.0.1:9/api/v0' },
+      env: { TABLE_NAME: 't', VASTAI_API_KEY: 'vast-key', VASTAI_API_URL: 'http://127.0.0.1:9/api/v0' },
     });
     const all = await registry.all();
     expect(all.map((p) => p.name)).toEqual(['vastai']);
@@ -26,14 +26,14 @@ describe('providerRegistryFromEnv', () => {
   });
 
   it('uses the real base URLs when no override is set, and ignores blank credentials', async () => {
-    const registry = providerRegistryFromEnv({ env: { VASTAI_API_KEY: '  ', TENSORDOCK_API_TOKEN: 'td-token' } });
+    const registry = providerRegistryFromEnv({ env: { TABLE_NAME: 't', VASTAI_API_KEY: '  ', TENSORDOCK_API_TOKEN: 'td-token' } });
     const [only] = await registry.all();
     expect(only).toBeInstanceOf(TensorDockClient);
     expect((only as TensorDockClient).baseUrl).toBe('https://dashboard.tensordock.com/api/v2');
   });
 
   it('keeps its clients (and their rate limiters) while the configuration is unchanged', async () => {
-    const env: NodeJS.ProcessEnv = { VASTAI_API_KEY: 'k', VASTAI_API_URL: 'http://127.0.0.1:1/api/v0' };
+    const env: NodeJS.ProcessEnv = { TABLE_NAME: 't', VASTAI_API_KEY: 'k', VASTAI_API_URL: 'http://127.0.0.1:1/api/v0' };
     const registry = providerRegistryFromEnv({ env });
     const first = await registry.get('vastai');
     expect(await registry.get('vastai')).toBe(first);
@@ -48,7 +48,7 @@ describe('providerRegistryFromEnv', () => {
       SecretString: JSON.stringify({ VASTAI_API_KEY: 'from-secret', TENSORDOCK_API_TOKEN: 'td-from-secret' }),
     }));
     // the environment's own keys are not used when the secret is configured
-    const env = { PROVIDER_SECRET_ARN: ARN, VASTAI_API_KEY: 'from-env' };
+    const env = { TABLE_NAME: 't', PROVIDER_SECRET_ARN: ARN, VASTAI_API_KEY: 'from-env' };
     const a = providerRegistryFromEnv({ env, secrets: client });
     const b = providerRegistryFromEnv({ env, secrets: client });
     expect((await a.all()).map((p) => p.name)).toEqual(['vastai', 'tensordock']);
@@ -61,7 +61,7 @@ describe('providerRegistryFromEnv', () => {
 
   it('leaves out a provider the secret has no credential for', async () => {
     const { client } = fakeSecrets(async () => ({ SecretString: JSON.stringify({ TENSORDOCK_API_TOKEN: 'td' }) }));
-    const registry = providerRegistryFromEnv({ env: { PROVIDER_SECRET_ARN: `${ARN}-2` }, secrets: client });
+    const registry = providerRegistryFromEnv({ env: { TABLE_NAME: 't', PROVIDER_SECRET_ARN: `${ARN}-2` }, secrets: client });
     expect((await registry.all()).map((p) => p.name)).toEqual(['tensordock']);
     await expect(registry.get('vastai')).rejects.toMatchObject({ name: 'NotFoundError' });
   });
@@ -74,7 +74,7 @@ describe('providerRegistryFromEnv', () => {
       if (calls === 2) return { SecretString: 'VASTAI_API_KEY=super-secret-value' };
       return { SecretString: JSON.stringify({ VASTAI_API_KEY: 'ok' }) };
     });
-    const registry = providerRegistryFromEnv({ env: { PROVIDER_SECRET_ARN: `${ARN}-3` }, secrets: client });
+    const registry = providerRegistryFromEnv({ env: { TABLE_NAME: 't', PROVIDER_SECRET_ARN: `${ARN}-3` }, secrets: client });
     await expect(registry.all()).rejects.toThrow('throttled');
     const malformed = await registry.all().catch((e: Error) => e);
     expect(malformed).toMatchObject({ name: 'ConfigError' });
@@ -84,7 +84,24 @@ describe('providerRegistryFromEnv', () => {
   });
 
   it('rejects a nonsense request rate', async () => {
-    const registry = providerRegistryFromEnv({ env: { VASTAI_API_KEY: 'k', VASTAI_REQUESTS_PER_SECOND: 'fast' } });
+    const registry = providerRegistryFromEnv({ env: { TABLE_NAME: 't', VASTAI_API_KEY: 'k', VASTAI_PACING_SCALE: 'fast' } });
     await expect(registry.all()).rejects.toMatchObject({ name: 'ConfigError' });
+  });
+});
+
+describe('the pacing ledger the registry uses', () => {
+  it('is the shared DynamoDB one by default, and in-process only when asked for', async () => {
+    const { slotLedgerFromEnv } = await import('../../shared/adapters/providers/pacing-from-env.ts');
+    const { DynamoSlotLedger } = await import('../../shared/adapters/dynamodb/pacing-ledger.ts');
+    const { MemorySlotLedger } = await import('../../shared/adapters/providers/pacer.ts');
+    expect(slotLedgerFromEnv({ TABLE_NAME: 'gpu-shopper' })).toBeInstanceOf(DynamoSlotLedger);
+    expect(() => slotLedgerFromEnv({})).toThrow(/TABLE_NAME/);
+    expect(slotLedgerFromEnv({ PROVIDER_PACING: 'memory' })).toBeInstanceOf(MemorySlotLedger);
+    expect(() => slotLedgerFromEnv({ PROVIDER_PACING: 'bucket', TABLE_NAME: 't' })).toThrow(/PROVIDER_PACING/);
+  });
+
+  it('builds no client without the shared ledger', async () => {
+    const registry = providerRegistryFromEnv({ env: { VASTAI_API_KEY: 'k' } });
+    await expect(registry.all()).rejects.toThrow(/TABLE_NAME/);
   });
 });

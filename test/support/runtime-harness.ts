@@ -36,8 +36,10 @@ export const FAST_ENV = {
   SSH_DEADLINE_SECONDS: '8',
   CREATE_LIST_LAG_SECONDS: '3',
   AUTH_REJECTION_WINDOW_SECONDS: '2',
-  VASTAI_REQUESTS_PER_SECOND: '50',
-  TENSORDOCK_REQUESTS_PER_SECOND: '50',
+  // the simulated marketplaces enforce the documented limits 100× faster, and the adapters pace alike
+  SIM_RATE_LIMIT_SCALE: '0.01',
+  // a short allowance for late arrivals at that speed (a rare 429 is backed off like any other)
+  PROVIDER_PACING_MARGIN_MS: '25',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 

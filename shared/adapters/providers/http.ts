@@ -12,7 +12,15 @@ import {
 } from '../../domain/provider-errors.ts';
 import { logger } from '../../observability/powertools.ts';
 import { redactSecrets } from '../../observability/redact.ts';
-import { type BackoffOptions, backoffDelayMs, bucketFor, type RequestLimiter, type Sleep, sleep } from './rate-limiter.ts';
+import {
+  acquireTurn,
+  type BackoffOptions,
+  backoffDelayMs,
+  penalizeTurn,
+  type RequestLimiter,
+  type Sleep,
+  sleep,
+} from './rate-limiter.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -89,7 +97,7 @@ export class ProviderHttp {
     let rateLimited = 0;
     let transient = 0;
     for (;;) {
-      await bucketFor(this.options.limiter, request.operation).acquire(request.signal);
+      await acquireTurn(this.options.limiter, request.operation, request.signal);
       let response: ProviderResponse;
       try {
         response = await this.once(request);
@@ -102,8 +110,11 @@ export class ProviderHttp {
         throw failure;
       }
       if (response.status === 429) {
+        // the shared pacing closes the endpoint for the provider's penalty: the next turn is the backoff
+        const penalized = await penalizeTurn(this.options.limiter, request.operation);
         if (rateLimited < this.rateLimitBackoff.retries) {
-          await this.pause(request, 'HTTP 429', backoffDelayMs(rateLimited++, this.rateLimitBackoff, this.random));
+          const delayMs = backoffDelayMs(rateLimited++, this.rateLimitBackoff, this.random);
+          await this.pause(request, 'HTTP 429', penalized ? 0 : delayMs);
           continue;
         }
         throw this.errorFor(request.operation, response);

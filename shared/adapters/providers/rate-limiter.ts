@@ -2,6 +2,7 @@
 // Retry-After header, and TensorDock allows 100 requests a minute per organisation, so the adapters pace
 // themselves instead of discovering the limit through 429s.
 import { ProviderRateLimitedError } from '../../domain/provider-errors.ts';
+import type { Pacer } from './pacer.ts';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -98,8 +99,11 @@ export function backoffDelayMs(attempt: number, options: BackoffOptions, random:
   return step / 2 + random() * (step / 2);
 }
 
-/** Where a request waits for its turn: one bucket for the whole API, or one per endpoint. */
-export type RequestLimiter = TokenBucket | PerOperationLimiter;
+/**
+ * Where a request waits for its turn: the shared pacing (the product), or an in-process bucket for the whole API or
+ * per endpoint (tests that talk to a provider directly).
+ */
+export type RequestLimiter = TokenBucket | PerOperationLimiter | Pacer;
 
 /**
  * One bucket per operation (endpoint), created on first use with the same pacing: Vast.ai limits each endpoint
@@ -119,6 +123,23 @@ export class PerOperationLimiter {
   }
 }
 
-export function bucketFor(limiter: RequestLimiter, operation: string): TokenBucket {
+export function bucketFor(limiter: TokenBucket | PerOperationLimiter, operation: string): TokenBucket {
   return limiter instanceof PerOperationLimiter ? limiter.forOperation(operation) : limiter;
+}
+
+const isPacer = (limiter: RequestLimiter): limiter is Pacer => 'penalize' in limiter;
+
+/** Waits for the operation's turn (or throws a retryable error when it is too far away). */
+export function acquireTurn(limiter: RequestLimiter, operation: string, signal?: AbortSignal): Promise<void> {
+  return isPacer(limiter) ? limiter.acquire(operation, signal) : bucketFor(limiter, operation).acquire(signal);
+}
+
+/**
+ * After a 429: the shared pacing closes the endpoint for its penalty and returns true (the next turn is the
+ * backoff); an in-process bucket knows no penalty and returns false (the caller backs off itself).
+ */
+export async function penalizeTurn(limiter: RequestLimiter, operation: string): Promise<boolean> {
+  if (!isPacer(limiter)) return false;
+  await limiter.penalize(operation);
+  return true;
 }

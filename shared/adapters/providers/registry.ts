@@ -7,7 +7,8 @@ import { ConfigError, NotFoundError } from '../../domain/errors.ts';
 import type { ProviderName } from '../../domain/offer.ts';
 import { traced } from '../../observability/tracing.ts';
 import type { ProviderClient, ProviderRegistry } from '../../ports/provider.ts';
-import { PerOperationLimiter, TokenBucket } from './rate-limiter.ts';
+import { DEFAULT_PACING_MARGIN_MS, Pacer, type SlotLedger } from './pacer.ts';
+import { slotLedgerFromEnv } from './pacing-from-env.ts';
 import { TensorDockClient } from './tensordock.ts';
 import { VastAiClient } from './vastai.ts';
 
@@ -67,6 +68,14 @@ async function readSecret(client: SecretsClient, arn: string): Promise<ProviderC
   return shape.data;
 }
 
+function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be a number ≥ 0`, { variable: name });
+  return value;
+}
+
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
@@ -84,16 +93,21 @@ function clean(value: string | undefined): string | undefined {
 export interface RegistryDependencies {
   env?: NodeJS.ProcessEnv;
   secrets?: SecretsClient;
+  /** where the pacing keeps its slots (default: PROVIDER_PACING, i.e. the DynamoDB table) */
+  ledger?: SlotLedger;
 }
 
 const SETTINGS = [
   'PROVIDER_SECRET_ARN',
   'VASTAI_API_KEY',
   'VASTAI_API_URL',
-  'VASTAI_REQUESTS_PER_SECOND',
+  'VASTAI_PACING_SCALE',
   'TENSORDOCK_API_TOKEN',
   'TENSORDOCK_API_URL',
-  'TENSORDOCK_REQUESTS_PER_SECOND',
+  'TENSORDOCK_PACING_SCALE',
+  'PROVIDER_PACING',
+  'PROVIDER_PACING_MARGIN_MS',
+  'TABLE_NAME',
 ] as const;
 
 /**
@@ -113,27 +127,41 @@ export function providerRegistryFromEnv(deps: RegistryDependencies = {}): Provid
       : { VASTAI_API_KEY: env['VASTAI_API_KEY'], TENSORDOCK_API_TOKEN: env['TENSORDOCK_API_TOKEN'] };
     const map = new Map<ProviderName, ProviderClient>();
     const vastKey = clean(credentials.VASTAI_API_KEY);
+    const tdToken = clean(credentials.TENSORDOCK_API_TOKEN);
+    if (!vastKey && !tdToken) return map;
+    // one limiter per (provider, endpoint, credential), shared by every environment through the ledger
+    const ledger = deps.ledger ?? slotLedgerFromEnv(env);
+    const marginMs = nonNegative(env, 'PROVIDER_PACING_MARGIN_MS', DEFAULT_PACING_MARGIN_MS);
     if (vastKey) {
-      const rate = positive(env, 'VASTAI_REQUESTS_PER_SECOND', 1);
       map.set(
         'vastai',
         new VastAiClient({
           apiKey: vastKey,
           baseUrl: clean(env['VASTAI_API_URL']),
-          // Vast.ai enforces its limits per endpoint: one bucket each, so creates never queue a status read
-          limiter: new PerOperationLimiter({ ratePerSecond: rate, burst: Math.max(2, Math.ceil(rate * 2)) }),
+          limiter: new Pacer({
+            provider: 'vastai',
+            credential: vastKey,
+            ledger,
+            marginMs,
+            // below 1 only against simulated marketplaces that enforce the documented rules scaled alike
+            scale: positive(env, 'VASTAI_PACING_SCALE', 1),
+          }),
         }),
       );
     }
-    const tdToken = clean(credentials.TENSORDOCK_API_TOKEN);
     if (tdToken) {
-      const rate = positive(env, 'TENSORDOCK_REQUESTS_PER_SECOND', 1.5);
       map.set(
         'tensordock',
         new TensorDockClient({
           apiToken: tdToken,
           baseUrl: clean(env['TENSORDOCK_API_URL']),
-          limiter: new TokenBucket({ ratePerSecond: rate, burst: Math.max(3, Math.ceil(rate * 2)) }),
+          limiter: new Pacer({
+            provider: 'tensordock',
+            credential: tdToken,
+            ledger,
+            marginMs,
+            scale: positive(env, 'TENSORDOCK_PACING_SCALE', 1),
+          }),
         }),
       );
     }
@@ -168,8 +196,8 @@ export function providerRegistryFromEnv(deps: RegistryDependencies = {}): Provid
 let shared: ProviderRegistry | undefined;
 
 /**
- * The process-wide registry over process.env. Handlers should use this one: in the local runtime every handler
- * runs in one process, and one registry means one rate limiter per provider for all of them.
+ * The process-wide registry over process.env. Handlers should use this one: the clients (and their connections)
+ * are kept across invocations; the pacing is shared across environments through the ledger anyway.
  */
 export function providerRegistry(): ProviderRegistry {
   shared ??= providerRegistryFromEnv();

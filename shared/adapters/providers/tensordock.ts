@@ -14,7 +14,7 @@ import {
 import { logger } from '../../observability/powertools.ts';
 import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
 import { isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderRequest, type ProviderResponse } from './http.ts';
-import { type BackoffOptions, backoffDelayMs, type Sleep, sleep, TokenBucket } from './rate-limiter.ts';
+import { type BackoffOptions, backoffDelayMs, type RequestLimiter, type Sleep, sleep, TokenBucket } from './rate-limiter.ts';
 import { checkPublicKeys, shellQuote } from './ssh-keys.ts';
 
 export const TENSORDOCK_DEFAULT_URL = 'https://dashboard.tensordock.com/api/v2';
@@ -27,7 +27,7 @@ export interface TensorDockClientOptions {
   apiToken: string;
   baseUrl?: string;
   /** default: 1.5 requests/s with a burst of 3 (TensorDock allows 100 a minute per organisation) */
-  limiter?: TokenBucket;
+  limiter?: RequestLimiter;
   http?: Pick<ProviderHttpOptions, 'fetch' | 'sleep' | 'random' | 'rateLimitBackoff' | 'transientBackoff'>;
   /** backoff before asking again after a 401 (a lasting 401 is a bad token) */
   unauthorizedBackoff?: BackoffOptions;

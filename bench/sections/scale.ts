@@ -1,0 +1,306 @@
+// Section `scale` (issue 16): a burst of sessions (300; --quick 60) requested within 10 s against the simulated
+// marketplaces enforcing the providers' documented request limits as documented (SIM_RATE_LIMIT_SCALE 1), with the
+// product's shared pacing in DynamoDB. Reports what the marketplaces saw per endpoint against their limits, the
+// sessions that failed for rate limits, the time until all run against what the create interval allows, and what
+// the pacing costs in DynamoDB.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { RateLimitReport } from '../../local/sim/rate-limits.ts';
+import { parseScenario } from '../../local/sim/scenario.ts';
+import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { PACING_PK_PREFIX } from '../../shared/adapters/dynamodb/pacing-ledger.ts';
+import { TENSORDOCK_RULE, VAST_RULES } from '../../shared/adapters/providers/pacing-rules.ts';
+import { goal, type SectionOutput, type Table, usd } from '../report.ts';
+import { PRICES } from '../support/aws-prices.ts';
+import { startBenchRuntime } from '../support/bench-runtime.ts';
+import { environmentFigures } from '../support/environments.ts';
+import { createSession, getSession, inParallel, type SessionBody } from '../support/sessions.ts';
+import { round, summarize } from '../support/stats.ts';
+import type { SectionContext } from './types.ts';
+
+/** Sessions per provider: Vast.ai's one create per 4.5 s per key sets the pace; TensorDock takes the rest. */
+const MIX = { full: { vastai: 100, tensordock: 200 }, quick: { vastai: 12, tensordock: 48 } };
+const REQUEST_WINDOW_MS = 9_000;
+const POST_CONCURRENCY = 12;
+const BOOT_SECONDS = 5;
+/** the brief's on-demand price per million write request units, beside the project's price table */
+const WRU_USD_BRIEF = 1.25 / 1e6;
+const RATE_LIMIT_ERRORS = new Set(['ProviderRateLimitedError', 'ProviderPacingError']);
+
+function scenario(vast: number, td: number) {
+  const offer = (i: number, gpu: string, vram: number, location: string) => ({
+    gpu,
+    vram_gb: vram,
+    price: Math.round((0.2 + i / 10_000) * 10_000) / 10_000,
+    location,
+    boot_seconds: BOOT_SECONDS,
+  });
+  return parseScenario({
+    seed: 16,
+    vastai: { offers: Array.from({ length: vast }, (_, i) => offer(i, 'RTX 4090', 24, 'Texas, US')) },
+    tensordock: {
+      offers: Array.from({ length: td }, (_, i) => offer(i, 'NVIDIA GeForce RTX 4090 PCIe 24GB', 24, 'Chubbuck, Idaho, United States')),
+    },
+  });
+}
+
+async function offerIds(bench: Awaited<ReturnType<typeof startBenchRuntime>>, provider: string): Promise<string[]> {
+  const res = await bench.http.request<{ offers: { id: string }[] }>('GET', `/api/v1/inventory?provider=${provider}&limit=1000&sort=price`);
+  if (res.status !== 200) throw new Error(`GET /api/v1/inventory answered ${res.status}`);
+  return res.body.offers.map((o) => o.id);
+}
+
+interface PacingItem {
+  pk: string;
+  reservations?: number;
+  failed_writes?: number;
+  refused?: number;
+  penalties?: number;
+}
+
+export async function run(ctx: SectionContext): Promise<SectionOutput> {
+  const mix = ctx.quick ? MIX.quick : MIX.full;
+  const total = mix.vastai + mix.tensordock;
+  const bench = await startBenchRuntime({
+    name: 'scale',
+    scenario: scenario(mix.vastai, mix.tensordock),
+    // the documented limits, enforced as documented, and the product's shared pacing in DynamoDB
+    env: { SIM_RATE_LIMIT_SCALE: '1', PROVIDER_PACING: 'dynamodb', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    progress: ctx.progress,
+  });
+  try {
+    await bench.fire('InventoryRefresh');
+    const vast = (await offerIds(bench, 'vastai')).slice(0, mix.vastai);
+    const td = (await offerIds(bench, 'tensordock')).slice(0, mix.tensordock);
+    if (vast.length < mix.vastai || td.length < mix.tensordock) {
+      throw new Error(`inventory has ${vast.length} Vast.ai and ${td.length} TensorDock offers, ${mix.vastai}+${mix.tensordock} needed`);
+    }
+    // interleaved, so both providers' sessions arrive across the whole window
+    const plan = [
+      ...vast.map((id, i) => ({ id, provider: 'vastai', at: i / mix.vastai })),
+      ...td.map((id, i) => ({ id, provider: 'tensordock', at: i / mix.tensordock })),
+    ].sort((a, b) => a.at - b.at);
+
+    ctx.progress(`requesting ${total} sessions within ${REQUEST_WINDOW_MS / 1000} s (${mix.vastai} Vast.ai, ${mix.tensordock} TensorDock)`);
+    const t0 = Date.now();
+    let postRetries = 0;
+    const posts = await inParallel(plan, POST_CONCURRENCY, async (p, i) => {
+      const due = t0 + (i * REQUEST_WINDOW_MS) / total;
+      if (due > Date.now()) await sleep(due - Date.now());
+      const sentAt = Date.now();
+      let res = await createSession(bench.http, p.id, `bench-scale-${i}`);
+      // a client retries a 5xx (concurrent POSTs can lose a race on shared items under load)
+      for (let retry = 0; res.status >= 500 && retry < 3; retry++) {
+        postRetries += 1;
+        await sleep(200 * (retry + 1));
+        res = await createSession(bench.http, p.id, `bench-scale-${i}`);
+      }
+      return { ...res, provider: p.provider, sentAt };
+    });
+    const requestedWithinS = (Math.max(...posts.map((p) => p.sentAt)) - t0) / 1000;
+    const failedPosts = posts.filter((p) => p.status !== 201);
+    if (failedPosts.length) throw new Error(`POST /sessions failed: ${JSON.stringify(failedPosts[0]!.body).slice(0, 300)}`);
+
+    const deadline = Date.now() + (ctx.quick ? 6 : 25) * 60_000;
+    for (;;) {
+      const running = bench.runtime.stepFunctions.allExecutions().filter((e) => e.status === 'RUNNING').length;
+      if (running === 0) break;
+      if (Date.now() > deadline) {
+        // report what happened: the sessions still provisioning count as not running
+        ctx.progress(`${running} provisioning executions still running at the deadline`);
+        break;
+      }
+      ctx.progress(`${total - running} of ${total} sessions provisioned`);
+      await sleep(ctx.quick ? 5000 : 15_000);
+    }
+
+    const sessions: (SessionBody & { provider: string; sentAt: number })[] = [];
+    for (const post of posts) {
+      const { body } = await getSession(bench.http, post.body.session!.id);
+      sessions.push({ ...body, provider: post.provider, sentAt: post.sentAt });
+    }
+    const executions = bench.runtime.stepFunctions.allExecutions();
+    const taskErrors = new Map<string, number>();
+    const rateLimitedSessions = new Set<string>();
+    for (const e of executions) {
+      for (const ev of e.history) {
+        if (ev.type !== 'TaskFailed' || typeof ev.error !== 'string') continue;
+        taskErrors.set(ev.error, (taskErrors.get(ev.error) ?? 0) + 1);
+      }
+      const session = sessions.find((s) => s.id === e.name);
+      if (session && session.status !== 'running' && e.history.some((ev) => ev.type === 'TaskFailed' && RATE_LIMIT_ERRORS.has(String(ev.error)))) {
+        rateLimitedSessions.add(e.name);
+      }
+    }
+    const failedForRateLimits = sessions.filter(
+      (s) => rateLimitedSessions.has(s.id) || s.error_type === 'provider_rate_limited' || s.error_type === 'provider_pacing',
+    ).length;
+
+    const limits = {
+      vastai: bench.runtime.sims.vastai!.rateLimits.report(),
+      tensordock: bench.runtime.sims.tensordock!.rateLimits.report(),
+    };
+    const { Items = [] } = await documentClient().send(
+      new ScanCommand({
+        TableName: process.env['TABLE_NAME'],
+        FilterExpression: 'begins_with(pk, :p)',
+        ExpressionAttributeValues: { ':p': PACING_PK_PREFIX },
+      }),
+    );
+    return report({
+      ctx,
+      total,
+      mix,
+      t0,
+      requestedWithinS,
+      postRetries,
+      sessions,
+      limits,
+      taskErrors,
+      failedForRateLimits,
+      pacing: Items as PacingItem[],
+      environments: environmentFigures(bench.runtime.lambdas),
+    });
+  } finally {
+    await bench.stop();
+  }
+}
+
+function report(r: {
+  ctx: SectionContext;
+  total: number;
+  mix: { vastai: number; tensordock: number };
+  t0: number;
+  requestedWithinS: number;
+  postRetries: number;
+  sessions: (SessionBody & { provider: string; sentAt: number })[];
+  limits: Record<'vastai' | 'tensordock', RateLimitReport>;
+  taskErrors: Map<string, number>;
+  failedForRateLimits: number;
+  pacing: PacingItem[];
+  environments: ReturnType<typeof environmentFigures>;
+}): SectionOutput {
+  const runningAt = (s: SessionBody) => (s.verification?.ready_at ? Date.parse(s.verification.ready_at) : undefined);
+  const running = r.sessions.filter((s) => s.status === 'running' && runningAt(s) !== undefined);
+  const toRunning = running.map((s) => (runningAt(s)! - s.sentAt) / 1000);
+  const allRunningS = running.length ? (Math.max(...running.map((s) => runningAt(s)!)) - r.t0) / 1000 : null;
+  // the fastest session, request to running: what one session takes with no queue in front of it
+  const single = toRunning.length ? Math.min(...toRunning) : null;
+  const createSpacing = { vastai: VAST_RULES['create']!.intervalMs / 1000, tensordock: TENSORDOCK_RULE.intervalMs / 1000 };
+  const perProvider = (['vastai', 'tensordock'] as const).map((p) => {
+    const mine = running.filter((s) => s.provider === p);
+    const last = mine.length ? (Math.max(...mine.map((s) => runningAt(s)!)) - r.t0) / 1000 : null;
+    const ideal = single === null ? null : (r.mix[p] - 1) * createSpacing[p] + single;
+    return { provider: p, sessions: r.mix[p], running: mine.length, all_running_s: last === null ? null : round(last, 1), ideal_s: ideal === null ? null : round(ideal, 1) };
+  });
+  const ideal = Math.max(...perProvider.map((p) => p.ideal_s ?? 0)) || null;
+  const ratio = allRunningS !== null && ideal ? round(allRunningS / ideal, 2) : null;
+
+  const endpoints = (['vastai', 'tensordock'] as const).flatMap((p) =>
+    r.limits[p].endpoints.filter((e) => e.seen > 0).map((e) => ({ provider: p, ...e })),
+  );
+  const lateViolations = endpoints.reduce((n, e) => n + e.violations_after_first_second, 0);
+  const violations = endpoints.reduce((n, e) => n + e.violations, 0);
+
+  const sum = (k: keyof PacingItem) => r.pacing.reduce((n, i) => n + Number(i[k] ?? 0), 0);
+  const wru = { reservations: sum('reservations'), failed_conditional_writes: sum('failed_writes'), refusals: sum('refused'), penalties: sum('penalties') };
+  // every pacing request is one UpdateItem on an item far below 1 KB: 1 WRU each, failed conditions included
+  // (refusals are failed conditional writes already counted in failed_conditional_writes)
+  const totalWru = wru.reservations + wru.failed_conditional_writes + wru.penalties;
+  const per1000 = (totalWru / r.total) * 1000;
+  const cost = { table_price: per1000 * PRICES.dynamoWriteRequestUnit.usd, at_1_25_per_million: per1000 * WRU_USD_BRIEF };
+
+  const failed = r.sessions.filter((s) => s.status !== 'running');
+  const timeline = summarize(toRunning);
+  const allowance = (e: (typeof endpoints)[number]) => e.documented;
+  const endpointTable: Table = {
+    title: 'Requests the simulated marketplaces saw, per endpoint, against the documented limit (one API key / organisation)',
+    columns: ['provider', 'endpoint', 'limit', 'seen', 'accepted', '429', 'after 1st s', 'max/s', 'max/window', 'min gap ms', 'mean/s'],
+    rows: endpoints.map((e) => [
+      e.provider,
+      e.endpoint,
+      allowance(e),
+      e.seen,
+      e.accepted,
+      e.violations,
+      e.violations_after_first_second,
+      e.max_accepted_per_second,
+      e.max_accepted_per_window,
+      e.min_gap_ms,
+      e.accepted_per_second.length ? round(e.accepted / e.accepted_per_second.length, 2) : null,
+    ]),
+  };
+  return {
+    figures: {
+      sessions: r.total,
+      mix: r.mix,
+      requested_within_s: round(r.requestedWithinS, 1),
+      post_sessions_retried_after_5xx: r.postRetries,
+      running: running.length,
+      not_running: failed.map((s) => ({ id: s.id, provider: s.provider, status: s.status, error_type: s.error_type })),
+      failed_for_rate_limits: r.failedForRateLimits,
+      violations: { total: violations, after_first_second: lateViolations },
+      endpoints,
+      time_to_all_running_s: allRunningS === null ? null : round(allRunningS, 1),
+      ideal_s: ideal === null ? null : round(ideal, 1),
+      ratio_to_ideal: ratio,
+      per_provider: perProvider,
+      single_session_s: single === null ? null : round(single, 1),
+      session_request_to_running_s: timeline,
+      task_errors: Object.fromEntries(r.taskErrors),
+      environments: r.environments,
+      pacing_dynamodb: {
+        limiters: r.pacing.length,
+        write_request_units: { ...wru, total: totalWru },
+        wru_per_session: round(totalWru / r.total, 2),
+        usd_per_1000_sessions: cost.table_price,
+        usd_per_1000_sessions_at_1_25_per_million: cost.at_1_25_per_million,
+      },
+    },
+    goals: [
+      goal('violations of a documented limit after the first second', '0', lateViolations, lateViolations === 0),
+      goal('sessions failed for rate limits', '0', r.failedForRateLimits, r.failedForRateLimits === 0),
+      goal('time to all running / ideal the create interval allows', '≤ 1.3', ratio, ratio !== null && ratio <= 1.3),
+      goal('sessions running', `${r.total}`, running.length, running.length === r.total),
+    ],
+    tables: [
+      endpointTable,
+      {
+        title: 'Time to all running (s after the first request) against the ideal: (n − 1) × create spacing + one unqueued session',
+        columns: ['provider', 'sessions', 'running', 'all running s', 'ideal s', 'create spacing s'],
+        rows: perProvider.map((p) => [p.provider, p.sessions, p.running, p.all_running_s, p.ideal_s, createSpacing[p.provider]]),
+      },
+      {
+        title: 'Sessions, request → running (s)',
+        columns: ['n', 'p50', 'p95', 'max'],
+        rows: [[timeline.n, timeline.p50, timeline.p95, timeline.max].map((v) => (v === null ? null : round(v, 1)))],
+      },
+      {
+        title: 'Task errors the state machine retried (all sessions)',
+        columns: ['error', 'count'],
+        rows: [...r.taskErrors.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v]),
+      },
+      {
+        title: 'DynamoDB cost of the pacing (one UpdateItem per provider request, 1 WRU each)',
+        columns: ['limiters', 'reservations', 'failed conditions', 'of which refusals', 'penalties', 'WRU/session', 'per 1,000 sessions', 'at $1.25/M'],
+        rows: [[r.pacing.length, wru.reservations, wru.failed_conditional_writes, wru.refusals, wru.penalties, round(totalWru / r.total, 2), usd(cost.table_price), usd(cost.at_1_25_per_million)]],
+      },
+      {
+        title: 'Execution environments (local Lambda host)',
+        columns: ['started per function', 'cold start p50 ms', 'p95 ms'],
+        rows: [[
+          r.environments.started_per_function ? JSON.stringify(r.environments.started_per_function) : null,
+          r.environments.cold_start_ms?.p50 ?? null,
+          r.environments.cold_start_ms?.p95 ?? null,
+        ]],
+      },
+    ],
+    notes: [
+      `${r.total} sessions (${r.mix.vastai} Vast.ai, ${r.mix.tensordock} TensorDock, one offer each, SSH up ${BOOT_SECONDS} s after create) requested within ${round(r.requestedWithinS, 1)} s; the simulated marketplaces enforce the documented limits as documented (SIM_RATE_LIMIT_SCALE 1) and answer 429 exactly when a rule is broken; the adapters pace through the shared DynamoDB ledger (PROVIDER_PACING=dynamodb, as in AWS).`,
+      'Ideal: Vast.ai allows one create per 4.5 s per API key, TensorDock 100 requests a minute per organisation (one create per 0.6 s if nothing else were asked); the slowest provider sets the ideal. TensorDock also spends its 100 a minute on status reads, so its share of sessions is chosen so that Vast.ai sets the pace.',
+      `DynamoDB: reservations, failed conditional writes (a busy limiter seen as idle or the reverse, and refusals beyond a caller's bound) and penalties are each one write request unit. Priced at the table's on-demand rate (${PRICES.dynamoWriteRequestUnit.per}) and at the $1.25 per million of the issue.`,
+      ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note}; the section reads host.environmentStats() once the host has it.`] : []),
+      ...(r.ctx.quick ? ['--quick: 60 sessions (12 Vast.ai, 48 TensorDock); the full form requests 300.'] : []),
+    ],
+  };
+}
