@@ -25,6 +25,8 @@ export interface FunctionSpec {
   description: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** reserved concurrency the stack sets (also the local runtime's limit); absent: the account's unreserved pool */
+  reservedConcurrency?: number;
   access: FunctionAccess;
 }
 
@@ -201,6 +203,8 @@ export const functions: FunctionSpec[] = [
     description: 'Expiry, hard maximum, sessions stuck without a workflow, hold settlement, on_exceeded stop',
     timeoutSeconds: 60,
     memoryMb: 256,
+    // one sweep at a time: two overlapping sweeps would start the same restarts and settle the same holds twice
+    reservedConcurrency: 1,
     access: { table: 'write', stateMachines: ['Provisioning', 'Teardown'], budgetAlerts: true },
   },
   {
@@ -209,6 +213,8 @@ export const functions: FunctionSpec[] = [
     description: "Destroys this deployment's orphaned instances; ends sessions whose instance vanished",
     timeoutSeconds: 240,
     memoryMb: 256,
+    // one reconciliation at a time: a second one would race the first to destroy the same orphans
+    reservedConcurrency: 1,
     access: { table: 'write', providers: true, stateMachines: ['Teardown'] },
   },
 ];
