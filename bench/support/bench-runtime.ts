@@ -34,6 +34,8 @@ export async function startBenchRuntime(options: {
     deploymentId: 'bench',
     schedules: false,
     simScenario: options.scenario,
+    // the accounting below wraps the handlers' DynamoDB client and log writes in this process
+    lambdaEnvironments: 'process',
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
     log: (line) => options.progress(`runtime: ${line}`),
   }).catch((err: unknown) => {
