@@ -14,7 +14,7 @@ export interface PoolOptions {
   /** true when the limit is the function's reserved concurrency (a limit AWS enforces), not the local cap */
   reserved: boolean;
   idleMs: number;
-  start: () => ThreadEnvironment;
+  start: () => Promise<ThreadEnvironment>;
 }
 
 export interface EnvironmentStats {
@@ -132,7 +132,7 @@ export class EnvironmentPool {
   }
 
   private async startEnvironment(): Promise<ThreadEnvironment> {
-    const env = this.options.start();
+    const env = await this.options.start();
     this.all.add(env);
     this.counts.started += 1;
     try {

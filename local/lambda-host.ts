@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type FunctionSpec, functions as appFunctions } from '../shared/app-model.ts';
 import { EnvironmentPool, type EnvironmentStats } from './environment-pool.ts';
+import { FunctionBundles } from './function-bundles.ts';
 import { type InvocationMeta, lambdaContext } from './lambda-context.ts';
 import { lambdaCrash } from './lambda-errors.ts';
 import { ThreadEnvironment } from './thread-environment.ts';
@@ -78,6 +79,7 @@ export class LambdaHost {
   private readonly maxEnvironments: number;
   private readonly preloadEnvironments: boolean;
   private readonly output?: (text: string) => void;
+  private readonly bundles: FunctionBundles;
   readonly mode: EnvironmentMode;
   readonly stats = new Map<string, InvokeStats>();
   faults: LambdaFaults = {};
@@ -92,6 +94,7 @@ export class LambdaHost {
     this.preloadEnvironments = options.preloadEnvironments ?? process.env['LOCAL_LAMBDA_PRELOAD'] === '1';
     this.output = options.output;
     this.specs = new Map((options.functions ?? appFunctions).map((f) => [f.id, f]));
+    this.bundles = new FunctionBundles(projectRoot, [...this.specs.values()]);
   }
 
   private spec(functionId: string): FunctionSpec {
@@ -121,17 +124,17 @@ export class LambdaHost {
     let pool = this.pools.get(functionId);
     if (!pool) {
       const spec = this.spec(functionId);
-      const entryUrl = this.entryUrl(spec);
       pool = new EnvironmentPool({
         functionId,
         limit: spec.reservedConcurrency ?? this.maxEnvironments,
         reserved: spec.reservedConcurrency !== undefined,
         idleMs: this.idleMs,
         // the environment is read when it starts: variables set after the runtime started reach new environments
-        start: () =>
+        start: async () =>
           new ThreadEnvironment({
             functionId,
-            entryUrl,
+            workerUrl: await this.bundles.workerUrl(),
+            entryUrl: await this.bundles.entryUrl(functionId),
             timeoutSeconds: spec.timeoutSeconds,
             env: lambdaEnvironment(spec),
             output: this.output,
@@ -144,12 +147,16 @@ export class LambdaHost {
 
   /**
    * Process mode: load every listed function now, so the first request does not pay for module loading.
-   * Threads mode: start one environment per function only when asked (LOCAL_LAMBDA_PRELOAD=1); otherwise the first
-   * invocation of each function is a cold start, as after a deployment.
+   * Threads mode: build the bundles (the "deployment"); start one environment per function only when asked
+   * (LOCAL_LAMBDA_PRELOAD=1), otherwise the first invocation of each function is a cold start, as after a deployment.
    */
   async preload(functionIds: string[]): Promise<void> {
-    if (this.mode === 'process') await Promise.all(functionIds.map((id) => this.load(id)));
-    else if (this.preloadEnvironments) await Promise.all(functionIds.map((id) => this.pool(id).prewarm()));
+    if (this.mode === 'process') {
+      await Promise.all(functionIds.map((id) => this.load(id)));
+      return;
+    }
+    await this.bundles.build();
+    if (this.preloadEnvironments) await Promise.all(functionIds.map((id) => this.pool(id).prewarm()));
   }
 
   /** Per function with environments: started, reaped, concurrency, throttles, cold starts (threads mode). */
@@ -192,6 +199,7 @@ export class LambdaHost {
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.close()));
+    this.bundles.dispose();
   }
 }
 

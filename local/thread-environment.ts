@@ -5,10 +5,10 @@ import type { EnvironmentMessage, HostMessage } from './environment-protocol.ts'
 import type { InvocationMeta } from './lambda-context.ts';
 import { deserializeError, runtimeExit, timedOut } from './lambda-errors.ts';
 
-const BOOTSTRAP = new URL('./environment-bootstrap.mjs', import.meta.url);
-
 export interface EnvironmentSpec {
   functionId: string;
+  /** the bundled environment code (function-bundles.ts) and the function's bundle */
+  workerUrl: string;
   entryUrl: string;
   timeoutSeconds: number;
   /** the variables the function sees: the process's at the moment the environment starts, plus Lambda's own */
@@ -28,7 +28,7 @@ export class ThreadEnvironment {
   constructor(private readonly spec: EnvironmentSpec) {
     const startedAt = performance.timeOrigin + performance.now();
     const captured = spec.output !== undefined;
-    this.worker = new Worker(BOOTSTRAP, {
+    this.worker = new Worker(new URL(spec.workerUrl), {
       workerData: { entryUrl: spec.entryUrl, startedAt },
       env: spec.env,
       stdout: captured,

@@ -64,8 +64,9 @@ describe('teardown always reaches destroy', () => {
     expect((await h.api('DELETE', `/api/v1/sessions/${id}`)).status).toBe(202);
     expect((await h.waitFor(id, ['stopped', 'failed'], 60_000))['status']).toBe('stopped');
     expect(liveInstancesOf(id)).toHaveLength(0);
-    const [run] = teardowns(id);
-    expect(run?.status).toBe('SUCCEEDED');
+    // the session reads stopped from CloseSession's write; the execution ends a moment later
+    const run = await until('the teardown to end', () => teardowns(id).find((e) => e.status !== 'RUNNING'));
+    expect(run.status).toBe('SUCCEEDED');
     expect(run?.history.some((e) => e.type === 'TaskCaught' && e.stateName === 'StopProvisioning')).toBe(true);
   });
 
@@ -83,6 +84,7 @@ describe('teardown always reaches destroy', () => {
     expect((await h.waitFor(id, ['stopped', 'failed'], 30_000))['status']).toBe('stopped');
     const events = (await h.api<{ events: Record<string, unknown>[] }>('GET', `/api/v1/sessions/${id}/events`)).body.events;
     expect(events.find((e) => e['type'] === 'teardown_restarted')).toMatchObject({ run: 1, previous_status: 'FAILED' });
+    await until('the second teardown to end', () => teardowns(id).every((e) => e.status !== 'RUNNING'));
     expect(teardowns(id).map((e) => [e.name, e.status])).toEqual(
       expect.arrayContaining([[id, 'FAILED'], [`${id}-r1`, 'SUCCEEDED']]),
     );
