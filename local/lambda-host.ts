@@ -47,7 +47,7 @@ export interface LambdaHostOptions {
   mode?: EnvironmentMode;
   /** an idle environment is reaped after this long (default: LOCAL_LAMBDA_IDLE_SECONDS, else 60) */
   idleSeconds?: number;
-  /** most environments per function without reserved concurrency (default: LOCAL_LAMBDA_MAX_ENVIRONMENTS, else 8) */
+  /** most environments per function without reserved concurrency (default: LOCAL_LAMBDA_MAX_ENVIRONMENTS, else 2) */
   maxEnvironments?: number;
   /** start one environment per function in preload() (default: LOCAL_LAMBDA_PRELOAD=1, else off) */
   preloadEnvironments?: boolean;
@@ -90,7 +90,7 @@ export class LambdaHost {
   ) {
     this.mode = options.mode ?? environmentMode();
     this.idleMs = (options.idleSeconds ?? positiveEnv('LOCAL_LAMBDA_IDLE_SECONDS', 60)) * 1000;
-    this.maxEnvironments = Math.floor(options.maxEnvironments ?? positiveEnv('LOCAL_LAMBDA_MAX_ENVIRONMENTS', 8));
+    this.maxEnvironments = Math.floor(options.maxEnvironments ?? positiveEnv('LOCAL_LAMBDA_MAX_ENVIRONMENTS', 2));
     this.preloadEnvironments = options.preloadEnvironments ?? process.env['LOCAL_LAMBDA_PRELOAD'] === '1';
     this.output = options.output;
     this.specs = new Map((options.functions ?? appFunctions).map((f) => [f.id, f]));
