@@ -38,7 +38,7 @@ interface Answer {
 
 let hosts: LambdaHost[] = [];
 const newHost = (options: LambdaHostOptions = {}) => {
-  const host = new LambdaHost(ROOT, { mode: 'threads', functions: FUNCTIONS, ...options });
+  const host = new LambdaHost(ROOT, { mode: 'threads', functions: FUNCTIONS, maxEnvironments: 8, ...options });
   hosts.push(host);
   return host;
 };
