@@ -75,5 +75,6 @@ describe('npm start (the local runtime as a process)', () => {
     } finally {
       expect(await second.interrupt()).toBe(0);
     }
-  }, 120_000);
+    // two starts, each bundling the functions and cold-starting the environments the start-up schedules use
+  }, 240_000);
 });
