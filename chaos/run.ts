@@ -32,7 +32,7 @@ import { Observer } from './observer.ts';
 import { budgetedConsumer, makePlans, newActorLog, type OfferRef, type Plan, runPlan } from './plans.ts';
 import { RuntimeProcess } from './runtime-process.ts';
 import { type ChaosSettings, chaosEnv, chaosScenario, DEFAULT_SETTINGS } from './scenario.ts';
-import { printSummary, type Summary, sumCrashes, sumInvocations } from './summary.ts';
+import { printSummary, type Summary, sumCrashes, sumEnvironments, sumInvocations } from './summary.ts';
 
 const int = (min: number) => (v: string) => {
   const n = Number(v);
@@ -229,6 +229,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
   await runtime.close();
   const crashes = sumCrashes(runtime.crashReports);
   const invocations = sumInvocations(runtime.invocationReports);
+  const environments = sumEnvironments(runtime.environmentReports);
 
   const bounds = allowances(settings, (fn) => invocations[fn]?.max_ms ?? 0);
   const checks: CheckResult[] = [
@@ -279,6 +280,7 @@ async function run(runtime: RuntimeProcess, { began, workDir, dataDir }: { began
     unexpected_answers: log.unexpected,
     api: { requests: api.requests, by_status: api.statusCounts, network_errors: api.networkErrors },
     invocations,
+    environments,
     faults: {
       provider_429: faults.rate_limited,
       provider_5xx: faults.server_errors,

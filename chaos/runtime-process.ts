@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CrashReport } from './summary.ts';
+import type { CrashReport, EnvironmentReport } from './summary.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,6 +39,8 @@ export class RuntimeProcess {
   readonly crashReports: CrashReport[] = [];
   /** every "[gpu-shopper] invocations: {…}" line (per function: invocations, errors, totalMs, maxMs), one per stop */
   readonly invocationReports: Record<string, { invocations: number; errors: number; totalMs: number; maxMs: number }>[] = [];
+  /** every "[gpu-shopper] environments: {…}" line (per function: environments started, peak, cold starts), one per stop */
+  readonly environmentReports: Record<string, EnvironmentReport>[] = [];
   url = '';
 
   constructor(private readonly options: RuntimeProcessOptions) {
@@ -97,6 +99,8 @@ export class RuntimeProcess {
     if (crashes) this.crashReports.push(JSON.parse(crashes[1]!) as CrashReport);
     const invocations = /\] invocations: (\{.*\})$/.exec(line);
     if (invocations) this.invocationReports.push(JSON.parse(invocations[1]!));
+    const environments = /\] environments: (\{.*\})$/.exec(line);
+    if (environments) this.environmentReports.push(JSON.parse(environments[1]!));
   }
 
   /** Ctrl-C, as a user stops it, and waits for it to exit; resolves with the exit code. */

@@ -18,6 +18,8 @@ export interface Summary {
   api: { requests: number; by_status: Record<string, number>; network_errors: number };
   /** per function, over every run of the runtime */
   invocations: Record<string, { invocations: number; errors: number; total_ms: number; mean_ms: number; max_ms: number }>;
+  /** per function, the runtime's execution environments over every run (empty in LOCAL_LAMBDA_ENVIRONMENTS=process) */
+  environments: Record<string, EnvironmentSummary>;
   faults: {
     provider_429: number;
     provider_5xx: number;
@@ -65,6 +67,12 @@ export function formatSummary(s: Summary): string {
       .sort((a, b) => b[1].invocations - a[1].invocations)
       .map(([fn, i]) => `${fn} ${i.invocations} (mean ${i.mean_ms} ms, max ${i.max_ms} ms)`)
       .join(', ')}`,
+    `  environments:     ${
+      Object.entries(s.environments)
+        .sort((a, b) => b[1].started - a[1].started)
+        .map(([fn, e]) => `${fn} ${e.started} (peak ${e.peak_concurrent}, cold p50 ${e.cold_p50_ms ?? '–'} / p95 ${e.cold_p95_ms ?? '–'} ms${e.throttles ? `, ${e.throttles} throttled` : ''})`)
+        .join(', ') || 'none (in-process handlers)'
+    }`,
     '  faults injected:',
     `    provider answers: ${f.provider_429} × 429, ${f.provider_5xx} × 5xx, ${f.lost_create_answers} lost create answers`,
     `    task crashes:     ${f.task_crashes_before + f.task_crashes_after} (${f.task_crashes_before} before, ${f.task_crashes_after} after their work): ${pairs(f.task_crashes_by_function)}`,
@@ -131,6 +139,44 @@ export function sumInvocations(reports: Record<string, { invocations: number; er
       into.total_ms += Math.round(st.totalMs);
       into.max_ms = Math.max(into.max_ms, Math.round(st.maxMs));
       into.mean_ms = Math.round(into.total_ms / Math.max(1, into.invocations));
+    }
+  }
+  return out;
+}
+
+export interface EnvironmentSummary {
+  started: number;
+  peak_concurrent: number;
+  throttles: number;
+  queued: number;
+  /** the highest per-run percentile (percentiles of separate runs do not add up) */
+  cold_p50_ms: number | null;
+  cold_p95_ms: number | null;
+}
+
+/** What `[gpu-shopper] environments: {…}` carries per function (local/environment-pool.ts EnvironmentStats). */
+export interface EnvironmentReport {
+  started: number;
+  peak_concurrent: number;
+  throttles: number;
+  queued: number;
+  cold_start_ms: { p50: number | null; p95: number | null };
+}
+
+/** The runtime reports its environments at each stop: started and throttled add up, peaks and percentiles the highest. */
+export function sumEnvironments(reports: Record<string, EnvironmentReport>[]): Summary['environments'] {
+  const out: Summary['environments'] = {};
+  const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+  for (const report of reports) {
+    for (const [fn, e] of Object.entries(report)) {
+      const into = out[fn] ?? { started: 0, peak_concurrent: 0, throttles: 0, queued: 0, cold_p50_ms: null, cold_p95_ms: null };
+      out[fn] = into;
+      into.started += e.started;
+      into.throttles += e.throttles;
+      into.queued += e.queued;
+      into.peak_concurrent = Math.max(into.peak_concurrent, e.peak_concurrent);
+      into.cold_p50_ms = max(into.cold_p50_ms, e.cold_start_ms.p50);
+      into.cold_p95_ms = max(into.cold_p95_ms, e.cold_start_ms.p95);
     }
   }
   return out;

@@ -12,7 +12,7 @@ import { abortTeardowns, type CrashCounts, failingTasks, randomCrashes, type Tea
 import { freePort } from './free-port.ts';
 import { type Authorizer, LocalHttpServer } from './http-server.ts';
 import { LocalLambdaAuthorizer } from './lambda-authorizer.ts';
-import { LambdaHost } from './lambda-host.ts';
+import { type EnvironmentMode, LambdaHost } from './lambda-host.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { PRIVATE_DIR_MODE, restrictFiles } from './private-files.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -59,6 +59,10 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** scenario of the simulated marketplaces (default: the file in SIM_SCENARIO, else the built-in one) */
   simScenario?: Scenario;
+  /** execution environments per function (threads, the default) or every handler in this process (LOCAL_LAMBDA_ENVIRONMENTS) */
+  lambdaEnvironments?: EnvironmentMode;
+  /** idle environments are reaped after this long (default LOCAL_LAMBDA_IDLE_SECONDS, else 60) */
+  lambdaIdleSeconds?: number;
 }
 
 export interface LocalRuntime {
@@ -134,7 +138,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // endpoints are chosen first and handlers are only imported afterwards.
   const ddbPort = options.dynamoDbEndpoint ? undefined : await freePort(host);
   const dynamoDbEndpoint = options.dynamoDbEndpoint ?? `http://127.0.0.1:${ddbPort}`;
-  const lambdas = new LambdaHost(PROJECT_ROOT);
+  const lambdas = new LambdaHost(PROJECT_ROOT, { mode: options.lambdaEnvironments, idleSeconds: options.lambdaIdleSeconds });
   const stepFunctions = new LocalStepFunctions({
     lambdas,
     projectRoot: PROJECT_ROOT,
@@ -227,6 +231,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await server.close();
     await stepFunctions.close();
     await events.stop();
+    await lambdas.close();
     await ddb?.stop();
     await sims.stop();
   };

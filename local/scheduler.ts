@@ -1,5 +1,5 @@
 // The local stand-in for EventBridge schedules: fires each schedule of the app model at its period and invokes
-// its target with the event EventBridge would send. A run still going when the next tick comes is not overlapped.
+// its target asynchronously with the event EventBridge would send. A run still going when the next tick comes is not overlapped.
 import { randomUUID } from 'node:crypto';
 import type { ScheduleSpec } from '../shared/app-model.ts';
 import { logger } from '../shared/observability/powertools.ts';
@@ -42,7 +42,7 @@ export class LocalScheduler {
       detail: {},
     };
     const run = this.options.lambdas
-      .invoke(spec.functionId, event)
+      .invoke(spec.functionId, event, { invocationType: 'Event' })
       .then(() => undefined)
       .catch((err: unknown) => logger.error('scheduled run failed', { schedule: spec.id, error: err as Error }))
       .finally(() => {

@@ -52,6 +52,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       // what the chaos run reports beside the crashes: how often each function ran and for how long
       process.stderr.write(`[gpu-shopper] invocations: ${JSON.stringify(Object.fromEntries(runtime.lambdas.stats))}\n`);
     }
+    // per function: environments started and reaped, peak concurrency, throttles, cold starts (threads mode)
+    const environments = runtime.lambdas.environmentStats();
+    if (Object.keys(environments).length > 0) process.stderr.write(`[gpu-shopper] environments: ${JSON.stringify(environments)}\n`);
     runtime.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -27,6 +27,8 @@ export interface FunctionSpec {
   description: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** reserved concurrency the stack sets (also the local runtime's limit); absent: the account's unreserved pool */
+  reservedConcurrency?: number;
   access: FunctionAccess;
   /** at most this many invocations at once (1: a scheduled run that must never overlap the previous one) */
   reservedConcurrency?: number;

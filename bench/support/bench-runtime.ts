@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { EnvironmentMode } from '../../local/lambda-host.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
 import type { Scenario } from '../../local/sim/scenario.ts';
 import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
@@ -26,6 +27,8 @@ export async function startBenchRuntime(options: {
   scenario: Scenario;
   env?: Record<string, string>;
   progress: (message: string) => void;
+  /** `threads` for a section about the execution environments; its DynamoDB and log accounting then sees nothing */
+  lambdaEnvironments?: EnvironmentMode;
 }): Promise<BenchRuntime> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `gs-bench-${options.name}-`));
   const runtime = await startLocalRuntime({
@@ -34,6 +37,8 @@ export async function startBenchRuntime(options: {
     deploymentId: 'bench',
     schedules: false,
     simScenario: options.scenario,
+    // the accounting below wraps the handlers' DynamoDB client and log writes in this process
+    lambdaEnvironments: options.lambdaEnvironments ?? 'process',
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
     log: (line) => options.progress(`runtime: ${line}`),
   }).catch((err: unknown) => {

@@ -1,7 +1,7 @@
 // Every Lambda invocation of the local runtime, recorded as AWS would bill it (one request, its wall time), and
 // an async scope naming the function that is running, so DynamoDB requests and log lines can be attributed to it.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { LambdaHost } from '../../local/lambda-host.ts';
+import type { InvokeOptions, LambdaHost } from '../../local/lambda-host.ts';
 
 export interface InvocationRecord {
   functionId: string;
@@ -26,7 +26,7 @@ export class InvocationLog {
   /** Wraps the host's `invoke`, which the HTTP server, the scheduler and Step Functions all call. */
   constructor(lambdas: LambdaHost) {
     const invoke = lambdas.invoke.bind(lambdas);
-    lambdas.invoke = (<T>(functionId: string, event: unknown): Promise<T> => {
+    lambdas.invoke = (<T>(functionId: string, event: unknown, options?: InvokeOptions): Promise<T> => {
       const at = Date.now();
       const started = performance.now();
       const sessionId = (event as { session_id?: unknown } | null)?.session_id;
@@ -39,7 +39,7 @@ export class InvocationLog {
           ...(typeof sessionId === 'string' ? { sessionId } : {}),
         });
       return scope.run(functionId, () =>
-        invoke<T>(functionId, event).then(
+        invoke<T>(functionId, event, options).then(
           (result) => {
             record(true);
             return result;

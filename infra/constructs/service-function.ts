@@ -50,6 +50,7 @@ export class ServiceFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
+      reservedConcurrentExecutions: spec.reservedConcurrency,
       role,
       logGroup: this.logGroup,
       // X-Ray: the Powertools Tracer (shared/observability/tracing.ts) adds the handler and AWS SDK subsegments

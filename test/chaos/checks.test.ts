@@ -15,6 +15,7 @@ import {
   type SimInstance,
 } from '../../chaos/checks.ts';
 import { DEFAULT_SETTINGS } from '../../chaos/scenario.ts';
+import { sumEnvironments } from '../../chaos/summary.ts';
 
 const DEPLOYMENT = 'local-chaos';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -197,5 +198,24 @@ describe('check 7: never more held than a budget allows', () => {
     expect(over.passed).toBe(false);
     expect(over.violations.map((v) => v.id)).toEqual([at(2)]);
     expect(checkBudgetHolds([], 1, 0).passed).toBe(false);
+  });
+});
+
+describe('the execution environments in the chaos report', () => {
+  const report = (started: number, peak: number, p50: number | null, p95: number | null, throttles = 0) => ({
+    started,
+    peak_concurrent: peak,
+    throttles,
+    queued: 0,
+    cold_start_ms: { p50, p95 },
+  });
+
+  it('adds up environments over restarts; peaks and cold-start percentiles are the highest of any run', () => {
+    const sum = sumEnvironments([
+      { VerifySsh: report(6, 6, 300, 520), Reconcile: report(1, 1, 280, 280, 2) },
+      { VerifySsh: report(3, 2, 350, 400) },
+    ]);
+    expect(sum['VerifySsh']).toEqual({ started: 9, peak_concurrent: 6, throttles: 0, queued: 0, cold_p50_ms: 350, cold_p95_ms: 520 });
+    expect(sum['Reconcile']).toMatchObject({ started: 1, throttles: 2 });
   });
 });

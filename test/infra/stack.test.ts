@@ -24,6 +24,18 @@ describe('the CDK stack built from the app model', () => {
     }
   });
 
+  it('reserves concurrency exactly where the app model does (the sweep and the reconciler: one at a time)', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => f['Properties'] as { Description: string; ReservedConcurrentExecutions?: number },
+    );
+    const reserved = Object.fromEntries(
+      fns.filter((f) => f.ReservedConcurrentExecutions !== undefined).map((f) => [f.Description, f.ReservedConcurrentExecutions]),
+    );
+    const expected = functions.filter((f) => f.reservedConcurrency !== undefined);
+    expect(expected.map((f) => f.id).sort()).toEqual(['Reconcile', 'SessionSweep']);
+    expect(reserved).toEqual(Object.fromEntries(expected.map((f) => [f.description, f.reservedConcurrency])));
+  });
+
   it('has the table with on-demand billing, point-in-time recovery and TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',

@@ -31,7 +31,8 @@ function ddbEndpoint(output: string): string {
 describe('npm start (the local runtime as a process)', () => {
   it('serves health, readiness and JSON 404s, and keeps its state across a Ctrl-C and restart', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gpu-shopper-'));
-    const env = { PORT: String(await freePort()), DATA_DIR: dataDir };
+    // the product default, whatever the test run's own setting: handlers in execution environments
+    const env = { PORT: String(await freePort()), DATA_DIR: dataDir, LOCAL_LAMBDA_ENVIRONMENTS: 'threads' };
 
     const first = await startLocalProcess(env);
     expect((await get(`${first.url}/health`)).body).toMatchObject({ status: 'ok' });
@@ -50,6 +51,19 @@ describe('npm start (the local runtime as a process)', () => {
     await db1.send(new PutCommand({ TableName: 'gpu-shopper', Item: { pk: 'PROBE', sk: 'PROBE', value: 42 } }));
     db1.destroy();
     expect(await first.interrupt()).toBe(0);
+    // its stop report: the functions that ran did so in environments of their own, each a measured cold start
+    const report = async () => {
+      // the line is written just before exit; the pipe may deliver it a moment after the exit event
+      for (let i = 0; i < 50 && !/\] environments: /.test(first.output()); i++) await new Promise((r) => setTimeout(r, 100));
+      return /\] environments: (\{.*\})$/m.exec(first.output())![1]!;
+    };
+    const environments = JSON.parse(await report()) as Record<
+      string,
+      { started: number; cold_start_ms: { p50: number } }
+    >;
+    expect(environments['InventoryApi']?.started).toBeGreaterThanOrEqual(1);
+    expect(environments['InventoryApi']?.cold_start_ms.p50).toBeGreaterThan(0);
+    expect(environments['Reconcile']).toMatchObject({ limit: 1, reserved: true });
 
     const second = await startLocalProcess(env);
     try {
@@ -61,5 +75,6 @@ describe('npm start (the local runtime as a process)', () => {
     } finally {
       expect(await second.interrupt()).toBe(0);
     }
-  }, 120_000);
+    // two starts, each bundling the functions and cold-starting the environments the start-up schedules use
+  }, 240_000);
 });
