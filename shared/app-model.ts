@@ -30,8 +30,6 @@ export interface FunctionSpec {
   /** reserved concurrency the stack sets (also the local runtime's limit); absent: the account's unreserved pool */
   reservedConcurrency?: number;
   access: FunctionAccess;
-  /** at most this many invocations at once (1: a scheduled run that must never overlap the previous one) */
-  reservedConcurrency?: number;
 }
 
 export interface RouteSpec {

@@ -55,7 +55,6 @@ export class ServiceFunction extends Construct {
       logGroup: this.logGroup,
       // X-Ray: the Powertools Tracer (shared/observability/tracing.ts) adds the handler and AWS SDK subsegments
       tracing: lambda.Tracing.ACTIVE,
-      ...(spec.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
