@@ -147,9 +147,11 @@ export async function waitFor<T>(
   }
 }
 
+// retries back off for real but briefly: the simulated marketplaces answer 429 to a client that breaks their
+// (scaled-down) intervals, and a retry with no pause at all would break them again
 const fast = () => ({
   limiter: new TokenBucket({ ratePerSecond: 1000, burst: 1000 }),
-  http: { sleep: async () => undefined },
+  http: { sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 250))) },
 });
 
 export function vastClient(sim: VastAiSim, apiKey = sim.apiKey): VastAiClient {
