@@ -7,16 +7,14 @@ import { presentParams } from '../../shared/http/query.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/request.ts';
 import { createWatchBody, listWatchesQuery, watchPath } from '../../shared/http/schemas/watches.ts';
 import { validate } from '../../shared/http/validate.ts';
-import { consumerForCaller } from '../../shared/use-cases/sessions/read-sessions.ts';
+import { callerMaySee, consumerForCaller } from '../../shared/use-cases/sessions/read-sessions.ts';
 import { watchView } from '../../shared/use-cases/watches/check-watches.ts';
 import { cancelWatch, createWatch, type WatchDeps, watchForCaller } from '../../shared/use-cases/watches/manage-watches.ts';
 
 export function makeRoute(deps: WatchDeps): RouteHandler {
-  const mayRead = (req: HttpRequest) => (consumerId: string) =>
-    !req.caller.consumerId || req.caller.admin || req.caller.consumerId === consumerId;
   const byId = async (req: HttpRequest) => {
     const { id } = validate(watchPath, req.pathParams, 'path');
-    return watchForCaller(deps, id, mayRead(req));
+    return watchForCaller(deps, id, (consumerId) => callerMaySee(req.caller, consumerId));
   };
   const routes: Record<string, (req: HttpRequest) => Promise<HttpResponse>> = {
     'POST /api/v1/watches': async (req) => {

@@ -7,9 +7,13 @@ import { SESSION_ID } from '../../http/schemas/sessions.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
 import { sanitizeEcho } from '../../observability/redact.ts';
 
+/** Whether the caller may see a resource of this consumer: its own consumer's key, an admin, or no key (local). */
+export const callerMaySee = (caller: Caller, consumerId: string): boolean =>
+  !caller.consumerId || caller.admin || caller.consumerId === consumerId;
+
 export async function sessionForCaller(store: SessionStore, id: string, caller: Caller): Promise<Session> {
   const session = SESSION_ID.test(id) ? await store.get(id) : undefined;
-  if (!session || (caller.consumerId && !caller.admin && session.consumer_id !== caller.consumerId)) {
+  if (!session || !callerMaySee(caller, session.consumer_id)) {
     const shown = sanitizeEcho(id, 64);
     throw new NotFoundError(`session ${shown} not found`, { session_id: shown });
   }

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../domain/erro
 import type { Caller } from '../../http/request.ts';
 import { WEBHOOK_ID } from '../../http/schemas/webhooks.ts';
 import { sanitizeEcho } from '../../observability/redact.ts';
+import { callerMaySee } from '../sessions/read-sessions.ts';
 import type { ConsumerEventType } from '../../ports/consumer-events.ts';
 import type { SecretCipher } from '../../ports/secret-cipher.ts';
 import type { Delivery, DeliveryLog, Webhook, WebhookStore } from '../../ports/webhooks.ts';
@@ -90,7 +91,7 @@ export async function registerWebhook(
 /** A consumer's key sees only its own consumer's webhooks (others answer 404, as if absent); admins see all. */
 export async function webhookForCaller(deps: Pick<WebhookDeps, 'webhooks'>, id: string, caller: Caller): Promise<Webhook> {
   const webhook = WEBHOOK_ID.test(id) ? await deps.webhooks.get(id) : undefined;
-  if (!webhook || (caller.consumerId && !caller.admin && webhook.consumer_id !== caller.consumerId)) {
+  if (!webhook || !callerMaySee(caller, webhook.consumer_id)) {
     const shown = sanitizeEcho(id, 64);
     throw new NotFoundError(`webhook ${shown} not found`, { webhook_id: shown });
   }
