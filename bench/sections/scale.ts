@@ -299,7 +299,7 @@ function report(r: {
       `${r.total} sessions (${r.mix.vastai} Vast.ai, ${r.mix.tensordock} TensorDock, one offer each, SSH up ${BOOT_SECONDS} s after create) requested within ${round(r.requestedWithinS, 1)} s; the simulated marketplaces enforce the documented limits as documented (SIM_RATE_LIMIT_SCALE 1) and answer 429 exactly when a rule is broken; the adapters pace through the shared DynamoDB ledger (PROVIDER_PACING=dynamodb, as in AWS).`,
       'Ideal: Vast.ai allows one create per 4.5 s per API key, TensorDock 100 requests a minute per organisation (one create per 0.6 s if nothing else were asked); the slowest provider sets the ideal. TensorDock also spends its 100 a minute on status reads, so its share of sessions is chosen so that Vast.ai sets the pace.',
       `DynamoDB: reservations, failed conditional writes (a busy limiter seen as idle or the reverse, and refusals beyond a caller's bound) and penalties are each one write request unit. Priced at the table's on-demand rate (${PRICES.dynamoWriteRequestUnit.per}) and at the $1.25 per million of the issue.`,
-      ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note}; the section reads host.environmentStats() once the host has it.`] : []),
+      ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note} (the bench runtime runs in process so its DynamoDB and log accounting sees every call).`] : []),
       ...(r.ctx.quick ? ['--quick: 60 sessions (12 Vast.ai, 48 TensorDock); the full form requests 300.'] : []),
     ],
   };
