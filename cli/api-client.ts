@@ -49,6 +49,10 @@ export class ApiClient {
     return this.request<T>('POST', path, { body });
   }
 
+  put<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('PUT', path, { body });
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.request<T>('DELETE', path, {});
   }

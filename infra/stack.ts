@@ -179,6 +179,7 @@ export class GpuShopperStack extends Stack {
       taskFunctionIds: functions.filter((f) => f.entry.startsWith('functions/tasks/')).map((f) => f.id),
       alarms: this.alarms,
       inventoryStaleAlarmSeconds: settings.inventoryStaleAlarmSeconds,
+      webhookQueues: { deliveries: this.consumerEvents.queue, deadLetters: this.consumerEvents.deadLetters },
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });

@@ -327,6 +327,8 @@ export const routes: RouteSpec[] = [
   api('POST', '/sessions/{id}/done', 'SessionsApi'),
   api('DELETE', '/sessions/{id}', 'SessionsApi'),
   api('POST', '/sessions/{id}/extend', 'SessionsApi'),
+  api('GET', '/consumers/{consumer_id}/settings', 'SessionsApi'),
+  api('PUT', '/consumers/{consumer_id}/settings', 'SessionsApi'),
   api('GET', '/costs', 'CostsApi'),
   api('GET', '/costs/summary', 'CostsApi'),
   api('GET', '/budgets/{consumer_id}', 'CostsApi'),

@@ -5,6 +5,8 @@ import { ValidationError } from '../../shared/domain/errors.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import type { HttpRequest } from '../../shared/http/request.ts';
 import {
+  consumerSettingsBody,
+  consumerSettingsPath,
   createSessionBody,
   extendSessionBody,
   idempotencyKeyHeader,
@@ -12,6 +14,7 @@ import {
 } from '../../shared/http/schemas/sessions.ts';
 import { sessionView } from '../../shared/http/session-view.ts';
 import { validate } from '../../shared/http/validate.ts';
+import type { ConsumerSettingsStore } from '../../shared/ports/consumer-settings.ts';
 import type { SessionEventLog } from '../../shared/ports/session-events.ts';
 import { type CreateSessionDeps, createSession } from '../../shared/use-cases/sessions/create-session.ts';
 import { diagnostics } from '../../shared/use-cases/sessions/diagnostics.ts';
@@ -24,6 +27,7 @@ import { consumerForCaller, sessionForCaller } from '../../shared/use-cases/sess
 export interface SessionsApiDeps extends CreateSessionDeps {
   events: SessionEventLog;
   workflows: Workflows;
+  consumerSettings: ConsumerSettingsStore;
 }
 
 export function makeRoute(deps: SessionsApiDeps): RouteHandler {
@@ -99,6 +103,24 @@ export function makeRoute(deps: SessionsApiDeps): RouteHandler {
         session_id: extended.id,
         new_expires_at: extended.expires_at,
       });
+    },
+    // a consumer's own defaults for the sessions it creates (its key, or an admin for anyone)
+    'GET /api/v1/consumers/{consumer_id}/settings': async (req) => {
+      const { consumer_id } = validate(consumerSettingsPath, req.pathParams, 'path');
+      const consumerId = consumerForCaller(consumer_id, req.caller)!;
+      return json(200, (await deps.consumerSettings.get(consumerId)) ?? { consumer_id: consumerId });
+    },
+    'PUT /api/v1/consumers/{consumer_id}/settings': async (req) => {
+      const { consumer_id } = validate(consumerSettingsPath, req.pathParams, 'path');
+      const consumerId = consumerForCaller(consumer_id, req.caller)!;
+      const body = validate(consumerSettingsBody, req.body, 'body');
+      const settings = {
+        consumer_id: consumerId,
+        ...(body.idle_stop_minutes === null ? {} : { idle_stop_minutes: body.idle_stop_minutes }),
+        updated_at: deps.clock().toISOString(),
+      };
+      await deps.consumerSettings.put(settings);
+      return json(200, settings);
     },
   };
 

@@ -1,5 +1,6 @@
 // The operator's dashboard: sessions, provisioning and SSH verification, inventory freshness, the safety net
-// (orphans, ghosts, destroy failures, refunds), the state machines, the API and the functions, and every alarm.
+// (orphans, ghosts, destroy failures, refunds), consumer events and webhooks, the state machines, the API and the
+// functions, and every alarm.
 // Metric names come from the code's catalogues (shared/observability/), with the dimensions the code emits; a test
 // checks both against the emitting code.
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
@@ -7,6 +8,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { apiAuthorizer } from '../../shared/app-model.ts';
@@ -24,6 +26,8 @@ export interface OperationsDashboardProps {
   taskFunctionIds: string[];
   alarms: cloudwatch.IAlarm[];
   inventoryStaleAlarmSeconds: number;
+  /** the webhook delivery queue and its dead letters (consumer events) */
+  webhookQueues: { deliveries: sqs.IQueue; deadLetters: sqs.IQueue };
 }
 
 const PERIOD = Duration.minutes(5);
@@ -165,6 +169,30 @@ export class OperationsDashboard extends Construct {
           machine.metricFailed({ period: PERIOD, statistic: 'Sum', label: `${name} failed` }),
           machine.metricTimedOut({ period: PERIOD, statistic: 'Sum', label: `${name} timed out` }),
         ]),
+      ),
+    );
+
+    const { deliveries, deadLetters } = props.webhookQueues;
+    d.addWidgets(
+      graph(
+        'Consumer events and webhook deliveries by outcome',
+        [
+          serviceMetric(METRIC.ConsumerEventsPublished, 'Sum').with({ label: 'events published' }),
+          serviceMetric(METRIC.ConsumerEventsFailed, 'Sum').with({ label: 'events lost (bus refused)' }),
+          searchMetric(METRIC.WebhookDeliveries, ['outcome'], 'Sum'),
+        ],
+        { right: [deadLetters.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'dead letters' })] },
+      ),
+      graph(
+        'Webhook delivery latency (event to delivered) and queue age',
+        [
+          serviceMetric(METRIC.WebhookDeliveryLatency, 'p50').with({ label: 'p50' }),
+          serviceMetric(METRIC.WebhookDeliveryLatency, 'p95').with({ label: 'p95' }),
+        ],
+        {
+          leftYAxis: { label: 'ms', showUnits: false, min: 0 },
+          right: [deliveries.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest waiting (s)' })],
+        },
       ),
     );
 

@@ -1,5 +1,6 @@
 // Wiring of the session API function: the only one that makes SSH keys (and so the only one bundling ssh2).
 import { randomUUID } from 'node:crypto';
+import { DynamoConsumerSettingsStore } from '../adapters/dynamodb/consumer-settings-store.ts';
 import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { generateSshKeyPair } from '../adapters/ssh/keys.ts';
@@ -27,6 +28,7 @@ export function sessionsApiDeps() {
     watchBudget: sharedBudgetWatch({ stops: true }),
     templates: templatesFromEnv().catalog,
     defaultDiskGb: numberEnv('DEFAULT_DISK_GB', 50, { min: 8 }),
+    consumerSettings: new DynamoConsumerSettingsStore(stores.db, stores.tableName),
   };
 }
 

@@ -5,7 +5,14 @@ import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from './schemas/
 import { inventoryQuery, offerHealthQuery, offerPath, offerQuery } from './schemas/inventory.ts';
 import { createKeyBody, keyPath, listKeysQuery } from './schemas/keys.ts';
 import * as r from './schemas/responses.ts';
-import { createSessionBody, extendSessionBody, idempotencyKeyHeader, listSessionsQuery } from './schemas/sessions.ts';
+import {
+  consumerSettingsBody,
+  consumerSettingsPath,
+  createSessionBody,
+  extendSessionBody,
+  idempotencyKeyHeader,
+  listSessionsQuery,
+} from './schemas/sessions.ts';
 import { compatibleTemplatesQuery, templatePath, templatesQuery } from './schemas/templates.ts';
 import { createWatchBody, listWatchesQuery, watchPath } from './schemas/watches.ts';
 import * as wh from './schemas/webhooks.ts';
@@ -50,6 +57,7 @@ export const namedSchemas = {
   Costs: r.costsAnswer,
   Budget: r.budget,
   BudgetDeleted: r.budgetDeleted,
+  ConsumerSettings: r.consumerSettings,
   ApiKey: r.apiKey,
   CreatedApiKey: r.createdKey,
   ApiKeyList: r.keyList,
@@ -57,6 +65,7 @@ export const namedSchemas = {
   CreateSessionRequest: createSessionBody,
   ExtendSessionRequest: extendSessionBody,
   BudgetRequest: budgetBody,
+  ConsumerSettingsRequest: consumerSettingsBody,
   CreateApiKeyRequest: createKeyBody,
   Watch: r.watch,
   WatchList: r.watchList,
@@ -173,6 +182,21 @@ export const apiDocs: Record<string, RouteDoc> = {
     body: extendSessionBody,
     responses: ok(r.extendedSession, 'the extended session'),
     errors: [400, 402, 404, 409, 413],
+  },
+  'GET /api/v1/consumers/{consumer_id}/settings': {
+    summary: "A consumer's session defaults",
+    path: consumerSettingsPath,
+    responses: ok(r.consumerSettings, 'the defaults (only consumer_id when none are set)'),
+    errors: [400, 403],
+  },
+  'PUT /api/v1/consumers/{consumer_id}/settings': {
+    summary: "Set a consumer's session defaults (its own key, or an admin)",
+    description:
+      'idle_stop_minutes applies to every session the consumer creates without naming one (API, watches); a create with idle_stop_minutes: null opts out.',
+    path: consumerSettingsPath,
+    body: consumerSettingsBody,
+    responses: ok(r.consumerSettings, 'the defaults'),
+    errors: [400, 403, 413],
   },
   'GET /api/v1/costs': {
     summary: "A session's costs (session_id) or a consumer's summary over a period",

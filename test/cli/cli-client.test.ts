@@ -243,3 +243,25 @@ describe('watches', () => {
     expect(api.seen.at(-1)).toMatchObject({ method: 'DELETE', url: `/api/v1/watches/${id}` });
   });
 });
+
+describe('settings', () => {
+  it('set sends the idle default (or null with --no-idle-stop) to the consumer’s settings; show prints it', async () => {
+    const api = await stub(({ method, body }) => ({
+      status: 200,
+      body: { consumer_id: 'team a', ...(method === 'PUT' && (body as { idle_stop_minutes: number | null }).idle_stop_minutes !== null ? { idle_stop_minutes: 30 } : {}) },
+    }));
+    const set = await cli(['--server', api.url, 'settings', 'set', '-c', 'team a', '--idle-stop', '30']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(api.seen[0]).toMatchObject({ method: 'PUT', url: '/api/v1/consumers/team%20a/settings', body: { idle_stop_minutes: 30 } });
+    expect(set.stdout).toContain('30 min');
+    await cli(['--server', api.url, 'settings', 'set', '-c', 'team a', '--no-idle-stop']);
+    expect(api.seen.at(-1)).toMatchObject({ method: 'PUT', body: { idle_stop_minutes: null } });
+    const shown = await cli(['--server', api.url, 'settings', 'show', '-c', 'team a']);
+    expect(shown.stdout).toMatch(/idle stop\s+none/);
+    const bad = await cli(['--server', api.url, 'settings', 'set', '-c', 'team a', '--idle-stop', '5']);
+    expect(bad.code).not.toBe(0);
+    const neither = await cli(['--server', api.url, 'settings', 'set', '-c', 'team a']);
+    expect(neither.stderr).toContain('--idle-stop');
+    expect(api.seen).toHaveLength(3);
+  });
+});

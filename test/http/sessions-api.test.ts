@@ -249,3 +249,54 @@ describe('budgets over HTTP', () => {
     expect(summary.body).toMatchObject({ spent_usd: 0, held_usd: 0.06, committed_usd: 0.06, monthly_budget_usd: 0.1, remaining_usd: 0.04 });
   });
 });
+
+describe('consumer session defaults', () => {
+  const settings = (method: string, consumer: string, body?: unknown, authorizer?: Record<string, unknown>) =>
+    call({
+      method,
+      path: `/api/v1/consumers/${consumer}/settings`,
+      routePath: '/api/v1/consumers/{consumer_id}/settings',
+      pathParameters: { consumer_id: consumer },
+      body,
+      authorizer,
+    });
+  const idleOf = async (body: Record<string, unknown>) => {
+    const res = await post({ ...BODY, ...body });
+    expect(res.status).toBe(201);
+    return (res.body['session'] as { idle_stop_minutes?: number }).idle_stop_minutes;
+  };
+
+  it("applies the consumer's idle_stop_minutes to a create that names none; a create's own value or null wins", async () => {
+    expect((await settings('GET', 'team-a')).body).toEqual({ consumer_id: 'team-a' });
+    const put = await settings('PUT', 'team-a', { idle_stop_minutes: 30 });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ consumer_id: 'team-a', idle_stop_minutes: 30 });
+    expect((await settings('GET', 'team-a')).body).toMatchObject({ idle_stop_minutes: 30 });
+    await settings('PUT', 'team-b', { idle_stop_minutes: 45 });
+    await settings('PUT', 'team-c', { idle_stop_minutes: 45 });
+
+    expect(await idleOf({ consumer_id: 'team-a' })).toBe(30);
+    expect(await idleOf({ consumer_id: 'team-b', idle_stop_minutes: 15 })).toBe(15);
+    expect(await idleOf({ consumer_id: 'team-c', idle_stop_minutes: null })).toBeUndefined();
+    expect(await idleOf({ consumer_id: 'team-d' })).toBeUndefined();
+
+    // null removes the default again
+    expect((await settings('PUT', 'team-a', { idle_stop_minutes: null })).body).not.toHaveProperty('idle_stop_minutes');
+    expect((await settings('GET', 'team-a')).body).not.toHaveProperty('idle_stop_minutes');
+  });
+
+  it("a consumer key sets its own defaults only; bad values answer 400 and change nothing", async () => {
+    const asTeam = { consumerId: 'team-a', admin: false };
+    expect((await settings('PUT', 'team-a', { idle_stop_minutes: 20 }, asTeam)).status).toBe(200);
+    const other = await settings('PUT', 'team-b', { idle_stop_minutes: 20 }, asTeam);
+    expect(other.status).toBe(403);
+    expect(other.body['error_type']).toBe('forbidden');
+    for (const body of [{ idle_stop_minutes: 5 }, { idle_stop_minutes: 721 }, { idle_stop_minutes: '30' }, {}, { idle_stop_minutes: 30, extra: 1 }]) {
+      const res = await settings('PUT', 'team-a', body, asTeam);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body['error_type']).toBe('validation_error');
+    }
+    expect((await settings('GET', 'team-a', undefined, asTeam)).body).toMatchObject({ idle_stop_minutes: 20 });
+    expect((await settings('GET', 'team-b')).body).toEqual({ consumer_id: 'team-b' });
+  });
+});

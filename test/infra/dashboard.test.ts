@@ -165,6 +165,15 @@ describe('operations dashboard', () => {
     }
   });
 
+  it('shows consumer events, webhook deliveries by outcome with their latency, and the delivery queues', () => {
+    const names = (ns: string) => new Set(dashboardRefs.filter((r) => r.namespace === ns).map((r) => r.name));
+    for (const name of [METRIC.ConsumerEventsPublished, METRIC.ConsumerEventsFailed, METRIC.WebhookDeliveries, METRIC.WebhookDeliveryLatency]) {
+      expect(names(METRICS_NAMESPACE).has(name), name).toBe(true);
+    }
+    expect(dashboardRefs.some((r) => r.name === METRIC.WebhookDeliveries && 'outcome' in r.dimensions)).toBe(true);
+    expect(names('AWS/SQS')).toEqual(new Set(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']));
+  });
+
   it('shows API errors and latency from API Gateway, for this API', () => {
     const api = dashboardRefs.filter((r) => r.namespace === 'AWS/ApiGateway');
     expect(new Set(api.map((r) => r.name))).toEqual(new Set(['Count', '4xx', '5xx', 'Latency', 'IntegrationLatency']));

@@ -1,5 +1,6 @@
 // Provisioning use cases wired to real DynamoDB Local stores and fakes of the outside world (providers, SSH,
 // inventory, cipher), on a virtual clock.
+import { DynamoConsumerSettingsStore } from '../../shared/adapters/dynamodb/consumer-settings-store.ts';
 import { randomUUID } from 'node:crypto';
 import { DynamoCostLedger } from '../../shared/adapters/dynamodb/cost-ledger.ts';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
@@ -100,7 +101,7 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     deploymentId: 'test-deployment',
     settings: { ...DEFAULT_PROVISIONING_SETTINGS },
   };
-  const createDeps: CreateSessionDeps = {
+  const createDeps: CreateSessionDeps & { consumerSettings: DynamoConsumerSettingsStore } = {
     sessions,
     events,
     inventory,
@@ -111,6 +112,7 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     newId: randomUUID,
     generateKeyPair: fakeKeyPair,
     hardMaxHours: 12,
+    consumerSettings: new DynamoConsumerSettingsStore(db, tableName),
   };
   const request = (over: Partial<CreateSessionRequest> = {}): CreateSessionRequest => ({
     consumer_id: 'team-a',

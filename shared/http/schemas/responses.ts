@@ -306,6 +306,12 @@ export const budget = z.looseObject({
 });
 export const budgetDeleted = z.looseObject({ consumer_id: z.string(), deleted: z.literal(true) });
 
+export const consumerSettings = z.looseObject({
+  consumer_id: z.string(),
+  idle_stop_minutes: z.number().int().optional(),
+  updated_at: time.optional(),
+});
+
 // ── watches ──────────────────────────────────────────────────────────────────
 
 export const watch = z.looseObject({

@@ -23,6 +23,8 @@ const modelId = z
 
 const port = z.number().int().min(1).max(65_535).refine((p) => p !== 22, 'port 22 is reserved for SSH');
 
+const idleStopMinutes = z.number().int().min(10).max(720);
+
 export const createSessionBody = z.object({
   consumer_id: identifier(128)
     .optional()
@@ -35,13 +37,13 @@ export const createSessionBody = z.object({
   retry_scope: z.enum(RETRY_SCOPES).default('same_gpu'),
   ssh_public_key: z.string().max(16_384).optional(),
   ssh_timeout_minutes: z.number().int().min(1).max(30).optional(),
-  idle_stop_minutes: z
-    .number()
-    .int()
-    .min(10)
-    .max(720)
+  idle_stop_minutes: idleStopMinutes
+    .nullable()
     .optional()
-    .meta({ description: 'end the session once its GPUs were unused and nobody was logged in over SSH for this long' }),
+    .meta({
+      description:
+        "end the session once its GPUs were unused and nobody was logged in over SSH for this long; absent: the consumer's default (PUT /consumers/{consumer_id}/settings); null: never, whatever the default",
+    }),
   // accepted for compatibility with existing clients; the broker always destroys instances at the end
   storage_policy: z.literal('destroy').optional(),
   // the workload: image, template, model, disk, and whether the broker starts its server
@@ -86,3 +88,12 @@ export const idempotencyKeyHeader = z
 export const extendSessionBody = z.object({
   additional_hours: z.number().int().min(1).max(12),
 });
+
+export const consumerSettingsPath = z.object({ consumer_id: identifier(128) });
+export const consumerSettingsBody = z
+  .object({
+    idle_stop_minutes: idleStopMinutes
+      .nullable()
+      .meta({ description: 'the idle auto-stop window for sessions created without one; null removes the default' }),
+  })
+  .strict();

@@ -9,6 +9,7 @@ import { pricedOffer } from '../../domain/offer-pricing.ts';
 import { HOUR_MS, type RetryScope, type Session, type WorkloadType } from '../../domain/session.ts';
 import type { Template } from '../../domain/template.ts';
 import { checkOfferServes, planWorkload, type WorkloadRequest } from '../../domain/workload.ts';
+import type { ConsumerSettingsStore } from '../../ports/consumer-settings.ts';
 import type { InventoryReader } from '../../ports/inventory.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import type { SecretCipher } from '../../ports/secret-cipher.ts';
@@ -31,8 +32,8 @@ export interface CreateSessionRequest {
   /** already validated and normalised */
   ssh_public_key?: string;
   ssh_timeout_minutes?: number;
-  /** idle auto-stop window (idle-check.ts) */
-  idle_stop_minutes?: number;
+  /** idle auto-stop window (idle-check.ts); absent: the consumer's default; null: none, whatever the default */
+  idle_stop_minutes?: number | null;
   /** image, template, model, disk, launch mode (absent: an SSH session on the provider's default image) */
   workload?: WorkloadRequest;
   idempotency_key?: string;
@@ -57,6 +58,8 @@ export interface CreateSessionDeps {
   templates?: { find(hashId: string): Promise<Template | undefined> };
   /** disk when neither the request nor an estimate decides it */
   defaultDiskGb?: number;
+  /** the consumer's session defaults (idle_stop_minutes), read only when the request leaves one open */
+  consumerSettings?: Pick<ConsumerSettingsStore, 'get'>;
 }
 
 const DEFAULT_DISK_GB = 50;
@@ -92,6 +95,9 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
   // the session, its attempt, its budget hold and the ledger carry the all-in price for the disk it will be created with
   const priced = pricedOffer(offer, workload.disk_gb);
 
+  const idleStopMinutes =
+    req.idle_stop_minutes === undefined ? (await deps.consumerSettings?.get(req.consumer_id))?.idle_stop_minutes : req.idle_stop_minutes;
+
   const now = deps.clock();
   const hourMs = deps.reservationHourMs ?? HOUR_MS;
   const id = deps.newId();
@@ -122,7 +128,7 @@ export async function createSession(deps: CreateSessionDeps, req: CreateSessionR
     failed_offers: [],
     failed_hosts: [],
     ssh_timeout_minutes: req.ssh_timeout_minutes,
-    ...(req.idle_stop_minutes ? { idle_stop_minutes: req.idle_stop_minutes } : {}),
+    ...(idleStopMinutes ? { idle_stop_minutes: idleStopMinutes } : {}),
     workload,
     execution_arn: deps.workflows.executionArns(id).provisioning,
     // the whole reservation is held against the month before anything is spent; the store refuses it past the budget
