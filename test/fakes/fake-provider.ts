@@ -1,7 +1,7 @@
 // A scripted in-memory marketplace behind the ProviderClient port, for use-case tests.
 import type { Instance, InstanceStatus } from '../../shared/domain/instance.ts';
 import type { Offer, ProviderName } from '../../shared/domain/offer.ts';
-import { InstanceNotFoundError, OfferUnavailableError } from '../../shared/domain/provider-errors.ts';
+import { InstanceNotFoundError, OfferUnavailableError, ProviderPacingError } from '../../shared/domain/provider-errors.ts';
 import type { CreateInstanceRequest, ProviderClient, ProviderRegistry } from '../../shared/ports/provider.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 
@@ -33,6 +33,8 @@ export class FakeProvider implements ProviderClient {
   hiddenFromList = new Set<string>();
   /** throw after creating, as if the task crashed before recording */
   crashAfterCreate = 0;
+  /** creates refused by the shared pacing before any request is sent */
+  pacedOut = 0;
   calls: string[] = [];
   lingerAfterDestroy = 0;
   /** absent: keys are part of the create (as on TensorDock); a test sets it to watch adoption */
@@ -51,6 +53,10 @@ export class FakeProvider implements ProviderClient {
   async createInstance(req: CreateInstanceRequest): Promise<{ instance_id: string }> {
     this.calls.push(`create:${req.offer.id}`);
     if (this.goneOffers.has(req.offer.id)) throw new OfferUnavailableError(`offer ${req.offer.id} is gone`);
+    if (this.pacedOut > 0) {
+      this.pacedOut -= 1;
+      throw new ProviderPacingError(`${this.name} create: no slot for 40 s`, { provider: this.name, operation: 'create' });
+    }
     const id = String(this.next++);
     this.instances.push({
       id,

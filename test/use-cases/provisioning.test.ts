@@ -231,6 +231,17 @@ describe('provisioning use cases', () => {
     expect(h.vast.instances).toHaveLength(1);
   });
 
+  it('rents at once on the retry after the shared pacing refused the create: nothing was sent, so nothing is in doubt', async () => {
+    const { h, id, state } = await started();
+    h.vast.pacedOut = 1;
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'ProviderPacingError' });
+    expect((await h.sessions.get(id))?.attempts[0]?.create_started_at).toBeUndefined();
+    await createInstance(h.deps, state);
+    expect(h.vast.instances).toHaveLength(1);
+    expect(h.vast.calls.filter((c) => c === 'listInstances')).toEqual([]);
+    expect((await h.sessions.get(id))?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
+  });
+
   it('fails with ssh_timeout at the deadline when SSH never answers, measured from the start of verification', async () => {
     const { h, state } = await started(undefined, () => 'no_banner');
     await createInstance(h.deps, state);

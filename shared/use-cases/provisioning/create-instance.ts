@@ -2,7 +2,7 @@
 // task returns the instance already recorded, or finds by label the one a crashed try made; a create whose outcome
 // is in doubt waits out the provider's listing lag rather than risk a second instance.
 import { formatLabel } from '../../domain/instance.ts';
-import { createdInstanceOf } from '../../domain/provider-errors.ts';
+import { createdInstanceOf, ProviderPacingError } from '../../domain/provider-errors.ts';
 import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
@@ -80,11 +80,24 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
     if (made) {
       await openCost(deps, session, attempt, made.instance_id, made.created_at ?? startedAt);
       if (made.destroyed_at) await deps.costs.close(session.id, attempt.n, made.destroyed_at);
+    } else if (err instanceof ProviderPacingError) {
+      // no create left this process (or the only ones were refused with 429): nothing can exist, so the retry rents
+      // at once instead of waiting out the listing lag an in-doubt create needs
+      await deps.sessions.mutate(session.id, (s) =>
+        attemptOf(s, attempt.n)?.create_started_at === startedAt
+          ? { attempts: s.attempts.map((a) => (a.n === attempt.n ? withoutCreateStart(a) : a)) }
+          : undefined,
+      );
     }
     throw err;
   }
   await recordInstance(deps, session, attempt, created.instance_id, created.created_at ?? deps.clock().toISOString(), provider);
   return input;
+}
+
+function withoutCreateStart(a: Attempt): Attempt {
+  const { create_started_at: _started, ...rest } = a;
+  return rest;
 }
 
 /** The workload part of the create request: image, template, ports, and how the server (if any) is started. */
