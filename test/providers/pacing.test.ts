@@ -137,6 +137,36 @@ describe('Pacer', () => {
   });
 });
 
+describe('Pacer on a busy host', () => {
+  it('gives up a slot it woke too late for and takes the next one, so the gap to the following caller stays an interval', async () => {
+    const clock = fakeClock();
+    const ledger = new MemorySlotLedger();
+    const marginMs = 250;
+    const a = new Pacer({ provider: 'vastai', credential: 'key', ledger, marginMs, ...clock });
+    await a.acquire('get instance'); // slot 0, sent at once
+    let late = true;
+    const b = new Pacer({
+      provider: 'vastai',
+      credential: 'key',
+      ledger,
+      marginMs,
+      now: clock.now,
+      sleep: async (ms) => {
+        clock.advance(ms + (late ? 1500 : 0)); // the timer fires 1.5 s late once
+        if (late) {
+          late = false;
+          // meanwhile c took the slot after b's (4,500) and will be sent on time
+          await ledger.reserve(a.keyFor('get instance'), { now: clock.now(), intervalMs: a.intervalMs(VAST_RULES['show']!), maxWaitMs: 60_000 });
+        }
+      },
+    });
+    await b.acquire('get instance');
+    const interval = a.intervalMs(VAST_RULES['show']!);
+    // not at 2,250 + 1,500 (0.75 s before c's 4,500) but at the slot after c's
+    expect(clock.now() - 1_000_000).toBe(3 * interval);
+  });
+});
+
 describe('Pacer after a 429 elsewhere', () => {
   it('does not use a slot reserved before the penalty: it takes a new one after it', async () => {
     const clock = fakeClock();
