@@ -91,6 +91,7 @@ export class LambdaHost {
     this.mode = options.mode ?? environmentMode();
     this.idleMs = (options.idleSeconds ?? positiveEnv('LOCAL_LAMBDA_IDLE_SECONDS', 60)) * 1000;
     this.maxEnvironments = Math.floor(options.maxEnvironments ?? positiveEnv('LOCAL_LAMBDA_MAX_ENVIRONMENTS', 2));
+    if (!(this.maxEnvironments >= 1)) throw new Error(`LOCAL_LAMBDA_MAX_ENVIRONMENTS must be a number ≥ 1, got ${options.maxEnvironments}`);
     this.preloadEnvironments = options.preloadEnvironments ?? process.env['LOCAL_LAMBDA_PRELOAD'] === '1';
     this.output = options.output;
     this.specs = new Map((options.functions ?? appFunctions).map((f) => [f.id, f]));

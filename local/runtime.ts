@@ -138,7 +138,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // endpoints are chosen first and handlers are only imported afterwards.
   const ddbPort = options.dynamoDbEndpoint ? undefined : await freePort(host);
   const dynamoDbEndpoint = options.dynamoDbEndpoint ?? `http://127.0.0.1:${ddbPort}`;
-  const lambdas = new LambdaHost(PROJECT_ROOT, { mode: options.lambdaEnvironments, idleSeconds: options.lambdaIdleSeconds });
+  const maxEnvironments = options.env?.['LOCAL_LAMBDA_MAX_ENVIRONMENTS'];
+  const lambdas = new LambdaHost(PROJECT_ROOT, {
+    mode: options.lambdaEnvironments,
+    idleSeconds: options.lambdaIdleSeconds,
+    ...(maxEnvironments === undefined ? {} : { maxEnvironments: Number(maxEnvironments) }),
+  });
   const stepFunctions = new LocalStepFunctions({
     lambdas,
     projectRoot: PROJECT_ROOT,

@@ -22,6 +22,7 @@ import type { SectionContext } from './types.ts';
 const MIX = { full: { vastai: 100, tensordock: 200 }, quick: { vastai: 12, tensordock: 48 } };
 const REQUEST_WINDOW_MS = 9_000;
 const POST_CONCURRENCY = 12;
+const MAX_ENVIRONMENTS = 12;
 const BOOT_SECONDS = 5;
 /** the brief's on-demand price per million write request units, beside the project's price table */
 const WRU_USD_BRIEF = 1.25 / 1e6;
@@ -65,7 +66,10 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
     name: 'scale',
     scenario: scenario(mix.vastai, mix.tensordock),
     // the documented limits, enforced as documented, and the product's shared pacing in DynamoDB
-    env: { SIM_RATE_LIMIT_SCALE: '1', PROVIDER_PACING: 'dynamodb', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    // every invocation in an execution environment of its own module state, as Lambda runs them; more per function
+    // than this machine's default of 2, so a create sleeping for its pacing slot does not hold up another provider's
+    env: { SIM_RATE_LIMIT_SCALE: '1', PROVIDER_PACING: 'dynamodb', POWERTOOLS_LOG_LEVEL: 'ERROR', LOCAL_LAMBDA_MAX_ENVIRONMENTS: String(MAX_ENVIRONMENTS) },
+    lambdaEnvironments: 'threads',
     progress: ctx.progress,
   });
   try {
@@ -88,17 +92,19 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
       const due = t0 + (i * REQUEST_WINDOW_MS) / total;
       if (due > Date.now()) await sleep(due - Date.now());
       const sentAt = Date.now();
-      let res = await createSession(bench.http, p.id, `bench-scale-${i}`);
+      const key = `bench-scale-${i}-${t0}`;
+      let res = await createSession(bench.http, p.id, `bench-scale-${i}`, key);
       // a client retries a 5xx (concurrent POSTs can lose a race on shared items under load)
       for (let retry = 0; res.status >= 500 && retry < 3; retry++) {
         postRetries += 1;
         await sleep(200 * (retry + 1));
-        res = await createSession(bench.http, p.id, `bench-scale-${i}`);
+        res = await createSession(bench.http, p.id, `bench-scale-${i}`, key);
       }
       return { ...res, provider: p.provider, sentAt };
     });
     const requestedWithinS = (Math.max(...posts.map((p) => p.sentAt)) - t0) / 1000;
-    const failedPosts = posts.filter((p) => p.status !== 201);
+    // 200: a retried create that had landed, replayed by its Idempotency-Key
+    const failedPosts = posts.filter((p) => p.status !== 201 && p.status !== 200);
     if (failedPosts.length) throw new Error(`POST /sessions failed: ${JSON.stringify(failedPosts[0]!.body).slice(0, 300)}`);
 
     const deadline = Date.now() + (ctx.quick ? 6 : 25) * 60_000;
@@ -275,6 +281,15 @@ function report(r: {
         columns: ['n', 'p50', 'p95', 'max'],
         rows: [[timeline.n, timeline.p50, timeline.p95, timeline.max].map((v) => (v === null ? null : round(v, 1)))],
       },
+      ...(failed.length
+        ? [
+            {
+              title: 'Sessions not running at the end, by status and error type',
+              columns: ['provider', 'status', 'error type', 'sessions'],
+              rows: countBy(failed, (s) => `${s.provider}\t${s.status}\t${s.error_type ?? '–'}`).map(([k, n]) => [...k.split('\t'), n]),
+            },
+          ]
+        : []),
       {
         title: 'Task errors the state machine retried (all sessions)',
         columns: ['error', 'count'],
@@ -299,8 +314,15 @@ function report(r: {
       `${r.total} sessions (${r.mix.vastai} Vast.ai, ${r.mix.tensordock} TensorDock, one offer each, SSH up ${BOOT_SECONDS} s after create) requested within ${round(r.requestedWithinS, 1)} s; the simulated marketplaces enforce the documented limits as documented (SIM_RATE_LIMIT_SCALE 1) and answer 429 exactly when a rule is broken; the adapters pace through the shared DynamoDB ledger (PROVIDER_PACING=dynamodb, as in AWS).`,
       'Ideal: Vast.ai allows one create per 4.5 s per API key, TensorDock 100 requests a minute per organisation (one create per 0.6 s if nothing else were asked); the slowest provider sets the ideal. TensorDock also spends its 100 a minute on status reads, so its share of sessions is chosen so that Vast.ai sets the pace.',
       `DynamoDB: reservations, failed conditional writes (a busy limiter seen as idle or the reverse, and refusals beyond a caller's bound) and penalties are each one write request unit. Priced at the table's on-demand rate (${PRICES.dynamoWriteRequestUnit.per}) and at the $1.25 per million of the issue.`,
-      ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note} (the bench runtime runs in process so its DynamoDB and log accounting sees every call).`] : []),
+      ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note}.`] : []),
+      `Execution environments: worker threads, one invocation at a time each, at most ${MAX_ENVIRONMENTS} per function here (Lambda: one per concurrent invocation; reserved concurrency where the stack sets it).`,
       ...(r.ctx.quick ? ['--quick: 60 sessions (12 Vast.ai, 48 TensorDock); the full form requests 300.'] : []),
     ],
   };
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]);
 }

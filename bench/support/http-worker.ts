@@ -77,13 +77,18 @@ export class HttpWorker {
     });
   }
 
-  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<Response<T>> {
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response<T>> {
     this.requests += 1;
     const msg = await this.call({
       type: 'request',
       url: `${this.baseUrl}${path}`,
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (msg['error']) throw new Error(`${method} ${path}: ${String(msg['error'])}`);

@@ -15,15 +15,22 @@ export async function createSession(
   http: HttpWorker,
   offerId: string,
   consumer: string,
+  /** a client that retries a create sends one: a retry of a create that did land replays it instead of a 409 */
+  idempotencyKey?: string,
 ): Promise<Response<{ session?: SessionBody; error_type?: string }>> {
-  return http.request('POST', '/api/v1/sessions', {
-    consumer_id: consumer,
-    offer_id: offerId,
-    workload_type: 'llm',
-    reservation_hours: 1,
-    // one attempt: a failure must not move the session to another offer (another boot time)
-    auto_retry: false,
-  });
+  return http.request(
+    'POST',
+    '/api/v1/sessions',
+    {
+      consumer_id: consumer,
+      offer_id: offerId,
+      workload_type: 'llm',
+      reservation_hours: 1,
+      // one attempt: a failure must not move the session to another offer (another boot time)
+      auto_retry: false,
+    },
+    idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+  );
 }
 
 export async function getSession(http: HttpWorker, id: string): Promise<Response<SessionBody>> {
