@@ -1,5 +1,5 @@
 // Benchmark results: record, list, read, and the questions asked of them (best, cheapest, compare, recommendations).
-import { benchmarksApiDeps } from '../../shared/composition/benchmarks.ts';
+import { benchmarksApiDeps } from '../../shared/composition/benchmark-results.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/http/request.ts';

@@ -1,11 +1,6 @@
 // Wiring of the benchmark routes, the benchmark-run tasks and the schedule check, once per process.
 import { randomUUID } from 'node:crypto';
-import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
-import {
-  DynamoBenchmarkRunStore,
-  DynamoBenchmarkScheduleStore,
-  DynamoBenchmarkStore,
-} from '../adapters/dynamodb/benchmark-store.ts';
+import { DynamoBenchmarkRunStore, DynamoBenchmarkScheduleStore } from '../adapters/dynamodb/benchmark-store.ts';
 import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { Ssh2CommandRunner } from '../adapters/ssh/command-runner.ts';
 import { createSfnClient, SfnBenchmarkWorkflow } from '../adapters/step-functions/sfn-workflows.ts';
@@ -14,6 +9,7 @@ import { logger } from '../observability/powertools.ts';
 import type { AdvanceDeps, RunBenchmarkDeps } from '../use-cases/benchmarks/benchmark-runs.ts';
 import type { FireDeps } from '../use-cases/benchmarks/benchmark-schedules.ts';
 import { createSession } from '../use-cases/sessions/create-session.ts';
+import { benchmarkResults } from './benchmark-results.ts';
 import { sessionsApiDeps } from './sessions-api.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
 
@@ -22,7 +18,7 @@ let stores: ReturnType<typeof createStores> | undefined;
 function createStores() {
   const { db, tableName } = sharedStores();
   return {
-    results: new DynamoBenchmarkStore(db, tableName),
+    results: benchmarkResults(),
     runs: new DynamoBenchmarkRunStore(db, tableName),
     schedules: new DynamoBenchmarkScheduleStore(db, tableName),
     workflow: new SfnBenchmarkWorkflow(createSfnClient(), optionalEnv('BENCHMARK_RUN_STATE_MACHINE_ARN')),
@@ -32,11 +28,6 @@ function createStores() {
 export function benchmarkStores() {
   stores ??= createStores();
   return stores;
-}
-
-/** The results routes: the store, and inventory for recommendations. */
-export function benchmarksApiDeps() {
-  return { ...benchmarkStores(), inventory: inventoryFromEnv().service, clock: systemClock };
 }
 
 /** The run and schedule routes: starting runs, and cancelling them (which ends their sessions). */

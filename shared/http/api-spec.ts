@@ -9,6 +9,7 @@ import { createSessionBody, extendSessionBody, idempotencyKeyHeader, listSession
 import { compatibleTemplatesQuery, templatePath, templatesQuery } from './schemas/templates.ts';
 import { createWatchBody, listWatchesQuery, watchPath } from './schemas/watches.ts';
 import * as wh from './schemas/webhooks.ts';
+import { benchmarkDocs, benchmarkSchemas } from './benchmark-docs.ts';
 
 export interface ResponseDoc {
   description: string;
@@ -68,6 +69,7 @@ export const namedSchemas = {
   WebhookDelivery: wh.deliveryAnswer,
   WebhookDeliveries: wh.deliveryList,
   CreateWebhookRequest: wh.createWebhookBody,
+  ...benchmarkSchemas,
 } satisfies Record<string, z.ZodType>;
 
 const sessionPath = z.object({
@@ -281,6 +283,7 @@ export const apiDocs: Record<string, RouteDoc> = {
     responses: ok(r.apiKey, 'the revoked key'),
     errors: [403, 404],
   },
+  ...benchmarkDocs,
 };
 
 export const ERROR_DESCRIPTIONS: Record<number, string> = {
