@@ -2,6 +2,9 @@
 // session (the provisioning workflow), the benchmark runs over real SSH on the simulated host, the result is stored
 // with figures from the host's GPU, and the session is ended through the ordinary teardown — within the run's budget.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoBenchmarkScheduleStore } from '../../shared/adapters/dynamodb/benchmark-store.ts';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { schedules } from '../../shared/app-model.ts';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';
 
@@ -13,7 +16,9 @@ const scenario: ScenarioInput = {
       { gpu: 'RTX 4090', vram_gb: 24, price: 0.35, location: 'Texas, US', count: 2, cuda: 12.8 },
       { gpu: 'A100 SXM4', vram_gb: 80, price: 1.2, location: 'Utah, US', count: 1, cuda: 12.8 },
       { gpu: 'RTX 5060 Ti', vram_gb: 16, price: 0.06, location: 'Ohio, US', count: 1, cuda: 12.8 },
+      { gpu: 'RTX 3090', vram_gb: 24, price: 0.1, location: 'Nevada, US', count: 2, cuda: 12.4, host: 'silent' },
     ],
+    hosts: { silent: { ssh: 'never' } },
   },
 };
 
@@ -113,4 +118,65 @@ describe('benchmark runs', () => {
     const missing = await h.api<Record<string, unknown>>('GET', '/api/v1/benchmark-runs/nope');
     expect(missing.status).toBe(404);
   });
+
+  it('cancel ends the live sessions of a run and starts nothing more', async () => {
+    const start = await h.api<Run>('POST', '/api/v1/benchmark-runs', {
+      consumer_id: 'cancel-team',
+      models: [MODEL, 'Qwen/Qwen2.5-7B-Instruct'],
+      gpu_types: ['RTX 3090'],
+      max_budget_usd: 5,
+    });
+    expect(start.status).toBe(201);
+    const id = String(start.body.run['id']);
+    // wait until an item has a session (its SSH never answers, so it stays provisioning)
+    const deadline = Date.now() + 20_000;
+    let view = start.body;
+    while (!view.items.some((i) => i['session_id']) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      view = (await h.api<Run>('GET', `/api/v1/benchmark-runs/${id}`)).body;
+    }
+    const cancelled = await h.api<Run>('DELETE', `/api/v1/benchmark-runs/${id}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.run['status']).toBe('cancelled');
+    const done = await waitForRun(id);
+    expect(done.run['status']).toBe('cancelled');
+    expect(done.items.every((i) => ['cancelled', 'failed'].includes(String(i['status'])))).toBe(true);
+    const withSession = done.items.filter((i) => i['session_id']);
+    expect(withSession.length).toBeGreaterThan(0);
+    for (const item of withSession) {
+      const s = await h.waitFor(String(item['session_id']), ['stopped', 'failed']);
+      expect(s).toMatchObject({ status: 'stopped', ended_reason: 'deleted' });
+    }
+    expect(done.run['reserved_usd']).toBe(0);
+  }, 90_000);
+
+  it('a schedule fires through the local scheduler: one run per occurrence', async () => {
+    const created = await h.api<Record<string, unknown>>('POST', '/api/v1/benchmark-schedules', {
+      consumer_id: 'cron-team',
+      name: 'nightly',
+      cron: '* * * * *',
+      run_request: { models: [MODEL], gpu_types: ['RTX 4090'], max_budget_usd: 0.01 },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body['next_run_at']).toBeDefined();
+    const bad = await h.api<Record<string, unknown>>('POST', '/api/v1/benchmark-schedules', {
+      consumer_id: 'cron-team',
+      cron: '61 * * * *',
+      run_request: { models: [MODEL], gpu_types: ['RTX 4090'], max_budget_usd: 1 },
+    });
+    expect(bad.status).toBe(400);
+    // as if it had been created two minutes ago: an occurrence is due now
+    const store = new DynamoBenchmarkScheduleStore(createDocumentClient(h.runtime.dynamoDbEndpoint), h.runtime.tableName);
+    await store.apply(String(created.body['id']), () => ({ created_at: new Date(Date.now() - 120_000).toISOString() }));
+    const check = schedules.find((s) => s.id === 'BenchmarkScheduleCheck')!;
+    await h.runtime.scheduler.fire(check);
+    const fired = await h.api<Record<string, unknown>>('GET', `/api/v1/benchmark-schedules/${created.body['id']}`);
+    expect(fired.body['last_run_id']).toBeDefined();
+    const run = await waitForRun(String(fired.body['last_run_id']));
+    expect(run.run).toMatchObject({ schedule_id: created.body['id'], consumer_id: 'cron-team' });
+    // the same minute checked again starts nothing new
+    await h.runtime.scheduler.fire(check);
+    const runs = await h.api<{ runs: unknown[] }>('GET', '/api/v1/benchmark-runs?consumer_id=cron-team');
+    expect(runs.body.runs).toHaveLength(1);
+  }, 60_000);
 });
