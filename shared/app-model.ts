@@ -284,9 +284,8 @@ export const functions: FunctionSpec[] = [
     description: 'Starts the run each due benchmark schedule (cron) owes',
     timeoutSeconds: 60,
     memoryMb: 256,
+    // no reserved concurrency: two checks at once derive the same run id per occurrence, and only one run is made
     access: { table: 'write', stateMachines: ['BenchmarkRun'] },
-    // two checks at once would both see an occurrence due (the run id still keeps them to one run)
-    reservedConcurrency: 1,
   },
   task('PlanBenchmarkRun', 'plan-benchmark-run', "list a benchmark run's items", 30, {}),
   // creates the item's session as the sessions API does: its key cipher, its provisioning start, its budget hold

@@ -56,7 +56,6 @@ describe('benchmarks in the stack', () => {
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ BENCHMARK_RUN_STATE_MACHINE_ARN: Match.anyValue() }) },
-      ReservedConcurrentExecutions: 1,
     });
   });
 
