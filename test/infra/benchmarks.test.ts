@@ -20,7 +20,7 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
 
 /** Every IAM action granted to a function's role, with the resources each statement names. */
 function statementsOf(functionId: string): { actions: string[]; resources: string }[] {
-  const roleRef = stack.resolve((stack.fn(functionId).fn.role!.node.defaultChild as { ref: string }).ref) as { Ref: string };
+  const roleRef = stack.resolve((stack.fn(functionId).fn.role!.node.defaultChild as unknown as { ref: string }).ref) as { Ref: string };
   const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
     JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(roleRef.Ref),
   );
