@@ -150,6 +150,31 @@ describe('benchmark run and schedule routes', () => {
     expect((cancelled.body['run'] as Record<string, unknown>)['status']).toBe('cancelled');
   });
 
+  it('a workflow that cannot start answers 503 and leaves no run showing as running', async () => {
+    const { db, tableName } = await freshTable('bench-api-down');
+    const store = new DynamoBenchmarkRunStore(db, tableName);
+    const down = makeRunsHandler({
+      runs: store,
+      schedules: new DynamoBenchmarkScheduleStore(db, tableName),
+      workflow: { executionArn: () => '', start: async () => Promise.reject(new Error('StartExecution throttled')) },
+      sessions: new DynamoSessionStore(db, tableName),
+      events: new DynamoSessionEventLog(db, tableName),
+      workflows: new FakeWorkflows(),
+      clock: () => new Date(),
+    });
+    const res = await callHandler(down, {
+      method: 'POST',
+      path: '/api/v1/benchmark-runs',
+      body: { models: ['m'], gpu_types: ['RTX 4090'], max_budget_usd: 1 },
+      authorizer: as('team-a'),
+    });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ retry_suggested: true });
+    const [run] = await store.list('team-a', 10);
+    expect(run).toMatchObject({ status: 'cancelled' });
+    expect(run!.finished_at).toBeDefined();
+  });
+
   it.each([
     [{ models: [], gpu_types: ['x'], max_budget_usd: 1 }, 'models'],
     [{ models: ['m'], gpu_types: ['x'], max_budget_usd: 0 }, 'max_budget_usd'],

@@ -19,7 +19,7 @@ import {
   MAX_RUN_ITEMS,
   planItems,
 } from '../../domain/benchmark-run.ts';
-import { ClientError, ConflictError, NotFoundError, StaleInventoryError, ValidationError } from '../../domain/errors.ts';
+import { ClientError, ConflictError, NotFoundError, StaleInventoryError, TransientError, ValidationError } from '../../domain/errors.ts';
 import { gpuKey } from '../../domain/offer.ts';
 import { pricedOffer } from '../../domain/offer-pricing.ts';
 import { isActive, isTerminal, type Session } from '../../domain/session.ts';
@@ -63,8 +63,25 @@ export async function startRun(
   const created = await deps.runs.create(run, planItems(id, spec, now));
   // a repeat (same id) finds the first run; its workflow is started again, which finds the first execution
   const stored = created ? run : ((await deps.runs.get(id)) ?? run);
-  await deps.workflow.start(id);
+  try {
+    await deps.workflow.start(id);
+  } catch (err) {
+    // nothing was rented yet. A scheduled run is left to the next check (same id, started again); a requested one
+    // is closed so it does not show as running forever
+    if (created && !options.schedule_id) {
+      await deps.runs.applyRun(id, (r) => (r.status === 'running' ? { status: 'cancelled', cancelled_at: now, finished_at: now } : undefined));
+    }
+    throw new BenchmarkRunUnavailableError('the benchmark run could not be started; nothing was rented', { cause: err });
+  }
   return { run: stored, created };
+}
+
+class BenchmarkRunUnavailableError extends TransientError {
+  override readonly name = 'BenchmarkRunUnavailableError';
+  readonly errorType = 'benchmark_run_unavailable';
+  constructor(message: string, options: ErrorOptions) {
+    super(message, {}, options);
+  }
 }
 
 export interface RunView {
