@@ -234,7 +234,7 @@ export async function advanceItem(
     if (session.hold_settled_at || now.getTime() - endedAt > deps.settleDeadlineMs) {
       // settled: its billed cost; not settled in time: its whole hold, so the run can only overstate what it spent
       await release(deps, item, session.hold_settled_at ? (session.settled_usd ?? 0) : (session.hold_usd ?? 0));
-      await setItem(deps, item, { status: item.result_id ? 'completed' : 'failed' });
+      await setItem(deps, item, { status: item.result_id ? 'completed' : run.status === 'cancelled' ? 'cancelled' : 'failed' });
       return out('done');
     }
   }
