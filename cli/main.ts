@@ -11,6 +11,7 @@ import * as offerHealth from './commands/offer-health.ts';
 import * as provision from './commands/provision.ts';
 import * as sessions from './commands/sessions.ts';
 import * as settings from './commands/settings.ts';
+import * as benchmarks from './commands/benchmarks.ts';
 import * as watches from './commands/watches.ts';
 import * as webhooks from './commands/webhooks.ts';
 import { contextFactory, DEFAULT_SERVER, VERSION } from './context.ts';
@@ -34,7 +35,7 @@ export function buildProgram(io: CliIo): Command {
       outputError: () => {},
     });
   const contextOf = contextFactory(io);
-  for (const module of [inventory, provision, sessions, settings, watches, webhooks, costs, offerHealth, keys, cleanupOrphans]) {
+  for (const module of [inventory, provision, sessions, settings, watches, webhooks, benchmarks, costs, offerHealth, keys, cleanupOrphans]) {
     module.register(program, contextOf);
   }
   return program;

@@ -52,7 +52,7 @@ export interface ScheduleSpec {
   runAtLocalStart?: boolean;
 }
 
-export type StateMachineId = 'Provisioning' | 'Teardown';
+export type StateMachineId = 'Provisioning' | 'Teardown' | 'BenchmarkRun';
 
 export interface StateMachineSpec {
   id: StateMachineId;
@@ -261,6 +261,42 @@ export const functions: FunctionSpec[] = [
     memoryMb: 256,
     access: { table: 'write', secrets: true },
   },
+  // benchmarks (issue 19)
+  {
+    id: 'BenchmarksApi',
+    entry: 'functions/http/benchmarks.ts',
+    description: 'Benchmark results: record, list, read, best, cheapest, compare, recommendations',
+    timeoutSeconds: 15,
+    memoryMb: 256,
+    access: { table: 'write' },
+  },
+  {
+    id: 'BenchmarkRunsApi',
+    entry: 'functions/http/benchmark-runs.ts',
+    description: 'Benchmark runs (start, read, cancel: ends their sessions) and benchmark schedules',
+    timeoutSeconds: 15,
+    memoryMb: 256,
+    access: { table: 'write', stateMachines: ['BenchmarkRun', 'Teardown'], events: true },
+  },
+  {
+    id: 'BenchmarkScheduleCheck',
+    entry: 'functions/scheduled/fire-benchmark-schedules.ts',
+    description: 'Starts the run each due benchmark schedule (cron) owes',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    // no reserved concurrency: two checks at once derive the same run id per occurrence, and only one run is made
+    access: { table: 'write', stateMachines: ['BenchmarkRun'] },
+  },
+  task('PlanBenchmarkRun', 'plan-benchmark-run', "list a benchmark run's items", 30, {}),
+  // creates the item's session as the sessions API does: its key cipher, its provisioning start, its budget hold
+  task('AdvanceBenchmarkItem', 'advance-benchmark-item', 'one step of a benchmark item: reserve, create, watch, end, settle', 50, {
+    secrets: true,
+    stateMachines: ['Provisioning', 'Teardown'],
+    budgetAlerts: true,
+  }),
+  // mostly waiting on the command over SSH
+  task('RunBenchmark', 'run-benchmark', 'the benchmark command over SSH; the figures stored', 890, { secrets: true }, 256),
+  task('FinishBenchmarkRun', 'finish-benchmark-run', 'close a benchmark run', 30, {}),
 ];
 
 function task(
@@ -346,6 +382,22 @@ export const routes: RouteSpec[] = [
   api('GET', '/watches', 'WatchesApi'),
   api('GET', '/watches/{id}', 'WatchesApi'),
   api('DELETE', '/watches/{id}', 'WatchesApi'),
+  api('POST', '/benchmarks', 'BenchmarksApi'),
+  api('GET', '/benchmarks', 'BenchmarksApi'),
+  api('GET', '/benchmarks/best', 'BenchmarksApi'),
+  api('GET', '/benchmarks/cheapest', 'BenchmarksApi'),
+  api('GET', '/benchmarks/compare', 'BenchmarksApi'),
+  api('GET', '/benchmarks/recommendations', 'BenchmarksApi'),
+  api('GET', '/benchmarks/{id}', 'BenchmarksApi'),
+  api('POST', '/benchmark-runs', 'BenchmarkRunsApi'),
+  api('GET', '/benchmark-runs', 'BenchmarkRunsApi'),
+  api('GET', '/benchmark-runs/{id}', 'BenchmarkRunsApi'),
+  api('DELETE', '/benchmark-runs/{id}', 'BenchmarkRunsApi'),
+  api('POST', '/benchmark-schedules', 'BenchmarkRunsApi'),
+  api('GET', '/benchmark-schedules', 'BenchmarkRunsApi'),
+  api('GET', '/benchmark-schedules/{id}', 'BenchmarkRunsApi'),
+  api('PUT', '/benchmark-schedules/{id}', 'BenchmarkRunsApi'),
+  api('DELETE', '/benchmark-schedules/{id}', 'BenchmarkRunsApi'),
 ];
 
 export const schedules: ScheduleSpec[] = [
@@ -397,6 +449,14 @@ export const schedules: ScheduleSpec[] = [
     // a local runtime restarted more often than the period would otherwise never reconcile
     runAtLocalStart: true,
   },
+  {
+    id: 'BenchmarkScheduleCheck',
+    functionId: 'BenchmarkScheduleCheck',
+    periodEnv: 'BENCHMARK_SCHEDULE_SECONDS',
+    // cron expressions name minutes: a check a minute fires each occurrence in its minute
+    defaultPeriodSeconds: 60,
+    description: 'Starts the runs due benchmark schedules (cron) owe',
+  },
 ];
 
 export const stateMachines: StateMachineSpec[] = [
@@ -410,6 +470,12 @@ export const stateMachines: StateMachineSpec[] = [
     id: 'Teardown',
     definitionFile: 'statemachines/teardown.asl.json',
     arnEnv: 'TEARDOWN_STATE_MACHINE_ARN',
+    timeoutSeconds: 24 * 60 * 60,
+  },
+  {
+    id: 'BenchmarkRun',
+    definitionFile: 'statemachines/benchmark-run.asl.json',
+    arnEnv: 'BENCHMARK_RUN_STATE_MACHINE_ARN',
     timeoutSeconds: 24 * 60 * 60,
   },
 ];

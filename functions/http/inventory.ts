@@ -2,7 +2,9 @@
 import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
 import { templatesFromEnv } from '../../shared/composition/templates.ts';
 import { numberEnv } from '../../shared/config.ts';
-import { NotFoundError } from '../../shared/domain/errors.ts';
+import { benchmarkResults } from '../../shared/composition/benchmark-results.ts';
+import { BenchmarkPredictor, rankByValue } from '../../shared/domain/benchmark.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import { DEFAULT_LIMIT, type InventoryQuery, queryOffers } from '../../shared/domain/inventory-query.ts';
 import { DEFAULT_PRICED_DISK_GB, priceFor, pricedOffers } from '../../shared/domain/offer-pricing.ts';
 import { templateCompatibility } from '../../shared/domain/template.ts';
@@ -11,19 +13,33 @@ import { presentParams } from '../../shared/http/query.ts';
 import { inventoryQuery, offerQuery } from '../../shared/http/schemas/inventory.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
+import type { BenchmarkStore } from '../../shared/ports/benchmarks.ts';
 import type { InventoryService, ServedOffer } from '../../shared/use-cases/inventory-service.ts';
 import type { TemplateCatalog } from '../../shared/use-cases/templates/template-catalog.ts';
 
 export function parseInventoryQuery(raw: Record<string, string | undefined>): InventoryQuery {
-  const { gpu_count, min_gpu_count, limit, offset, sort, ...rest } = validate(inventoryQuery, presentParams(raw), 'query');
+  const { gpu_count, min_gpu_count, limit, offset, sort, model: _model, ...rest } = validate(
+    inventoryQuery,
+    presentParams(raw),
+    'query',
+  );
   return {
     ...rest,
     // both spellings are in use; the explicit one wins
     min_gpu_count: min_gpu_count ?? gpu_count,
     limit: limit ?? DEFAULT_LIMIT,
     offset: offset ?? 0,
-    sort: sort ?? 'price',
+    // value is a ranking over the filtered offers (valueSort); they are filtered in price order first
+    sort: sort === 'value' || sort === undefined ? 'price' : sort,
   };
+}
+
+/** sort=value: the model whose benchmark results rank the offers by predicted $/Mtok (issue 19). */
+function valueSort(raw: Record<string, string | undefined>): string | undefined {
+  const { sort, model } = validate(inventoryQuery, presentParams(raw), 'query');
+  if (sort !== 'value') return undefined;
+  if (!model) throw new ValidationError('model: is required with sort=value', { field: 'model' });
+  return model;
 }
 
 export interface InventoryApiDeps {
@@ -32,6 +48,8 @@ export interface InventoryApiDeps {
   templates?: Pick<TemplateCatalog, 'find'>;
   /** the disk offers are priced for when the caller names none: a session's default disk */
   defaultDiskGb?: number;
+  /** benchmark results, for sort=value */
+  benchmarks?: Pick<BenchmarkStore, 'forModel'>;
 }
 
 /**
@@ -71,6 +89,21 @@ export function makeRoute(deps: InventoryApiDeps): RouteHandler {
       // templates are Vast.ai's: the offers that meet the template's CUDA, VRAM and other host requirements
       candidates = candidates.filter((o) => o.provider === 'vastai' && templateCompatibility(template, o).compatible);
     }
+    const model = valueSort(req.query);
+    if (model !== undefined) {
+      // every match ranked by what its GPU type's results predict; offers nothing predicts follow, cheapest first
+      const { offers: matches, total } = queryOffers(candidates, { ...query, offset: 0, limit: Number.MAX_SAFE_INTEGER });
+      const predictor = new BenchmarkPredictor((await deps.benchmarks?.forModel(model)) ?? []);
+      const page = rankByValue(matches, predictor).slice(query.offset, query.offset + query.limit);
+      return json(200, {
+        offers: page.map(({ offer, prediction }) => ({ ...toApiOffer(offer, disk), ...(prediction ? { prediction } : {}) })),
+        count: page.length,
+        total,
+        priced_for_disk_gb: disk,
+        providers: view.providers,
+        sorted_by: predictor.empty ? 'price' : 'value',
+      });
+    }
     const { offers, total } = queryOffers(candidates, query);
     return json(200, {
       offers: offers.map((o) => toApiOffer(o, disk)),
@@ -88,4 +121,5 @@ export const handler = makeHandler({
   inventory: inventoryFromEnv().service,
   templates: templatesFromEnv().catalog,
   defaultDiskGb: numberEnv('DEFAULT_DISK_GB', DEFAULT_PRICED_DISK_GB, { min: 8 }),
+  benchmarks: benchmarkResults(),
 });

@@ -397,6 +397,7 @@ export class Market {
       cudaVersion: offer.cuda,
       gpuUtil: offer.behaviour.gpu_util,
       logins: offer.behaviour.ssh_logins,
+      seed: this.options.seed,
     };
   }
 

@@ -1,5 +1,7 @@
 // What a simulated instance answers over SSH. There is no real shell: a few commands a broker or a person
-// checks with (echo, true, uname, nvidia-smi, who, df) answer like an Ubuntu GPU host; anything else exits 127.
+// checks with (echo, true, uname, nvidia-smi, who, df) answer like an Ubuntu GPU host, and gpu-shopper-bench (the
+// benchmark runs' command, benchmark.ts) prints figures for its GPU; anything else exits 127.
+import { simBenchmark } from './benchmark.ts';
 
 export interface SimMachine {
   hostname: string;
@@ -13,6 +15,8 @@ export interface SimMachine {
   gpuUtil: number;
   /** sessions `who` lists */
   logins: number;
+  /** the scenario seed: benchmark figures vary with it, reproducibly */
+  seed?: number;
 }
 
 export interface CommandResult {
@@ -119,6 +123,8 @@ function runOne(command: string, machine: SimMachine): CommandResult {
       return { stdout: who(machine), stderr: '', code: 0 };
     case 'df':
       return { stdout: df(args, machine), stderr: '', code: 0 };
+    case 'gpu-shopper-bench':
+      return simBenchmark(args, { ...machine, seed: machine.seed ?? 1 });
     default:
       return { stdout: '', stderr: `bash: ${name}: command not found\n`, code: 127 };
   }

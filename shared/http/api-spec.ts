@@ -16,6 +16,7 @@ import {
 import { compatibleTemplatesQuery, templatePath, templatesQuery } from './schemas/templates.ts';
 import { createWatchBody, listWatchesQuery, watchPath } from './schemas/watches.ts';
 import * as wh from './schemas/webhooks.ts';
+import { benchmarkDocs, benchmarkSchemas } from './benchmark-docs.ts';
 
 export interface ResponseDoc {
   description: string;
@@ -77,6 +78,7 @@ export const namedSchemas = {
   WebhookDelivery: wh.deliveryAnswer,
   WebhookDeliveries: wh.deliveryList,
   CreateWebhookRequest: wh.createWebhookBody,
+  ...benchmarkSchemas,
 } satisfies Record<string, z.ZodType>;
 
 const sessionPath = z.object({
@@ -305,6 +307,7 @@ export const apiDocs: Record<string, RouteDoc> = {
     responses: ok(r.apiKey, 'the revoked key'),
     errors: [403, 404],
   },
+  ...benchmarkDocs,
 };
 
 export const ERROR_DESCRIPTIONS: Record<number, string> = {

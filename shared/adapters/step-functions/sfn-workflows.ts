@@ -109,3 +109,29 @@ export class SfnWorkflows implements Workflows {
     return this.describe('teardown', teardownExecutionName(sessionId, run));
   }
 }
+
+/** The benchmark-run workflow (issue 19): one execution per run, named by the run id. */
+export class SfnBenchmarkWorkflow {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string | undefined,
+  ) {}
+
+  private arn(): string {
+    if (!this.stateMachineArn) throw new Error('the benchmark-run state machine is not wired to this function');
+    return this.stateMachineArn;
+  }
+
+  executionArn(runId: string): string {
+    return this.stateMachineArn ? `${this.arn().replace(':stateMachine:', ':execution:')}:${runId}` : '';
+  }
+
+  async start(runId: string): Promise<void> {
+    try {
+      // ids only: execution history is visible in the console
+      await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.arn(), name: runId, input: JSON.stringify({ run_id: runId }) }));
+    } catch (err) {
+      if (!(err instanceof ExecutionAlreadyExists)) throw err;
+    }
+  }
+}

@@ -21,7 +21,11 @@ export const inventoryQuery = z.object({
   min_cuda: queryNumber(0, 100).optional(),
   limit: queryInt(1, MAX_LIMIT).optional(),
   offset: queryInt(0, 1_000_000).optional(),
-  sort: z.enum(['price', 'confidence']).optional(),
+  sort: z
+    .enum(['price', 'confidence', 'value'])
+    .optional()
+    .meta({ description: 'value: by predicted $ per million tokens for model, from benchmark results (issue 19)' }),
+  model: textParam().optional().meta({ description: 'the model sort=value predicts for' }),
   // the disk the offers are priced for (and must be able to give): the same bounds as a session's disk_gb
   disk_gb: diskParam(),
   template_hash_id: z.string().trim().regex(/^[A-Za-z0-9]{8,64}$/, 'must be a Vast.ai template hash id').optional(),

@@ -1,0 +1,104 @@
+// Benchmark runs (start, list, read with per-item status, cancel) and benchmark schedules (create, list, read,
+// enable/disable, delete). The runs themselves go on in the benchmark-run state machine.
+import { benchmarkRunsApiDeps } from '../../shared/composition/benchmarks.ts';
+import { ValidationError } from '../../shared/domain/errors.ts';
+import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { presentParams } from '../../shared/http/query.ts';
+import type { HttpRequest, HttpResponse } from '../../shared/http/request.ts';
+import {
+  createRunBody,
+  createScheduleBody,
+  listRunsQuery,
+  runPath,
+  schedulePath,
+  updateScheduleBody,
+} from '../../shared/http/schemas/benchmarks.ts';
+import { validate } from '../../shared/http/validate.ts';
+import type { BenchmarkRunStore, BenchmarkScheduleStore, BenchmarkWorkflow } from '../../shared/ports/benchmarks.ts';
+import { cancelRun, runForCaller, runView, startRun } from '../../shared/use-cases/benchmarks/benchmark-runs.ts';
+import { createSchedule, scheduleForCaller, scheduleView } from '../../shared/use-cases/benchmarks/benchmark-schedules.ts';
+import { callerMaySee, consumerForCaller } from '../../shared/use-cases/sessions/read-sessions.ts';
+import type { RequestTeardownDeps } from '../../shared/use-cases/teardown/request-teardown.ts';
+
+export interface BenchmarkRunsApiDeps extends RequestTeardownDeps {
+  runs: BenchmarkRunStore;
+  schedules: BenchmarkScheduleStore;
+  workflow: BenchmarkWorkflow;
+}
+
+const requireConsumer = (consumerId: string | undefined): string => {
+  if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
+  return consumerId;
+};
+
+export function makeRoute(deps: BenchmarkRunsApiDeps): RouteHandler {
+  const run = async (req: HttpRequest) => {
+    const { id } = validate(runPath, req.pathParams, 'path');
+    return runForCaller(deps.runs, id, (c) => callerMaySee(req.caller, c));
+  };
+  const schedule = async (req: HttpRequest) => {
+    const { id } = validate(schedulePath, req.pathParams, 'path');
+    return scheduleForCaller(deps, id, (c) => callerMaySee(req.caller, c));
+  };
+  const routes: Record<string, (req: HttpRequest) => Promise<HttpResponse>> = {
+    'POST /api/v1/benchmark-runs': async (req) => {
+      const { consumer_id, ...spec } = validate(createRunBody, req.body, 'body');
+      const { run: started } = await startRun(deps, requireConsumer(consumerForCaller(consumer_id, req.caller)), spec);
+      return json(201, runView(started, await deps.runs.items(started.id)));
+    },
+    'GET /api/v1/benchmark-runs': async (req) => {
+      const q = validate(listRunsQuery, presentParams(req.query), 'query');
+      const runs = await deps.runs.list(consumerForCaller(q.consumer_id, req.caller), q.limit);
+      return json(200, { runs: runs.map((r) => runView(r, []).run), count: runs.length });
+    },
+    'GET /api/v1/benchmark-runs/{id}': async (req) => {
+      const r = await run(req);
+      return json(200, runView(r, await deps.runs.items(r.id)));
+    },
+    'DELETE /api/v1/benchmark-runs/{id}': async (req) => {
+      const cancelled = await cancelRun(deps, await run(req));
+      return json(200, runView(cancelled, await deps.runs.items(cancelled.id)));
+    },
+    'POST /api/v1/benchmark-schedules': async (req) => {
+      const body = validate(createScheduleBody, req.body, 'body');
+      const created = await createSchedule(deps, {
+        consumer_id: requireConsumer(consumerForCaller(body.consumer_id, req.caller)),
+        name: body.name,
+        cron: body.cron,
+        spec: body.run_request,
+        enabled: body.enabled,
+      });
+      return json(201, scheduleView(created, deps.clock()));
+    },
+    'GET /api/v1/benchmark-schedules': async (req) => {
+      const q = validate(listRunsQuery, presentParams(req.query), 'query');
+      const list = await deps.schedules.list(consumerForCaller(q.consumer_id, req.caller), q.limit);
+      return json(200, { schedules: list.map((s) => scheduleView(s, deps.clock())), count: list.length });
+    },
+    'GET /api/v1/benchmark-schedules/{id}': async (req) => json(200, scheduleView(await schedule(req), deps.clock())),
+    'PUT /api/v1/benchmark-schedules/{id}': async (req) => {
+      const s = await schedule(req);
+      const { enabled } = validate(updateScheduleBody, req.body, 'body');
+      const now = deps.clock();
+      const { schedule: stored } = await deps.schedules.apply(s.id, (cur) =>
+        // re-enabling does not make up for the occurrences it was off for
+        cur.enabled === enabled ? undefined : { enabled, updated_at: now.toISOString(), ...(enabled ? { last_fired_for: now.toISOString() } : {}) },
+      );
+      return json(200, scheduleView(stored, now));
+    },
+    'DELETE /api/v1/benchmark-schedules/{id}': async (req) => {
+      const s = await schedule(req);
+      await deps.schedules.delete(s.id);
+      return json(200, { id: s.id, deleted: true });
+    },
+  };
+  return async (req) => {
+    const route = routes[req.routeKey];
+    if (!route) throw new Error(`BenchmarkRunsApi has no route ${req.routeKey}`);
+    return route(req);
+  };
+}
+
+export const makeHandler = (deps: BenchmarkRunsApiDeps) => httpHandler(makeRoute(deps));
+
+export const handler = makeHandler(benchmarkRunsApiDeps());
