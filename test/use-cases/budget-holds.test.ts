@@ -176,7 +176,7 @@ describe('budgets are holds', () => {
     const { session } = await createSession(b.h.createDeps, b.request(list[0]!, 2));
     const state = await beginProvisioning(b.h.deps, { session_id: session.id });
     await createInstance(b.h.deps, state);
-    await b.h.sessions.mutate(session.id, () => ({ status: 'failed', phase: 'failed', error_type: 'destroy_failed' }));
+    await b.h.sessions.apply(session.id, () => ({ status: 'failed', phase: 'failed', error_type: 'destroy_failed' }));
     await settleHold(b.h.teardownDeps, (await b.h.sessions.get(session.id))!);
     expect((await b.h.sessions.get(session.id))?.hold_settled_at).toBeUndefined();
     expect(await b.h.sessions.listUnsettled()).toHaveLength(1);

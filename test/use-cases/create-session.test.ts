@@ -95,7 +95,7 @@ describe('creating a session', () => {
   it('frees the offer once the first session has ended', async () => {
     const h = await provisioningHarness({ offers: [OFFER] });
     const first = await createSession(h.createDeps, h.request());
-    await h.sessions.mutate(first.session.id, () => ({ status: 'failed' }));
+    await h.sessions.apply(first.session.id, () => ({ status: 'failed' }));
     const second = await createSession(h.createDeps, h.request());
     expect(second.session.id).not.toBe(first.session.id);
   });

@@ -220,10 +220,6 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async mutate(id: string, mutation: SessionMutation, known?: Session): Promise<Session> {
-    return (await this.apply(id, mutation, known)).session;
-  }
-
   async apply(id: string, mutation: SessionMutation, known?: Session): Promise<{ session: Session; applied: boolean }> {
     for (let attempt = 0; attempt < MUTATE_ATTEMPTS; attempt++) {
       const current = attempt === 0 && known?.id === id ? known : await this.get(id);

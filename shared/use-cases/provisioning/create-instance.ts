@@ -5,6 +5,7 @@ import { formatLabel } from '../../domain/instance.ts';
 import { createdInstanceOf } from '../../domain/provider-errors.ts';
 import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
+import { markCreateStarted, markDestroyed, recordInstance as recordInstanceOf } from '../../domain/session-lifecycle.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
 import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
 import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
@@ -54,9 +55,7 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
   const secret = await deps.sessions.getSecret(session.id);
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const startedAt = deps.clock().toISOString();
-  const marked = await deps.sessions.mutate(session.id, (s) =>
-    s.status === 'provisioning' ? { attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, create_started_at: startedAt } : a)) } : undefined,
-  );
+  const { session: marked } = await deps.sessions.apply(session.id, (s) => markCreateStarted(s, attempt.n, startedAt));
   // the session may have ended since it was read: a create the teardown cannot know about would outlive it
   if (attemptOf(marked, attempt.n)?.create_started_at !== startedAt) {
     throw new SessionEndedError(`session ${session.id} is ${marked.status}; no instance is created for it`);
@@ -123,27 +122,17 @@ async function recordInstance(
   // between any two writes), so an instance the session knows always has its cost record
   await openCost(deps, session, attempt, instanceId, createdAt);
   // recorded whatever the session's status, so a teardown that started meanwhile can find and destroy it
-  const stored = await deps.sessions.mutate(session.id, (s) => {
-    const a = attemptOf(s, attempt.n);
-    if (!a || a.instance_id) return undefined;
-    const stillProvisioning = s.status === 'provisioning';
-    return {
-      attempts: s.attempts.map((x) => (x.n === attempt.n ? { ...x, instance_id: instanceId, instance_created_at: createdAt } : x)),
-      ...(stillProvisioning
-        ? {
-            phase: 'verifying_ssh' as const,
-            verification: {
-              started_at: now.toISOString(),
-              deadline_at: deadlineAt,
-              base_deadline_at: deadlineAt,
-              deadline_source: deadline.source,
-              attempts: 0,
-              consecutive_auth_rejections: 0,
-            },
-          }
-        : {}),
-    };
-  });
+  const verification = {
+    started_at: now.toISOString(),
+    deadline_at: deadlineAt,
+    base_deadline_at: deadlineAt,
+    deadline_source: deadline.source,
+    attempts: 0,
+    consecutive_auth_rejections: 0,
+  };
+  const { session: stored } = await deps.sessions.apply(session.id, (s) =>
+    recordInstanceOf(s, attempt.n, { id: instanceId, created_at: createdAt }, verification),
+  );
   await deps.events.append(session.id, [
     {
       type: 'instance_created',
@@ -170,9 +159,7 @@ async function endUnwanted(deps: ProvisioningDeps, session: Session, attempt: At
     return; // the teardown (or else the reconciler) destroys it
   }
   const at = deps.clock().toISOString();
-  await deps.sessions.mutate(session.id, (s) => ({
-    attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
-  }));
+  await deps.sessions.apply(session.id, (s) => markDestroyed(s, attempt.n, at));
   await deps.costs.close(session.id, attempt.n, at);
   await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
 }

@@ -10,6 +10,7 @@ import {
   SessionEndedError,
 } from '../../domain/provisioning-errors.ts';
 import type { ApiVerification, Attempt, Session } from '../../domain/session.ts';
+import { markRunning, recordApiProgress } from '../../domain/session-lifecycle.ts';
 import { apiDeadline } from '../../domain/verification.ts';
 import { apiBaseUrl, imageProfile, type WorkloadApi } from '../../domain/workload.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -164,17 +165,14 @@ class ApiRound {
     };
     // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
     await this.deps.costs.markRunning(this.session.id, this.attempt.n);
-    const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
-      if (s.status !== 'provisioning') return undefined;
-      return {
-        status: 'running',
-        phase: 'ready',
+    const verification = { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs };
+    const { session: stored } = await this.deps.sessions.apply(this.session.id, (s) =>
+      markRunning(s, this.attempt.n, {
         api,
-        last_provider_status: this.v.last_provider_status ?? s.last_provider_status,
-        api_verification: { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs },
-        attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
-      };
-    });
+        last_provider_status: verification.last_provider_status ?? s.last_provider_status,
+        api_verification: verification,
+      }),
+    );
     if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during API verification`);
     const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
     this.deps.metrics.add(METRIC.ApiVerificationDuration, 'Milliseconds', durationMs, dims);
@@ -203,8 +201,6 @@ class ApiRound {
       return;
     }
     const progress = { ...this.v };
-    await this.deps.sessions.mutate(this.session.id, (s) =>
-      s.status === 'provisioning' && s.api_verification?.attempt === progress.attempt ? { api_verification: progress } : undefined,
-    );
+    await this.deps.sessions.apply(this.session.id, (s) => recordApiProgress(s, progress));
   }
 }

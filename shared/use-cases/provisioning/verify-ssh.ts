@@ -11,6 +11,7 @@ import {
   SshTimeoutError,
 } from '../../domain/provisioning-errors.ts';
 import type { Attempt, Session, Verification } from '../../domain/session.ts';
+import { markRunning, recordSshProgress, skipSsh, type SshVerified, sshVerified } from '../../domain/session-lifecycle.ts';
 import { AUTH_REJECTIONS_TO_FAIL } from '../../domain/verification.ts';
 import type { Endpoint } from '../../domain/instance.ts';
 import { sshExpected } from '../../domain/workload.ts';
@@ -64,11 +65,7 @@ export async function verifySsh(
 async function skipToApi(deps: ProvisioningDeps, session: Session, attempt: Attempt, input: TaskState): Promise<VerifyResult> {
   const now = deps.clock();
   const apiVerification = startApiVerification(deps, session, attempt, now);
-  const stored = await deps.sessions.mutate(session.id, (s) =>
-    s.status === 'provisioning' && s.api_verification?.attempt !== attempt.n
-      ? { phase: 'verifying_api', api_verification: apiVerification }
-      : undefined,
-  );
+  const { session: stored } = await deps.sessions.apply(session.id, (s) => skipSsh(s, apiVerification));
   if (stored.status !== 'provisioning') throw new SessionEndedError(`session ${session.id} ended during verification`);
   await deps.events.append(session.id, [
     {
@@ -224,7 +221,7 @@ class VerificationRound {
     const endpoint = this.endpoint!;
     // an entrypoint workload is usable only once its server answers: SSH hands over to the API phase
     const apiNext = this.session.workload?.api !== undefined;
-    const verified = {
+    const verified: SshVerified = {
       ssh: endpoint,
       host_key_fingerprint: result.host_key_fingerprint,
       last_provider_status: this.v.last_provider_status,
@@ -232,22 +229,12 @@ class VerificationRound {
     };
     if (apiNext) {
       const apiVerification = startApiVerification(this.deps, this.session, this.attempt, now);
-      const stored = await this.deps.sessions.mutate(this.session.id, (s) =>
-        s.status === 'provisioning' ? { ...verified, phase: 'verifying_api', api_verification: apiVerification } : undefined,
-      );
+      const { session: stored } = await this.deps.sessions.apply(this.session.id, (s) => sshVerified(s, verified, apiVerification));
       if (stored.status !== 'provisioning') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
     } else {
       // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
       await this.deps.costs.markRunning(this.session.id, this.attempt.n);
-      const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
-        if (s.status !== 'provisioning') return undefined;
-        return {
-          ...verified,
-          status: 'running',
-          phase: 'ready',
-          attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
-        };
-      });
+      const { session: stored } = await this.deps.sessions.apply(this.session.id, (s) => markRunning(s, this.attempt.n, verified));
       if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
     }
     const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
@@ -285,8 +272,6 @@ class VerificationRound {
       this.v.last_provider_status === before?.last_provider_status;
     if (unchanged) return;
     const progress = { ...this.v };
-    await this.deps.sessions.mutate(this.session.id, (s) =>
-      s.status === 'provisioning' ? { verification: progress, last_provider_status: progress.last_provider_status } : undefined,
-    );
+    await this.deps.sessions.apply(this.session.id, (s) => recordSshProgress(s, progress));
   }
 }
