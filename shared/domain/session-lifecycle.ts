@@ -4,6 +4,7 @@
 // under the optimistic lock, so a transition may run more than once and must decide only from its arguments.
 // test/unit/session-lifecycle.test.ts holds the (state, event) → state table, and checks the README diagram with it.
 import { ConflictError, ValidationError } from './errors.ts';
+import { SessionEndedError } from './provisioning-errors.ts';
 import type { Offer } from './offer.ts';
 import {
   type ApiVerification,
@@ -49,6 +50,21 @@ export function newAttempt(n: number, offer: Offer, now: Date): Attempt {
 }
 
 // ── provisioning ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The session a provisioning task works on, as read: one no longer provisioning stops the execution. */
+export function requireProvisioning(session: Session | undefined, sessionId: string): Session {
+  if (session?.status !== 'provisioning') {
+    throw new SessionEndedError(`session ${sessionId} is ${session?.status ?? 'unknown'}; provisioning stops`);
+  }
+  return session;
+}
+
+/** The attempt a provisioning task was given; a session without it has nothing left for the task to do. */
+export function requireAttempt(session: Session, n: number): Attempt {
+  const attempt = attemptOf(session, n);
+  if (!attempt) throw new SessionEndedError(`session ${session.id} has no attempt ${n}`);
+  return attempt;
+}
 
 /** pending → provisioning: the execution takes up the session's first attempt. */
 export function beginProvisioning(s: Session): SessionChange {

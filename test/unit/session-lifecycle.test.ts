@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../shared/domain/errors.ts';
+import { SessionEndedError } from '../../shared/domain/provisioning-errors.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import {
   abandon,
@@ -23,6 +24,8 @@ import {
   recordInstance,
   recordSshProgress,
   refundAttempt,
+  requireAttempt,
+  requireProvisioning,
   restartTeardown,
   retryOn,
   type SessionChange,
@@ -381,6 +384,15 @@ describe('session lifecycle: (state, event) → state', () => {
     if (row.holds) expect(next).toMatchObject(row.holds);
     // transitions are pure: the session they were given is untouched
     expect(row.from.version).toBe(3);
+  });
+
+  it('lets a provisioning task go on only with a provisioning session and its attempt', () => {
+    const s = provisioning('verifying_ssh');
+    expect(requireProvisioning(s, s.id)).toBe(s);
+    expect(requireAttempt(s, 1)).toBe(s.attempts[0]);
+    expect(() => requireProvisioning(session('stopping', 'stopping'), s.id)).toThrow(SessionEndedError);
+    expect(() => requireProvisioning(undefined, 'gone')).toThrow('session gone is unknown; provisioning stops');
+    expect(() => requireAttempt(s, 2)).toThrow(SessionEndedError);
   });
 
   it('ends every attempt still in progress when the session fails or closes', () => {

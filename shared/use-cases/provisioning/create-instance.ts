@@ -5,7 +5,13 @@ import { formatLabel } from '../../domain/instance.ts';
 import { createdInstanceOf } from '../../domain/provider-errors.ts';
 import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
-import { markCreateStarted, markDestroyed, recordInstance as recordInstanceOf } from '../../domain/session-lifecycle.ts';
+import {
+  markCreateStarted,
+  markDestroyed,
+  recordInstance as recordInstanceOf,
+  requireAttempt,
+  requireProvisioning,
+} from '../../domain/session-lifecycle.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
 import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
 import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
@@ -15,7 +21,7 @@ import { confirmDestroyed } from './destroy-instance.ts';
 import { failedAttemptError } from './failure.ts';
 
 export async function createInstance(deps: ProvisioningDeps, input: TaskState): Promise<TaskState> {
-  const session = await requireProvisioning(deps, input.session_id);
+  const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   // an execution resumed after a crash in its failure branch comes back here: continue that failure
   if (attempt.outcome === 'failed') throw failedAttemptError(attempt);
@@ -162,18 +168,4 @@ async function endUnwanted(deps: ProvisioningDeps, session: Session, attempt: At
   await deps.sessions.apply(session.id, (s) => markDestroyed(s, attempt.n, at));
   await deps.costs.close(session.id, attempt.n, at);
   await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
-}
-
-export async function requireProvisioning(deps: ProvisioningDeps, sessionId: string): Promise<Session> {
-  const session = await deps.sessions.get(sessionId);
-  if (session?.status !== 'provisioning') {
-    throw new SessionEndedError(`session ${sessionId} is ${session?.status ?? 'unknown'}; provisioning stops`);
-  }
-  return session;
-}
-
-export function requireAttempt(session: Session, n: number): Attempt {
-  const attempt = attemptOf(session, n);
-  if (!attempt) throw new SessionEndedError(`session ${session.id} has no attempt ${n}`);
-  return attempt;
 }

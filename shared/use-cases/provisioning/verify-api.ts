@@ -10,13 +10,12 @@ import {
   SessionEndedError,
 } from '../../domain/provisioning-errors.ts';
 import type { ApiVerification, Attempt, Session } from '../../domain/session.ts';
-import { markRunning, recordApiProgress } from '../../domain/session-lifecycle.ts';
+import { markRunning, recordApiProgress, requireAttempt, requireProvisioning } from '../../domain/session-lifecycle.ts';
 import { apiDeadline } from '../../domain/verification.ts';
 import { apiBaseUrl, imageProfile, type WorkloadApi } from '../../domain/workload.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import type { ApiProbeResult } from '../../ports/api-prober.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
-import { requireAttempt, requireProvisioning } from './create-instance.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
 export interface ApiVerifyResult extends TaskState {
@@ -48,7 +47,7 @@ export async function verifyApi(
   input: TaskState,
   options: { remainingMs?: () => number } = {},
 ): Promise<ApiVerifyResult> {
-  const session = await requireProvisioning(deps, input.session_id);
+  const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   if (attempt.outcome === 'running') return { ...input, ready: true, wait_seconds: 0 };
   const api = session.workload?.api;

@@ -11,13 +11,20 @@ import {
   SshTimeoutError,
 } from '../../domain/provisioning-errors.ts';
 import type { Attempt, Session, Verification } from '../../domain/session.ts';
-import { markRunning, recordSshProgress, skipSsh, type SshVerified, sshVerified } from '../../domain/session-lifecycle.ts';
+import {
+  markRunning,
+  recordSshProgress,
+  requireAttempt,
+  requireProvisioning,
+  skipSsh,
+  type SshVerified,
+  sshVerified,
+} from '../../domain/session-lifecycle.ts';
 import { AUTH_REJECTIONS_TO_FAIL } from '../../domain/verification.ts';
 import type { Endpoint } from '../../domain/instance.ts';
 import { sshExpected } from '../../domain/workload.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProbeResult } from '../../ports/ssh-prober.ts';
-import { requireAttempt, requireProvisioning } from './create-instance.ts';
 import { ProviderWatch } from './provider-watch.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
@@ -39,7 +46,7 @@ export async function verifySsh(
   input: TaskState,
   options: { remainingMs?: () => number } = {},
 ): Promise<VerifyResult> {
-  const session = await requireProvisioning(deps, input.session_id);
+  const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   if (attempt.outcome === 'running') return { ...input, ready: true, verify_api: false, wait_seconds: 0 };
   // already handed over to the API phase (a retried task)
