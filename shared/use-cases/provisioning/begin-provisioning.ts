@@ -5,7 +5,10 @@ import { currentAttempt } from '../../domain/session.ts';
 import { beginProvisioning as begin } from '../../domain/session-lifecycle.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
-export async function beginProvisioning(deps: ProvisioningDeps, input: { session_id: string }): Promise<TaskState> {
+/** What the task uses of the provisioning wiring. */
+export type BeginProvisioningDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'clock'>;
+
+export async function beginProvisioning(deps: BeginProvisioningDeps, input: { session_id: string }): Promise<TaskState> {
   const now = deps.clock();
   const { session, applied: started } = await deps.sessions.apply(input.session_id, begin);
   if (session.status !== 'provisioning') {

@@ -13,11 +13,14 @@ import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
+/** What the task uses of the provisioning wiring. */
+export type ChooseRetryOfferDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'inventory' | 'metrics' | 'clock' | 'watchBudget'>;
+
 export interface RetryDecision extends FailedAttemptState {
   retry: boolean;
 }
 
-export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAttemptState): Promise<RetryDecision> {
+export async function chooseRetryOffer(deps: ChooseRetryOfferDeps, input: FailedAttemptState): Promise<RetryDecision> {
   const session = await deps.sessions.get(input.session_id);
   if (session?.status !== 'provisioning') return { ...input, retry: false };
   const latest = currentAttempt(session);

@@ -20,7 +20,10 @@ import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { confirmDestroyed } from './destroy-instance.ts';
 import { failedAttemptError } from './failure.ts';
 
-export async function createInstance(deps: ProvisioningDeps, input: TaskState): Promise<TaskState> {
+/** What the task uses of the provisioning wiring. */
+export type CreateInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'history' | 'clock' | 'deploymentId' | 'settings'>;
+
+export async function createInstance(deps: CreateInstanceDeps, input: TaskState): Promise<TaskState> {
   const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   // an execution resumed after a crash in its failure branch comes back here: continue that failure
@@ -109,7 +112,7 @@ function launchOf(session: Session, attempt: Attempt): Omit<CreateInstanceReques
 }
 
 async function recordInstance(
-  deps: ProvisioningDeps,
+  deps: CreateInstanceDeps,
   session: Session,
   attempt: Attempt,
   instanceId: string,
@@ -158,7 +161,7 @@ async function recordInstance(
   }
 }
 
-async function endUnwanted(deps: ProvisioningDeps, session: Session, attempt: Attempt, instanceId: string, provider: ProviderClient) {
+async function endUnwanted(deps: CreateInstanceDeps, session: Session, attempt: Attempt, instanceId: string, provider: ProviderClient) {
   try {
     await confirmDestroyed(provider, [instanceId]);
   } catch {

@@ -13,12 +13,15 @@ import { failureOf } from './failure.ts';
 import { reportSshFailed, taskDeathOf } from './ssh-outcome.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
+/** What the task uses of the provisioning wiring. */
+export type DestroyInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'metrics' | 'clock' | 'deploymentId'>;
+
 export interface FailedAttemptState extends TaskState {
   failure_type: FailureType;
 }
 
 export async function destroyFailedAttempt(
-  deps: ProvisioningDeps,
+  deps: DestroyInstanceDeps,
   input: TaskState & { error?: { Error?: string; Cause?: string } },
 ): Promise<FailedAttemptState> {
   const failure = failureOf(input.error);

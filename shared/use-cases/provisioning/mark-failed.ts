@@ -7,6 +7,9 @@ import type { ProvisioningDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import { taskDeathOf } from './ssh-outcome.ts';
 
+/** What the task uses of the provisioning wiring. */
+export type MarkFailedDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'clock' | 'watchBudget'>;
+
 type CaughtError = { Error?: string; Cause?: string } | undefined;
 
 export interface FailedOutcome {
@@ -16,7 +19,7 @@ export interface FailedOutcome {
 }
 
 export async function markFailed(
-  deps: ProvisioningDeps,
+  deps: MarkFailedDeps,
   input: {
     session_id: string;
     attempt?: number;
@@ -50,7 +53,7 @@ export async function markFailed(
 
 /** The instance could not be confirmed destroyed: the session fails with destroy_failed and operators are paged. */
 export async function markDestroyFailed(
-  deps: ProvisioningDeps,
+  deps: MarkFailedDeps,
   input: { session_id: string; attempt: number },
 ): Promise<FailedOutcome> {
   const session = await deps.sessions.get(input.session_id);

@@ -7,7 +7,10 @@ import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
-export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptState): Promise<FailedAttemptState> {
+/** What the task uses of the provisioning wiring. */
+export type RecordRefundDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'offerHealth' | 'clock'>;
+
+export async function recordRefund(deps: RecordRefundDeps, input: FailedAttemptState): Promise<FailedAttemptState> {
   const session = await deps.sessions.get(input.session_id);
   const attempt = session && attemptOf(session, input.attempt);
   if (!session || !attempt) return input;

@@ -18,13 +18,16 @@ import type { ApiProbeResult } from '../../ports/api-prober.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
+/** What the task uses of the provisioning wiring. */
+export type VerifyApiDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'apiProber' | 'costs' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
+
 export interface ApiVerifyResult extends TaskState {
   ready: boolean;
   wait_seconds: number;
 }
 
 /** The API phase as it starts: its deadline is the request's, or the default scaled for the image. */
-export function startApiVerification(deps: ProvisioningDeps, session: Session, attempt: Attempt, now: Date): ApiVerification {
+export function startApiVerification(deps: Pick<ProvisioningDeps, 'settings'>, session: Session, attempt: Attempt, now: Date): ApiVerification {
   const w = session.workload;
   const deadline = apiDeadline(
     w?.api_timeout_minutes,
@@ -43,7 +46,7 @@ export function startApiVerification(deps: ProvisioningDeps, session: Session, a
 }
 
 export async function verifyApi(
-  deps: ProvisioningDeps,
+  deps: VerifyApiDeps,
   input: TaskState,
   options: { remainingMs?: () => number } = {},
 ): Promise<ApiVerifyResult> {
@@ -73,7 +76,7 @@ class ApiRound {
   private written = false;
 
   constructor(
-    private readonly deps: ProvisioningDeps,
+    private readonly deps: VerifyApiDeps,
     private readonly session: Session,
     private readonly attempt: Attempt,
     private readonly api: WorkloadApi,

@@ -31,6 +31,9 @@ import { METRIC } from '../../observability/metric-names.ts';
 import { startApiVerification } from './verify-api.ts';
 import { reportSshVerified } from './ssh-outcome.ts';
 
+/** What the task uses of the provisioning wiring. */
+export type VerifySshDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'prober' | 'cipher' | 'costs' | 'history' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
+
 export interface VerifyResult extends TaskState {
   ready: boolean;
   /** ready, and the entrypoint server must answer next (VerifyApi) */
@@ -42,7 +45,7 @@ export interface VerifyResult extends TaskState {
 type SshEndpoint = Endpoint & { user: string };
 
 export async function verifySsh(
-  deps: ProvisioningDeps,
+  deps: VerifySshDeps,
   input: TaskState,
   options: { remainingMs?: () => number } = {},
 ): Promise<VerifyResult> {
@@ -69,7 +72,7 @@ export async function verifySsh(
 }
 
 /** The image's entrypoint runs without SSH (Vast runtype `args`): only its server can tell that it is up. */
-async function skipToApi(deps: ProvisioningDeps, session: Session, attempt: Attempt, input: TaskState): Promise<VerifyResult> {
+async function skipToApi(deps: VerifySshDeps, session: Session, attempt: Attempt, input: TaskState): Promise<VerifyResult> {
   const now = deps.clock();
   const apiVerification = startApiVerification(deps, session, attempt, now);
   const { session: stored } = await deps.sessions.apply(session.id, (s) => skipSsh(s, apiVerification));
@@ -99,7 +102,7 @@ class VerificationRound {
   private checkFailure: unknown;
 
   constructor(
-    private readonly deps: ProvisioningDeps,
+    private readonly deps: VerifySshDeps,
     private readonly session: Session,
     private readonly attempt: Attempt,
     verification: Verification,
