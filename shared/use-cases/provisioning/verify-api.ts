@@ -4,7 +4,7 @@
 // stopped or gone fails fast, still loading extends the deadline within a cap. On a 2xx the session becomes
 // `running` with its api_endpoint.
 import { externalEndpoint, type Endpoint } from '../../domain/instance.ts';
-import { ProviderWatch } from './provider-watch.ts';
+import { ProbeRound, runRound } from './probe-round.ts';
 import {
   ApiTimeoutError,
   SessionEndedError,
@@ -15,7 +15,6 @@ import { apiDeadline } from '../../domain/verification.ts';
 import { apiBaseUrl, imageProfile, type WorkloadApi } from '../../domain/workload.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import type { ApiProbeResult } from '../../ports/api-prober.ts';
-import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
 /** What the task uses of the provisioning wiring. */
@@ -58,60 +57,36 @@ export async function verifyApi(
   if (!attempt.instance_id || !api || v?.attempt !== attempt.n) {
     throw new SessionEndedError(`attempt ${attempt.n} of session ${session.id} has no workload API to verify`);
   }
-  const round = new ApiRound(deps, session, attempt, api, v);
-  try {
-    const ready = await round.run(options.remainingMs);
-    return { ...input, ready, wait_seconds: ready ? 0 : Math.max(1, Math.round(deps.settings.apiProbeIntervalMs / 1000)) };
-  } finally {
-    await round.flush();
-  }
+  const ready = await runRound(new ApiRound(deps, session, attempt, api, v), options.remainingMs);
+  return { ...input, ready, wait_seconds: ready ? 0 : Math.max(1, Math.round(deps.settings.apiProbeIntervalMs / 1000)) };
 }
 
-class ApiRound {
-  private readonly events: SessionEvent[] = [];
+class ApiRound extends ProbeRound<ApiVerification, VerifyApiDeps> {
   private endpoint: Endpoint | undefined;
-  private readonly watch: ProviderWatch;
-  private readonly v: ApiVerification;
-  private probes = 0;
-  private written = false;
 
   constructor(
-    private readonly deps: VerifyApiDeps,
-    private readonly session: Session,
-    private readonly attempt: Attempt,
+    deps: VerifyApiDeps,
+    session: Session,
+    attempt: Attempt,
     private readonly api: WorkloadApi,
     verification: ApiVerification,
   ) {
-    this.v = { ...verification };
-    this.watch = new ProviderWatch(deps, attempt, verification.last_provider_status, this.events, 'while its server was starting');
+    super(deps, session, attempt, verification, {
+      intervalMs: deps.settings.apiProbeIntervalMs,
+      probeBudgetMs: deps.settings.apiProbeTimeoutMs,
+      during: 'while its server was starting',
+    });
   }
 
-  private now(): Date {
-    return this.deps.clock();
-  }
-
-  async run(remainingMs?: () => number): Promise<boolean> {
-    const { settings } = this.deps;
-    const roundEnds = this.now().getTime() + settings.verifyRoundMs;
-    for (;;) {
-      const started = this.now().getTime();
-      if (!this.endpoint || started - this.watch.lastCheckAt >= settings.providerCheckIntervalMs) {
-        await this.checkProvider();
-      }
-      if (this.endpoint) {
-        const result = await this.probe(this.endpoint);
-        if (result.class === 'ok') {
-          await this.markRunning(this.endpoint);
-          return true;
-        }
-      }
-      this.checkDeadline();
-
-      const now = this.now().getTime();
-      const safetyMs = settings.apiProbeTimeoutMs + 5000;
-      if (now + settings.apiProbeIntervalMs >= roundEnds || (remainingMs && remainingMs() < safetyMs)) return false;
-      await this.deps.sleep(Math.max(0, settings.apiProbeIntervalMs - (now - started)));
+  protected async step(started: number): Promise<boolean> {
+    if (!this.endpoint || started - this.watch.lastCheckAt >= this.deps.settings.providerCheckIntervalMs) {
+      await this.checkProvider();
     }
+    if (!this.endpoint) return false;
+    const result = await this.probe(this.endpoint);
+    if (result.class !== 'ok') return false;
+    await this.markRunning(this.endpoint);
+    return true;
   }
 
   private async checkProvider(): Promise<void> {
@@ -142,12 +117,9 @@ class ApiRound {
     return result;
   }
 
-  private checkDeadline(): void {
-    const now = this.now();
-    const deadline = new Date(this.v.deadline_at);
-    if (now < deadline) return;
-    if (this.watch.extendWhileLoading(this.v, now, 'API deadline')) return;
-    const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
+  protected checkDeadline(): void {
+    const minutes = this.overdueMinutes('API deadline');
+    if (minutes === undefined) return;
     const last = this.v.last_class
       ? `${this.v.last_class}${this.v.last_status !== undefined ? ` ${this.v.last_status}` : ''}`
       : 'port not mapped by the provider';
@@ -194,15 +166,7 @@ class ApiRound {
     this.written = true;
   }
 
-  /** Persist the round's probes and progress (one event write, at most one session write), whatever happened. */
-  async flush(): Promise<void> {
-    await this.deps.events.append(this.session.id, this.events);
-    if (this.written) return;
-    const before = this.session.api_verification;
-    if (this.probes === 0 && this.v.deadline_at === before?.deadline_at && this.v.last_provider_status === before?.last_provider_status) {
-      return;
-    }
-    const progress = { ...this.v };
+  protected async saveProgress(progress: ApiVerification): Promise<void> {
     await this.deps.sessions.apply(this.session.id, (s) => recordApiProgress(s, progress));
   }
 }

@@ -23,9 +23,8 @@ import {
 import { AUTH_REJECTIONS_TO_FAIL } from '../../domain/verification.ts';
 import type { Endpoint } from '../../domain/instance.ts';
 import { sshExpected } from '../../domain/workload.ts';
-import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProbeResult } from '../../ports/ssh-prober.ts';
-import { ProviderWatch } from './provider-watch.ts';
+import { ProbeRound, runRound } from './probe-round.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import { startApiVerification } from './verify-api.ts';
@@ -62,13 +61,8 @@ export async function verifySsh(
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const privateKey = await deps.cipher.decrypt(secret.private_key_ciphertext, { session_id: session.id });
 
-  const round = new VerificationRound(deps, session, attempt, session.verification);
-  try {
-    const ready = await round.run(privateKey, options.remainingMs);
-    return { ...input, ready, verify_api: ready && session.workload?.api !== undefined, wait_seconds: ready ? 0 : 1 };
-  } finally {
-    await round.flush();
-  }
+  const ready = await runRound(new VerificationRound(deps, session, attempt, session.verification, privateKey), options.remainingMs);
+  return { ...input, ready, verify_api: ready && session.workload?.api !== undefined, wait_seconds: ready ? 0 : 1 };
 }
 
 /** The image's entrypoint runs without SSH (Vast runtype `args`): only its server can tell that it is up. */
@@ -89,60 +83,43 @@ async function skipToApi(deps: VerifySshDeps, session: Session, attempt: Attempt
   return { ...input, ready: true, verify_api: true, wait_seconds: 0 };
 }
 
-class VerificationRound {
-  private readonly events: SessionEvent[] = [];
+class VerificationRound extends ProbeRound<Verification, VerifySshDeps> {
   private endpoint: SshEndpoint | undefined;
-  private readonly watch: ProviderWatch;
-  private readonly v: Verification;
-  private probes = 0;
-  private written = false;
   /** a provider status check running beside the probes (a rate-limited provider API must not stall them) */
   private check: Promise<void> | undefined;
   /** what such a check found that ends the attempt (stopped, vanished) */
   private checkFailure: unknown;
 
   constructor(
-    private readonly deps: VerifySshDeps,
-    private readonly session: Session,
-    private readonly attempt: Attempt,
+    deps: VerifySshDeps,
+    session: Session,
+    attempt: Attempt,
     verification: Verification,
+    private readonly privateKey: string,
   ) {
-    this.v = { ...verification };
-    this.watch = new ProviderWatch(deps, attempt, verification.last_provider_status, this.events);
+    super(deps, session, attempt, verification, {
+      intervalMs: deps.settings.probeIntervalMs,
+      probeBudgetMs: deps.settings.loginTimeoutMs,
+    });
     // a new round probes at once where the last one left off; the provider is asked again in the background
     this.endpoint = verification.endpoint;
   }
 
-  private now(): Date {
-    return this.deps.clock();
-  }
-
-  async run(privateKey: string, remainingMs?: () => number): Promise<boolean> {
-    const { settings } = this.deps;
-    const roundEnds = this.now().getTime() + settings.verifyRoundMs;
-    for (;;) {
-      const started = this.now().getTime();
-      if (!this.endpoint) {
-        await this.checkProvider(); // nothing to probe until the provider says where
-      } else if (!this.check && started - this.watch.lastCheckAt >= settings.providerCheckIntervalMs) {
-        this.checkInBackground();
-      }
-      if (this.checkFailure) throw this.checkFailure;
-      if (this.endpoint) {
-        const result = await this.probe(privateKey);
-        if (result.class === 'ok') {
-          await this.markRunning(result);
-          return true;
-        }
-        this.checkAuthRejections(result);
-      }
-      await this.checkDeadline();
-
-      const now = this.now().getTime();
-      const safetyMs = settings.loginTimeoutMs + 5000;
-      if (now + settings.probeIntervalMs >= roundEnds || (remainingMs && remainingMs() < safetyMs)) return false;
-      await this.deps.sleep(Math.max(0, settings.probeIntervalMs - (now - started)));
+  protected async step(started: number): Promise<boolean> {
+    if (!this.endpoint) {
+      await this.checkProvider(); // nothing to probe until the provider says where
+    } else if (!this.check && started - this.watch.lastCheckAt >= this.deps.settings.providerCheckIntervalMs) {
+      this.checkInBackground();
     }
+    if (this.checkFailure) throw this.checkFailure;
+    if (!this.endpoint) return false;
+    const result = await this.probe(this.privateKey);
+    if (result.class === 'ok') {
+      await this.markRunning(result);
+      return true;
+    }
+    this.checkAuthRejections(result);
+    return false;
   }
 
   /**
@@ -214,12 +191,9 @@ class VerificationRound {
     }
   }
 
-  private async checkDeadline(): Promise<void> {
-    const now = this.now();
-    const deadline = new Date(this.v.deadline_at);
-    if (now < deadline) return;
-    if (this.watch.extendWhileLoading(this.v, now, 'deadline')) return;
-    const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
+  protected checkDeadline(): void {
+    const minutes = this.overdueMinutes('deadline');
+    if (minutes === undefined) return;
     throw new SshTimeoutError(
       `SSH was not reachable with the session key within ${minutes} min (${this.v.attempts} probes, last: ${this.v.last_class ?? 'no endpoint yet'})`,
     );
@@ -271,17 +245,7 @@ class VerificationRound {
     this.written = true;
   }
 
-  /** Persist the round's probes and progress (one event write, at most one session write), whatever happened. */
-  async flush(): Promise<void> {
-    await this.deps.events.append(this.session.id, this.events);
-    if (this.written) return;
-    const before = this.session.verification;
-    const unchanged =
-      this.probes === 0 &&
-      this.v.deadline_at === before?.deadline_at &&
-      this.v.last_provider_status === before?.last_provider_status;
-    if (unchanged) return;
-    const progress = { ...this.v };
+  protected async saveProgress(progress: Verification): Promise<void> {
     await this.deps.sessions.apply(this.session.id, (s) => recordSshProgress(s, progress));
   }
 }
