@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoCostLedger } from '../../shared/adapters/dynamodb/cost-ledger.ts';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
-import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import { DynamoVerificationHistory } from '../../shared/adapters/dynamodb/verification-history.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import type { SshKeyPair } from '../../shared/ports/ssh-prober.ts';

@@ -3,7 +3,7 @@
 // failed attempts, refunds and retries, and budget alerts beside the existing sink.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
-import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import type { BudgetAlert } from '../../shared/ports/budgets.ts';
 import type { ConsumerEvent } from '../../shared/ports/consumer-events.ts';
 import { BusBudgetAlerts, FanOutBudgetAlerts } from '../../shared/use-cases/events/bus-budget-alerts.ts';
