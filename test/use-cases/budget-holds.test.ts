@@ -104,7 +104,9 @@ describe('budgets are holds', () => {
     await b.setLimit(0.7);
     await expect(createSession(b.h.createDeps, b.request(list[1]!))).rejects.toBeInstanceOf(BudgetExceededError);
     await b.setLimit(0.8);
-    await expect(createSession(b.h.createDeps, b.request(list[1]!))).resolves.toBeDefined();
+    await expect(createSession(b.h.createDeps, b.request(list[1]!))).resolves.toMatchObject({
+      session: { offer_id: list[1]!.id, status: 'pending', hold_usd: 0.4 },
+    });
     expect((await b.month()).committed_usd).toBe(0.8);
   });
 

@@ -222,7 +222,7 @@ describe('provisioning use cases', () => {
   it('waits out listing lag instead of creating again when the first create is in doubt', async () => {
     const { h, state } = await started();
     h.vast.crashAfterCreate = 1;
-    await expect(createInstance(h.deps, state)).rejects.toBeDefined();
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
     h.vast.hiddenFromList.add(h.vast.instances[0]!.id);
     await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'CreateInDoubtError' });
     h.clock.advance(30_000);
@@ -344,7 +344,7 @@ describe('provisioning use cases', () => {
     expect(session?.attempts.map((a) => a.outcome)).toEqual(['ended']);
     expect(await h.sessions.getSecret(id)).toBeUndefined();
     const { createSession: create } = await import('../../shared/use-cases/sessions/create-session.ts');
-    await expect(create(h.createDeps, h.request())).resolves.toBeDefined();
+    await expect(create(h.createDeps, h.request())).resolves.toMatchObject({ session: { status: 'pending' }, replayed: false });
   });
 
   it('stops quietly when the session ended while its create was in flight, destroying what it made', async () => {
