@@ -21,7 +21,7 @@ import { requestTeardown } from '../../shared/use-cases/teardown/request-teardow
 import { closeSession, destroySessionInstances, stopProvisioning } from '../../shared/use-cases/teardown/teardown-steps.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import { offer } from '../fakes/fake-inventory.ts';
-import { provisioningHarness } from '../support/provisioning-harness.ts';
+import { dynamoProvisioningHarness } from '../support/provisioning-harness.ts';
 
 class RecordingAlerts implements BudgetAlerts {
   sent: BudgetAlert[] = [];
@@ -34,7 +34,7 @@ const offers = (n: number, price: number, prefix = 'vastai-3') =>
   Array.from({ length: n }, (_, i) => offer({ id: `${prefix}${String(i).padStart(2, '0')}`, price_per_hour: price }));
 
 async function budgeted(list: Offer[], limit: number, onExceeded: OnExceeded = 'block', probe?: () => 'ok' | 'refused') {
-  const h = await provisioningHarness({ offers: list, probe });
+  const h = await dynamoProvisioningHarness({ offers: list, probe });
   const budgets = new DynamoBudgetStore(h.db, h.tableName);
   const alerts = new RecordingAlerts();
   const watch = budgetWatch({

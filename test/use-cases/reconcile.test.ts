@@ -18,7 +18,7 @@ import { requestTeardown } from '../../shared/use-cases/teardown/request-teardow
 import { closeSession, destroySessionInstances, stopProvisioning } from '../../shared/use-cases/teardown/teardown-steps.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import type { FakeProvider } from '../fakes/fake-provider.ts';
-import { provisioningHarness } from '../support/provisioning-harness.ts';
+import { dynamoProvisioningHarness } from '../support/provisioning-harness.ts';
 
 const DEPLOYMENT = 'test-deployment';
 const GRACE_MS = 600_000;
@@ -59,7 +59,7 @@ class Wrapped implements ProviderClient {
 }
 
 async function setup() {
-  const h = await provisioningHarness({ offers: [VAST_OFFER, TD_OFFER] });
+  const h = await dynamoProvisioningHarness({ offers: [VAST_OFFER, TD_OFFER] });
   const vast = new Wrapped(h.vast);
   const tensordock = new Wrapped(h.tensordock);
   const registry: ProviderRegistry = {
