@@ -15,7 +15,7 @@ export interface SimMachine {
   logins: number;
 }
 
-export interface CommandResult {
+interface CommandResult {
   stdout: string;
   stderr: string;
   code: number;

@@ -9,7 +9,7 @@ import type { SessionStore } from '../../ports/session-store.ts';
 import type { BudgetWatch } from './budget-watch.ts';
 import { attemptFigures } from './cost-report.ts';
 
-export interface SettleDeps {
+interface SettleDeps {
   sessions: SessionStore;
   costs: CostLedger;
   clock: () => Date;

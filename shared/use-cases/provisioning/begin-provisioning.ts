@@ -6,7 +6,7 @@ import { beginProvisioning as begin } from '../../domain/session-lifecycle.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type BeginProvisioningDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'clock'>;
+type BeginProvisioningDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'clock'>;
 
 export async function beginProvisioning(deps: BeginProvisioningDeps, input: { session_id: string }): Promise<TaskState> {
   const now = deps.clock();

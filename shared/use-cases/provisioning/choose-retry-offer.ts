@@ -14,9 +14,9 @@ import type { FailedAttemptState } from './destroy-instance.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type ChooseRetryOfferDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'inventory' | 'metrics' | 'clock' | 'watchBudget'>;
+type ChooseRetryOfferDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'inventory' | 'metrics' | 'clock' | 'watchBudget'>;
 
-export interface RetryDecision extends FailedAttemptState {
+interface RetryDecision extends FailedAttemptState {
   retry: boolean;
 }
 

@@ -21,7 +21,7 @@ import { confirmDestroyed } from './destroy-instance.ts';
 import { failedAttemptError } from './failure.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type CreateInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'history' | 'clock' | 'deploymentId' | 'settings'>;
+type CreateInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'history' | 'clock' | 'deploymentId' | 'settings'>;
 
 export async function createInstance(deps: CreateInstanceDeps, input: TaskState): Promise<TaskState> {
   const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);

@@ -14,7 +14,7 @@ import { reportSshFailed, taskDeathOf } from './ssh-outcome.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type DestroyInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'metrics' | 'clock' | 'deploymentId'>;
+type DestroyInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'metrics' | 'clock' | 'deploymentId'>;
 
 export interface FailedAttemptState extends TaskState {
   failure_type: FailureType;

@@ -8,11 +8,11 @@ import { METRIC } from '../../observability/metric-names.ts';
 import { taskDeathOf } from './ssh-outcome.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type MarkFailedDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'clock' | 'watchBudget'>;
+type MarkFailedDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'clock' | 'watchBudget'>;
 
 type CaughtError = { Error?: string; Cause?: string } | undefined;
 
-export interface FailedOutcome {
+interface FailedOutcome {
   session_id: string;
   error_type: FailureType;
   error_message: string;

@@ -7,7 +7,7 @@ import type { ProvisioningDeps } from './deps.ts';
 import { ProviderWatch } from './provider-watch.ts';
 
 /** The part of a verification record every round moves on. */
-export interface RoundProgress {
+interface RoundProgress {
   started_at: string;
   deadline_at: string;
   base_deadline_at: string;
@@ -15,7 +15,7 @@ export interface RoundProgress {
   last_provider_status?: string;
 }
 
-export type ProbeRoundDeps = Pick<ProvisioningDeps, 'events' | 'providers' | 'clock' | 'sleep' | 'settings'>;
+type ProbeRoundDeps = Pick<ProvisioningDeps, 'events' | 'providers' | 'clock' | 'sleep' | 'settings'>;
 
 export abstract class ProbeRound<V extends RoundProgress, D extends ProbeRoundDeps> {
   protected readonly events: SessionEvent[] = [];

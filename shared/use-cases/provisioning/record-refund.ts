@@ -8,7 +8,7 @@ import type { FailedAttemptState } from './destroy-instance.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type RecordRefundDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'offerHealth' | 'clock'>;
+type RecordRefundDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'offerHealth' | 'clock'>;
 
 export async function recordRefund(deps: RecordRefundDeps, input: FailedAttemptState): Promise<FailedAttemptState> {
   const session = await deps.sessions.get(input.session_id);

@@ -18,9 +18,9 @@ import type { ApiProbeResult } from '../../ports/api-prober.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type VerifyApiDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'apiProber' | 'costs' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
+type VerifyApiDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'apiProber' | 'costs' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
 
-export interface ApiVerifyResult extends TaskState {
+interface ApiVerifyResult extends TaskState {
   ready: boolean;
   wait_seconds: number;
 }

@@ -31,9 +31,9 @@ import { startApiVerification } from './verify-api.ts';
 import { reportSshVerified } from './ssh-outcome.ts';
 
 /** What the task uses of the provisioning wiring. */
-export type VerifySshDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'prober' | 'cipher' | 'costs' | 'history' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
+type VerifySshDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'prober' | 'cipher' | 'costs' | 'history' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
 
-export interface VerifyResult extends TaskState {
+interface VerifyResult extends TaskState {
   ready: boolean;
   /** ready, and the entrypoint server must answer next (VerifyApi) */
   verify_api: boolean;

@@ -21,7 +21,7 @@ export interface IdleCheckDeps extends RequestTeardownDeps {
   onError?: (sessionId: string, err: unknown) => void;
 }
 
-export interface IdleReport {
+interface IdleReport {
   checked: number;
   idle: number;
   unknown: number;

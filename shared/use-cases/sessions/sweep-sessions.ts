@@ -33,7 +33,7 @@ export interface SweepDeps {
   bus?: ConsumerEventBus;
 }
 
-export interface SweepReport {
+interface SweepReport {
   expired: number;
   hard_max: number;
   provisioning_started: number;
@@ -51,7 +51,7 @@ export interface SweepReport {
 /** a session this long without the execution it waits for was left by a crash between its write and the start */
 const PENDING_GRACE_MS = 60_000;
 /** how long before expires_at (or the hard maximum) a running session's consumer is warned */
-export const EXPIRY_WARNING_MS = 10 * 60_000;
+const EXPIRY_WARNING_MS = 10 * 60_000;
 /** sessions swept at once */
 const SWEEP_CONCURRENCY = 8;
 

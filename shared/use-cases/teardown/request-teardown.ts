@@ -14,7 +14,7 @@ export interface RequestTeardownDeps {
   clock: () => Date;
 }
 
-export interface TeardownRequest {
+interface TeardownRequest {
   session: Session;
   /** this request moved the session to stopping (others found it already ending) */
   started: boolean;

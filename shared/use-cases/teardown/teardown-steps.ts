@@ -9,7 +9,7 @@ import { settleHold } from '../costs/settle-hold.ts';
 import type { TeardownDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
-export interface TeardownState {
+interface TeardownState {
   session_id: string;
 }
 

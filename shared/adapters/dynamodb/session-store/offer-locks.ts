@@ -3,7 +3,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 
-export type TableKey = { pk: string; sk: string };
+type TableKey = { pk: string; sk: string };
 
 export const lockKey = (consumerId: string, offerId: string): TableKey => ({ pk: `OFFERLOCK#${consumerId}#${offerId}`, sk: 'LOCK' });
 

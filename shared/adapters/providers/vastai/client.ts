@@ -26,7 +26,7 @@ import { serverScript } from './on-start.ts';
 import { ListPage, type VastOfferItem, VastInstanceSchema, VastOffer, VastTemplateSchema } from './schemas.ts';
 import { toTemplate } from './templates.ts';
 
-export const VASTAI_DEFAULT_URL = 'https://console.vast.ai/api/v0';
+const VASTAI_DEFAULT_URL = 'https://console.vast.ai/api/v0';
 const DEFAULT_IMAGE = 'nvidia/cuda:12.6.3-runtime-ubuntu22.04';
 const MIN_DISK_GB = 8;
 const MAX_LABEL = 256;
@@ -39,14 +39,14 @@ const MAX_OFFER_PAGES = 20;
  * The official CLI's default search filters (vast-ai CLI (vast.py) search offers defaults): verified, not external
  * (hosts outside Vast's own network), rentable and not rented. `type: on-demand` keeps interruptible asks out.
  */
-export const CLI_DEFAULT_FILTERS = {
+const CLI_DEFAULT_FILTERS = {
   verified: { eq: true },
   external: { eq: false },
   rentable: { eq: true },
   rented: { eq: false },
 } as const;
 
-export interface VastAiClientOptions {
+interface VastAiClientOptions {
   apiKey: string;
   baseUrl?: string;
   /** default: about 1 request/s per endpoint with a burst of 2 (Vast limits each endpoint with a minimum interval) */
@@ -62,7 +62,7 @@ export interface VastAiClientOptions {
 }
 
 /** `vastai-29907796` (any case, surrounding space) or the bare ask id. */
-export function vastAskId(offer: Pick<Offer, 'id' | 'provider_offer_id'>): string {
+function vastAskId(offer: Pick<Offer, 'id' | 'provider_offer_id'>): string {
   const candidate = (offer.provider_offer_id || offer.id).trim().replace(/^vastai-/i, '');
   if (!/^\d{1,18}$/.test(candidate)) {
     throw new InvalidProviderRequestError('not a Vast.ai offer id', { offer_id: offer.id.slice(0, 80) });

@@ -3,7 +3,7 @@ import type { Instance } from '../../../domain/instance.ts';
 import { isRecord } from '../http.ts';
 import type { VastInstance } from './schemas.ts';
 
-export function toPort(value: unknown): number | undefined {
+function toPort(value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
   return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
 }
