@@ -11,7 +11,10 @@ type Rule = { ErrorEquals: string[] };
 function rules(file: string): { retry: string[]; catch: string[] } {
   const out = { retry: [] as string[], catch: [] as string[] };
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node)) {
       if (key === 'Retry') out.retry.push(...(value as Rule[]).flatMap((r) => r.ErrorEquals));
