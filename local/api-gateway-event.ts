@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
-export interface EventInput {
+interface EventInput {
   method: string;
   url: URL;
   headers: Record<string, string>;

@@ -7,7 +7,7 @@ import type { InvocationMeta } from './lambda-context.ts';
 import { throttled } from './lambda-errors.ts';
 import type { ThreadEnvironment } from './thread-environment.ts';
 
-export interface PoolOptions {
+interface PoolOptions {
   functionId: string;
   /** most invocations running at once */
   limit: number;

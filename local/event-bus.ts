@@ -11,7 +11,7 @@ import { consumerEvents } from '../shared/app-model.ts';
 import { logger } from '../shared/observability/powertools.ts';
 import type { LambdaHost } from './lambda-host.ts';
 
-export const LOCAL_BUS_NAME = 'gpu-shopper-local';
+const LOCAL_BUS_NAME = 'gpu-shopper-local';
 const QUEUE_PATH = '/000000000000/webhook-deliveries';
 const MAX_BODY = 1024 * 1024;
 
@@ -24,7 +24,7 @@ interface Message {
   timer?: NodeJS.Timeout;
 }
 
-export interface LocalEventBusOptions {
+interface LocalEventBusOptions {
   lambdas: LambdaHost;
   /** how long a received message stays invisible unless the dispatcher postpones it (SQS's visibility timeout) */
   visibilitySeconds?: number;

@@ -12,7 +12,7 @@ export interface CrashCounts {
   teardown?: TeardownFaultCounts;
 }
 
-export interface RandomCrashes {
+interface RandomCrashes {
   faults: LambdaFaults;
   counts: CrashCounts;
 }
@@ -84,7 +84,7 @@ export function failingTasks(
 }
 
 /** What the abort knob needs of the local Step Functions service. */
-export interface AbortableExecutions {
+interface AbortableExecutions {
   allExecutions(): { executionArn: string; stateMachineArn: string; status: string }[];
   stopExecution(req: { executionArn: string; error?: string; cause?: string }): unknown;
 }

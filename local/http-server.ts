@@ -41,7 +41,7 @@ export interface Authorizer {
   authorize(event: APIGatewayProxyEventV2): Promise<AuthorizerDecision>;
 }
 
-export interface HttpServerOptions {
+interface HttpServerOptions {
   host: string;
   port: number;
   lambdas: LambdaHost;

@@ -4,11 +4,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { Authorizer, AuthorizerDecision } from './http-server.ts';
 
-export interface AuthorizerInvoker {
+interface AuthorizerInvoker {
   invoke<T = unknown>(functionId: string, event: unknown): Promise<T>;
 }
 
-export interface LambdaAuthorizerOptions {
+interface LambdaAuthorizerOptions {
   lambdas: AuthorizerInvoker;
   functionId: string;
   /** lower-case header name (the identity source) */
@@ -20,7 +20,7 @@ export interface LambdaAuthorizerOptions {
 
 const UNAUTHORIZED: AuthorizerDecision = { allow: false, status: 401, message: 'Unauthorized' };
 
-export function authorizerEvent(event: APIGatewayProxyEventV2, identity: string): APIGatewayRequestAuthorizerEventV2 {
+function authorizerEvent(event: APIGatewayProxyEventV2, identity: string): APIGatewayRequestAuthorizerEventV2 {
   const ctx = event.requestContext;
   return {
     version: '2.0',

@@ -33,7 +33,7 @@ export function deserializeError(s: SerializedError): Error {
   return err;
 }
 
-export function namedError(name: string, message: string): Error {
+function namedError(name: string, message: string): Error {
   const err = new Error(message);
   err.name = name;
   return err;

@@ -19,7 +19,7 @@ type AnyHandler = (event: any, context: Context) => Promise<any>;
 
 export type EnvironmentMode = 'process' | 'threads';
 
-export interface InvokeStats {
+interface InvokeStats {
   invocations: number;
   errors: number;
   totalMs: number;
@@ -57,7 +57,7 @@ export interface LambdaHostOptions {
   output?: (text: string) => void;
 }
 
-export function environmentMode(given = process.env['LOCAL_LAMBDA_ENVIRONMENTS']): EnvironmentMode {
+function environmentMode(given = process.env['LOCAL_LAMBDA_ENVIRONMENTS']): EnvironmentMode {
   const mode = given?.trim() || 'threads';
   if (mode !== 'process' && mode !== 'threads') throw new Error(`LOCAL_LAMBDA_ENVIRONMENTS must be process or threads, got "${mode}"`);
   return mode;

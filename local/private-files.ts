@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync 
 import path from 'node:path';
 
 export const PRIVATE_DIR_MODE = 0o700;
-export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FILE_MODE = 0o600;
 
 /** Create the directory (and its parents) for the owner only; an existing one is narrowed to the owner. */
 export function ensurePrivateDir(dir: string): void {

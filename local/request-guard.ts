@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
 
-export interface GuardRefusal {
+interface GuardRefusal {
   status: 403;
   body: { message: string; error: string; error_type: 'forbidden_host' | 'forbidden_origin' };
 }

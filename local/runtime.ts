@@ -23,7 +23,7 @@ import { ensureTable } from './table-setup.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface LocalRuntimeOptions {
+interface LocalRuntimeOptions {
   host?: string;
   /** 0 picks a free port */
   port?: number;
@@ -86,7 +86,7 @@ export interface LocalRuntime {
 }
 
 /** The deployment id is created on first start and kept in DATA_DIR, so a restart keeps recognising its instances. */
-export function loadDeploymentId(dataDir: string, given?: string): string {
+function loadDeploymentId(dataDir: string, given?: string): string {
   if (given) return given;
   const file = path.join(dataDir, 'deployment-id');
   if (existsSync(file)) {
@@ -99,13 +99,13 @@ export function loadDeploymentId(dataDir: string, given?: string): string {
   return created;
 }
 
-export function resolveAuthMode(given?: string): 'api-key' | 'none' {
+function resolveAuthMode(given?: string): 'api-key' | 'none' {
   const mode = given ?? process.env['AUTH_MODE']?.trim() ?? 'none';
   if (mode !== 'api-key' && mode !== 'none') throw new Error(`AUTH_MODE must be api-key or none, got "${mode}"`);
   return mode;
 }
 
-export function schedulePeriod(spec: ScheduleSpec, overrides: Record<string, number> = {}): number {
+function schedulePeriod(spec: ScheduleSpec, overrides: Record<string, number> = {}): number {
   const fromEnv = Number(process.env[spec.periodEnv]);
   return overrides[spec.id] ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : spec.defaultPeriodSeconds);
 }

@@ -5,7 +5,7 @@ import type { ScheduleSpec } from '../shared/app-model.ts';
 import { logger } from '../shared/observability/powertools.ts';
 import type { LambdaHost } from './lambda-host.ts';
 
-export interface SchedulerOptions {
+interface SchedulerOptions {
   lambdas: LambdaHost;
   schedules: ScheduleSpec[];
   periodSeconds: (spec: ScheduleSpec) => number;

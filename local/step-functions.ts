@@ -19,7 +19,7 @@ import { functionIdFromResource, type StateMachineSpec } from '../shared/app-mod
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
-export interface HistoryEvent {
+interface HistoryEvent {
   id: number;
   timestamp: number;
   type: string;
@@ -31,7 +31,7 @@ export interface HistoryEvent {
   retryAttempt?: number;
 }
 
-export interface ExecutionRecord {
+interface ExecutionRecord {
   executionArn: string;
   stateMachineArn: string;
   name: string;
@@ -52,7 +52,7 @@ export interface Invoker {
   invoke<T = unknown>(functionId: string, event: unknown): Promise<T>;
 }
 
-export interface LocalStepFunctionsOptions {
+interface LocalStepFunctionsOptions {
   lambdas: Invoker;
   projectRoot: string;
   machines: StateMachineSpec[];

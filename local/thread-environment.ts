@@ -5,7 +5,7 @@ import type { EnvironmentMessage, HostMessage } from './environment-protocol.ts'
 import type { InvocationMeta } from './lambda-context.ts';
 import { deserializeError, runtimeExit, timedOut } from './lambda-errors.ts';
 
-export interface EnvironmentSpec {
+interface EnvironmentSpec {
   functionId: string;
   /** the bundled environment code (function-bundles.ts) and the function's bundle */
   workerUrl: string;

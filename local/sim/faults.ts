@@ -12,7 +12,7 @@ export interface FaultTally {
 
 export const newFaultTally = (): FaultTally => ({ rate_limited: 0, server_errors: 0, lost_create_responses: 0 });
 
-export interface FaultConfig {
+interface FaultConfig {
   rate_limit_probability: number;
   server_error_probability: number;
 }
@@ -30,7 +30,7 @@ const VAST_429: Reply[] = [
 
 const TENSORDOCK_429: Reply[] = [json(429, { error: 'Rate limit exceeded. Please try again later.' })];
 
-export function vastServerError(random: () => number): Reply {
+function vastServerError(random: () => number): Reply {
   return pick(random, [
     html502(),
     json(500, { success: false, error: 'server_error', msg: 'Internal Server Error' }),
@@ -38,7 +38,7 @@ export function vastServerError(random: () => number): Reply {
   ]);
 }
 
-export function tensorDockServerError(random: () => number): Reply {
+function tensorDockServerError(random: () => number): Reply {
   return pick(random, [html502(), json(500, { error: 'Internal server error' }), text(504, 'Gateway Timeout')]);
 }
 

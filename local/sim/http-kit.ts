@@ -33,7 +33,7 @@ export const html502 = (): Reply =>
     'text/html',
   );
 
-export type Handler = (req: SimRequest, params: string[]) => Reply | Promise<Reply>;
+type Handler = (req: SimRequest, params: string[]) => Reply | Promise<Reply>;
 
 export interface Route {
   method: string;
@@ -45,7 +45,7 @@ export function route(method: string, pattern: RegExp, handler: Handler): Route 
   return { method, pattern, handler };
 }
 
-export interface SimHttpServerOptions {
+interface SimHttpServerOptions {
   host?: string;
   port?: number;
   /** strips a mount prefix (e.g. /api/v0) before routing; returns undefined to answer 404 */

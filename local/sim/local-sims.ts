@@ -15,7 +15,7 @@ export interface LocalSims {
   stop(): Promise<void>;
 }
 
-export interface LocalSimsOptions {
+interface LocalSimsOptions {
   /** `process.env` merged with the runtime's own overrides */
   env: NodeJS.ProcessEnv;
   /** `<DATA_DIR>/sim`, or undefined to keep the marketplaces in memory */

@@ -10,9 +10,9 @@ import type { SimMachine } from './shell.ts';
 import { isUsableHostKey, newHostKey, type SshListenMode, SimSshHost } from './ssh-host.ts';
 import { SimWorkloadServer, type WorkloadServerMode } from './workload-server.ts';
 
-export type SimProviderName = 'vastai' | 'tensordock';
+type SimProviderName = 'vastai' | 'tensordock';
 
-export interface SimKey {
+interface SimKey {
   id: number;
   /** the account on the instance the key opens: Vast `root`; TensorDock `root` and/or `user` */
   user: string;
@@ -83,7 +83,7 @@ export interface SimInstanceView {
   disk_gb: number | null;
 }
 
-export interface MarketOptions {
+interface MarketOptions {
   provider: SimProviderName;
   offers: SimOffer[];
   seed: number;

@@ -7,7 +7,7 @@ import { startVastAiSim, type VastAiSim } from './vastai.ts';
 export type { TensorDockSim } from './tensordock.ts';
 export type { VastAiSim } from './vastai.ts';
 
-export interface SimulatedMarketplacesOptions {
+interface SimulatedMarketplacesOptions {
   /** the built-in scenario when absent */
   scenario?: Scenario;
   /** where instances are kept across restarts; in memory only when absent */

@@ -8,7 +8,7 @@
 // disclose the semantics.
 import { json, type Reply, type SimRequest } from './http-kit.ts';
 
-export interface SimLimit {
+interface SimLimit {
   endpoint: string;
   /** minimum ms between two accepted requests of one identity */
   intervalMs?: number;
@@ -19,7 +19,7 @@ export interface SimLimit {
   documented: string;
 }
 
-export interface EndpointReport {
+interface EndpointReport {
   endpoint: string;
   documented: string;
   /** requests that reached the limit check */
@@ -64,7 +64,7 @@ interface EndpointState {
   minGap: number | null;
 }
 
-export class RateLimitEnforcer {
+class RateLimitEnforcer {
   private readonly endpoints = new Map<string, EndpointState>();
   private firstAt: number | undefined;
 
@@ -167,7 +167,7 @@ function maxInWindow(times: number[], windowMs: number): number {
 
 // ── the two marketplaces' rules ───────────────────────────────────────────────
 
-export const VAST_LIMITS: SimLimit[] = [
+const VAST_LIMITS: SimLimit[] = [
   { endpoint: 'create', intervalMs: 4500, penaltyMs: 12_000, documented: 'PUT /asks/{id}/: 4.5 s, penalty 12 s' },
   { endpoint: 'show', intervalMs: 2000, documented: 'GET /instances/{id}/: 2.0 s' },
   { endpoint: 'destroy', intervalMs: 3000, documented: 'DELETE /instances/{id}/: 3.0 s' },
@@ -215,7 +215,7 @@ export function vastRateLimits(scale: number, now?: () => number): RateLimitEnfo
   );
 }
 
-export const TENSORDOCK_LIMITS: SimLimit[] = [
+const TENSORDOCK_LIMITS: SimLimit[] = [
   { endpoint: 'all', window: { requests: 100, ms: 60_000 }, documented: '100 requests a minute per organisation' },
 ];
 

@@ -12,12 +12,12 @@ const Range = z
   .refine(([min, max]) => min <= max, 'a range [min, max] needs min ≤ max');
 const Probability = z.number().min(0).max(1);
 
-export const SSH_MODES = ['ok', 'never', 'refused', 'close_early', 'reject_auth'] as const;
+const SSH_MODES = ['ok', 'never', 'refused', 'close_early', 'reject_auth'] as const;
 export type SshMode = (typeof SSH_MODES)[number];
 
 /** what an entrypoint instance's server does: answers health checks, never listens, or answers 503 forever */
-export const API_MODES = ['ok', 'never', 'unhealthy'] as const;
-export type ApiMode = (typeof API_MODES)[number];
+const API_MODES = ['ok', 'never', 'unhealthy'] as const;
+type ApiMode = (typeof API_MODES)[number];
 
 const BehaviourFields = {
   /** seconds from create until SSH answers */
@@ -153,7 +153,7 @@ const TensorDockScenario = z.strictObject({
   unauthorized_when_concurrent: z.boolean().default(false),
 });
 
-export const ScenarioSchema = z.strictObject({
+const ScenarioSchema = z.strictObject({
   seed: z.number().int().default(1),
   vastai: VastAiScenario.prefault({}),
   tensordock: TensorDockScenario.prefault({}),
@@ -161,8 +161,8 @@ export const ScenarioSchema = z.strictObject({
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type Scenario = z.output<typeof ScenarioSchema>;
-export type VastAiScenarioConfig = Scenario['vastai'];
-export type TensorDockScenarioConfig = Scenario['tensordock'];
+type VastAiScenarioConfig = Scenario['vastai'];
+type TensorDockScenarioConfig = Scenario['tensordock'];
 type ProviderScenario = VastAiScenarioConfig | TensorDockScenarioConfig;
 type TemplateConfig = ProviderScenario['offers'][number];
 
@@ -191,7 +191,7 @@ const BASE_BEHAVIOUR: Behaviour = {
 };
 
 /** Recommended Vast.ai templates for a local market: a CUDA base, vLLM, TGI and Ollama, plus one not recommended. */
-export const DEFAULT_TEMPLATES: z.input<typeof TemplateSchema>[] = [
+const DEFAULT_TEMPLATES: z.input<typeof TemplateSchema>[] = [
   {
     hash_id: '4e17788f74f075dd9aab7d0d4427968f',
     name: 'NVIDIA CUDA',
@@ -319,7 +319,7 @@ function strip<T extends object>(o: T): Partial<T> {
 }
 
 /** "NVIDIA GeForce RTX 4090 PCIe 24GB" → "geforcertx4090-pcie-24gb" */
-export function deriveV0Name(gpu: string, vramGb: number): string {
+function deriveV0Name(gpu: string, vramGb: number): string {
   const model = gpu
     .toLowerCase()
     .replace(/^nvidia\s+/, '')
@@ -399,7 +399,7 @@ export function tensorDockOffers(scenario: Scenario): SimOffer[] {
  * RTX 3090 offers sit on a host whose SSH never answers; TensorDock listings take 3–5 s; a handful of other
  * GPUs (and TensorDock's usual stale stock and H100s that stop right after create) make the inventory look real.
  */
-export const DEFAULT_SCENARIO: ScenarioInput = {
+const DEFAULT_SCENARIO: ScenarioInput = {
   seed: 20260131,
   vastai: {
     defaults: { boot_seconds: [8, 20] },

@@ -19,7 +19,7 @@ export interface SimMachine {
   seed?: number;
 }
 
-export interface CommandResult {
+interface CommandResult {
   stdout: string;
   stderr: string;
   code: number;

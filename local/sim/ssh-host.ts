@@ -13,7 +13,7 @@ export type SshListenMode = 'off' | Exclude<SshMode, 'refused'>;
 
 const BANNER = 'SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6\r\n';
 
-export interface SimSshHostOptions {
+interface SimSshHostOptions {
   /** OpenSSH private host key */
   hostKey: string;
   /** the port to listen on; another one is taken (and reported through onPort) if it is busy */

@@ -73,7 +73,7 @@ export function keysFromRuncmd(runcmd: unknown): { user: string; key: string }[]
  * The workload a cloud-init `runcmd` starts with `docker run … -p A:B … image [args]`: its published container
  * ports and the model its server names, if any.
  */
-export function workloadFromRuncmd(runcmd: unknown): { ports: number[]; model?: string } {
+function workloadFromRuncmd(runcmd: unknown): { ports: number[]; model?: string } {
   if (!Array.isArray(runcmd)) return { ports: [] };
   const ports: number[] = [];
   let model: string | undefined;

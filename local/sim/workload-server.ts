@@ -7,7 +7,7 @@ import { type LoopbackListener, listenOnLoopback } from './loopback-listener.ts'
 /** off — nothing listens; ok — health and models answer 200; unhealthy — the server answers 503 to everything */
 export type WorkloadServerMode = 'off' | 'ok' | 'unhealthy';
 
-export interface SimWorkloadServerOptions {
+interface SimWorkloadServerOptions {
   /** the loopback port to listen on; another one is taken (and reported through onPort) if it is busy */
   port: number;
   /** the model the server says it serves */

@@ -3,7 +3,7 @@
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger.ts';
 import { documentClient } from '../adapters/dynamodb/client.ts';
 import { DynamoSessionEventLog } from '../adapters/dynamodb/session-event-log.ts';
-import { DynamoSessionStore } from '../adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../adapters/dynamodb/session-store/store.ts';
 import { createSfnClient, SfnWorkflows } from '../adapters/step-functions/sfn-workflows.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
 import { PublishingEventLog } from '../use-cases/events/publishing-event-log.ts';

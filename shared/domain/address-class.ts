@@ -3,7 +3,7 @@
 // classification; the HTTP adapter resolves the host name and asks this for every address it got.
 import { BlockList, isIP } from 'node:net';
 
-export type AddressClass =
+type AddressClass =
   | 'public'
   | 'loopback'
   | 'private'

@@ -3,7 +3,7 @@
 // lets the authorizer read exactly one item instead of searching by hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const API_KEY_PATTERN = /^gsk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+const API_KEY_PATTERN = /^gsk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 export const API_KEY_ID = /^[0-9a-f]{12}$/;
 
 export interface ApiKeyRecord {

@@ -11,9 +11,6 @@ export const holdMonth = (at: Date): string => at.toISOString().slice(0, 7);
 /** The hold for `hours` at `pricePerHour`. */
 export const holdFor = (pricePerHour: number, hours: number): number => round6(pricePerHour * hours);
 
-/** What a session adds to its month's committed figure: its hold while open, its billed cost once settled. */
-export const committedBy = (s: Pick<Session, 'hold_usd' | 'settled_usd'>): number => round6((s.hold_usd ?? 0) + (s.settled_usd ?? 0));
-
 /**
  * How a write changes the month counter: held and settled deltas, and the overrun a settlement reveals (billed
  * beyond what was held). `grows` says the write reserves more and must pass the budget.

@@ -4,9 +4,9 @@ import { fitsDisk, pricedOffer } from './offer-pricing.ts';
 import type { RetryScope } from './session.ts';
 
 /** How much dearer a replacement may be than the offer the consumer chose. */
-export const PRICE_BOUND: Record<RetryScope, number> = { same_gpu: 1.2, same_vram: 1.5, any: 2.0 };
+const PRICE_BOUND: Record<RetryScope, number> = { same_gpu: 1.2, same_vram: 1.5, any: 2.0 };
 
-export interface ComparableQuery<T extends Offer> {
+interface ComparableQuery<T extends Offer> {
   original: Offer;
   scope: RetryScope;
   candidates: T[];

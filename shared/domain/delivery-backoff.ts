@@ -1,7 +1,7 @@
 // When a failed webhook delivery is tried again: quickly at first (a receiver restarting), then hours apart (a
 // receiver down for the night), for at most a day after the first attempt; after that it is dead-lettered.
 
-export const DELIVERY_WINDOW_SECONDS = 24 * 60 * 60;
+const DELIVERY_WINDOW_SECONDS = 24 * 60 * 60;
 
 /** pause after the n-th failed attempt (1-based), in seconds; the last one repeats */
 export const BACKOFF_SECONDS = [30, 120, 600, 1800, 3600, 7200, 14_400, 28_800] as const;

@@ -2,7 +2,7 @@
 // and only shows itself minutes later, as a failed download or a container that never starts.
 
 /** Weight formats and what one parameter takes on disk, in bytes. */
-export const BYTES_PER_PARAM = {
+const BYTES_PER_PARAM = {
   fp32: 4,
   fp16: 2,
   bf16: 2,
@@ -81,7 +81,7 @@ export function quantizationFromModelId(modelId: string | undefined): Quantizati
   return undefined;
 }
 
-export interface DiskInput {
+interface DiskInput {
   model_id?: string;
   quantization?: Quantization;
   /** the unpacked size of the workload's container image, in GB */
@@ -90,7 +90,7 @@ export interface DiskInput {
   template_recommended_gb?: number;
 }
 
-export interface DiskBreakdown {
+interface DiskBreakdown {
   model_params_billion?: number;
   quantization?: Quantization;
   bytes_per_param?: number;

@@ -4,7 +4,7 @@
 //   transient — worth retrying (ASL Retry with backoff)
 //   permanent — retrying will not help; compensate (ASL Catch → destroy/refund)
 
-export type ErrorFamily = 'client' | 'transient' | 'permanent';
+type ErrorFamily = 'client' | 'transient' | 'permanent';
 
 export interface ErrorDetails {
   [key: string]: string | number | boolean | null | undefined | object;
@@ -24,6 +24,7 @@ export abstract class AppError extends Error {
 
 // ── client errors (4xx) ──────────────────────────────────────────────────────
 
+/** the caller's mistake (4xx); benchmark runs skip an item for one instead of retrying */
 export abstract class ClientError extends AppError {
   readonly family = 'client' as const;
 }

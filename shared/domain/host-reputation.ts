@@ -4,7 +4,7 @@
 import type { OfferFailure, OfferFailureType } from '../ports/inventory.ts';
 import type { ProviderName } from './offer.ts';
 
-export interface HostRules {
+interface HostRules {
   windowMs: number;
   /** this many failures inside the window: retries avoid the host, inventory shows it avoided */
   avoidAfter: number;

@@ -5,9 +5,9 @@
 export const IDLE_PROBE_COMMAND = 'nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits; echo ---; who';
 
 /** A GPU below this utilisation (percent) counts as unused. */
-export const IDLE_GPU_PERCENT = 5;
+const IDLE_GPU_PERCENT = 5;
 
-export interface IdleSample {
+interface IdleSample {
   /** utilisation per GPU, percent */
   gpu_util: number[];
   logins: number;
@@ -30,9 +30,9 @@ export function parseIdleProbe(stdout: string): IdleSample | undefined {
 export const isIdle = (s: IdleSample): boolean => s.logins === 0 && s.gpu_util.every((u) => u < IDLE_GPU_PERCENT);
 
 /** How long before the idle window ends the consumer is warned: 10 min, or a third of a shorter window. */
-export const idleWarningMs = (windowMs: number): number => Math.min(10 * 60_000, Math.floor(windowMs / 3));
+const idleWarningMs = (windowMs: number): number => Math.min(10 * 60_000, Math.floor(windowMs / 3));
 
-export type IdleVerdict = 'active' | 'idle' | 'warn' | 'stop';
+type IdleVerdict = 'active' | 'idle' | 'warn' | 'stop';
 
 export function idleVerdict(idleSinceMs: number | undefined, nowMs: number, windowMs: number, warned: boolean): IdleVerdict {
   if (idleSinceMs === undefined) return 'active';

@@ -59,7 +59,7 @@ export function offerFilter(q: InventoryQuery): (offer: Filterable) => boolean {
 
 type Sortable = Pick<Offer, 'id' | 'price_per_hour'> & { confidence: number };
 
-export function offerComparator(sort: InventoryQuery['sort']): (a: Sortable, b: Sortable) => number {
+function offerComparator(sort: InventoryQuery['sort']): (a: Sortable, b: Sortable) => number {
   const byPrice = (a: Sortable, b: Sortable) => a.price_per_hour - b.price_per_hour;
   const byConfidence = (a: Sortable, b: Sortable) => b.confidence - a.confidence;
   const byId = (a: Sortable, b: Sortable) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -68,7 +68,7 @@ export function offerComparator(sort: InventoryQuery['sort']): (a: Sortable, b: 
     : (a, b) => byPrice(a, b) || byConfidence(a, b) || byId(a, b);
 }
 
-export interface QueryResult<T> {
+interface QueryResult<T> {
   offers: T[];
   /** matches before paging */
   total: number;

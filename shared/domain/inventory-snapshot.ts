@@ -35,7 +35,7 @@ export interface ProviderSnapshot {
   offers: StoredOffer[];
 }
 
-export interface SnapshotAssessment {
+interface SnapshotAssessment {
   status: ProviderInventoryStatus;
   /** whether its offers may be served */
   servable: boolean;

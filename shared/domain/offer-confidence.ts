@@ -2,12 +2,12 @@
 // snapshot ages and by the offer's recent failures (offer-health.ts).
 
 /** Reliability assumed when a provider reports none (0 or missing). */
-export const UNKNOWN_RELIABILITY = 0.5;
+const UNKNOWN_RELIABILITY = 0.5;
 /** A snapshot younger than this counts as fresh. */
-export const FRESH_SECONDS = 120;
+const FRESH_SECONDS = 120;
 /** From FRESH_SECONDS to this age confidence falls linearly to STALE_FACTOR, then stays there. */
-export const STALE_SECONDS = 300;
-export const STALE_FACTOR = 0.5;
+const STALE_SECONDS = 300;
+const STALE_FACTOR = 0.5;
 
 export function stalenessFactor(ageSeconds: number): number {
   if (ageSeconds <= FRESH_SECONDS) return 1;

@@ -5,7 +5,7 @@ import type { ProviderName } from './offer.ts';
 const VAST = /^vastai-(\d{1,12})$/i;
 const TENSORDOCK = /^tensordock-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-([a-z0-9][a-z0-9-]{1,63})$/i;
 
-export interface ParsedOfferId {
+interface ParsedOfferId {
   id: string;
   provider: ProviderName;
 }

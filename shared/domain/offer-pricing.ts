@@ -11,7 +11,7 @@ export const HOURS_PER_MONTH = 720;
 /** The disk an inventory answer is priced for when the caller names none (the sessions' default disk). */
 export const DEFAULT_PRICED_DISK_GB = 50;
 
-export type PricingInputs = Pick<
+type PricingInputs = Pick<
   Offer,
   | 'price_per_hour'
   | 'base_price_per_hour'
@@ -22,7 +22,7 @@ export type PricingInputs = Pick<
   | 'inet_up_price_per_gb'
 >;
 
-export interface OfferPrice {
+interface OfferPrice {
   /** USD per hour, all in: gpu_per_hour + disk_per_hour */
   price_per_hour: number;
   /** the GPU part (TensorDock: with the VM's vCPUs and RAM) */

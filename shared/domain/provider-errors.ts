@@ -47,18 +47,8 @@ export class InvalidProviderRequestError extends PermanentError {
   readonly errorType = 'provider_invalid_request';
 }
 
-export const PROVIDER_ERROR_NAMES = [
-  'OfferUnavailableError',
-  'ProviderRateLimitedError',
-  'ProviderPacingError',
-  'ProviderUnavailableError',
-  'ProviderAuthError',
-  'InstanceNotFoundError',
-  'InvalidProviderRequestError',
-] as const;
-
 /** What a create made before it failed: the instance, when the provider answered, and when it was destroyed again. */
-export interface MadeInstance {
+interface MadeInstance {
   instance_id: string;
   created_at?: string;
   destroyed_at?: string;

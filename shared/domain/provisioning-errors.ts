@@ -1,6 +1,6 @@
 // Errors raised by the provisioning tasks. Their literal names appear in statemachines/provisioning.asl.json
-// (Retry/Catch), and test/statemachine/asl-contract.test.ts checks that every name the ASL uses exists here or in
-// provider-errors.ts.
+// (Retry/Catch), and test/unit/asl-error-names.test.ts checks that every name the ASL uses is a class here, in
+// provider-errors.ts or errors.ts (and that every retried one is transient).
 import { PermanentError, TransientError } from './errors.ts';
 import type { FailureType } from './session.ts';
 

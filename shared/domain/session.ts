@@ -8,7 +8,7 @@ export const SESSION_STATUSES = ['pending', 'provisioning', 'running', 'stopping
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export const ACTIVE_STATUSES: readonly SessionStatus[] = ['pending', 'provisioning', 'running'];
-export const TERMINAL_STATUSES: readonly SessionStatus[] = ['stopped', 'failed'];
+const TERMINAL_STATUSES: readonly SessionStatus[] = ['stopped', 'failed'];
 
 /** A reserved hour (reservation_hours, extensions, the hard maximum) */
 export const HOUR_MS = 3_600_000;
@@ -63,7 +63,7 @@ export type FailureType = (typeof FAILURE_TYPES)[number];
 
 export type EndReason = 'consumer_done' | 'deleted' | 'expired' | 'hard_max' | 'provisioning_failed' | 'ghost' | 'budget_exceeded' | 'idle';
 
-export type AttemptOutcome = 'in_progress' | 'running' | 'failed' | 'ended';
+type AttemptOutcome = 'in_progress' | 'running' | 'failed' | 'ended';
 
 /** One instance attempt inside a session: an offer, and the instance made for it (if any). */
 export interface Attempt {
@@ -125,7 +125,7 @@ export interface ApiVerification {
 }
 
 /** Where the entrypoint server answers, once it has. */
-export interface ApiEndpoint {
+interface ApiEndpoint {
   /** base URL for clients: http://host:port, plus /v1 for OpenAI-compatible servers */
   endpoint: string;
   host: string;

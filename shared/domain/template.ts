@@ -2,11 +2,11 @@
 // the host requirements (`extra_filters`, in Vast's search syntax) the template was built for.
 import { gpuKey, type Offer } from './offer.ts';
 
-export const FILTER_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'notin'] as const;
-export type FilterOp = (typeof FILTER_OPS)[number];
-export type FilterValue = string | number | boolean | null | (string | number | boolean | null)[];
+const FILTER_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'notin'] as const;
+type FilterOp = (typeof FILTER_OPS)[number];
+type FilterValue = string | number | boolean | null | (string | number | boolean | null)[];
 /** `{"cuda_max_good": {"gte": 12.1}, "gpu_ram": {"gte": 16000}}` */
-export type ExtraFilters = Record<string, Partial<Record<FilterOp, FilterValue>>>;
+type ExtraFilters = Record<string, Partial<Record<FilterOp, FilterValue>>>;
 
 export interface Template {
   hash_id: string;
@@ -82,7 +82,7 @@ export interface FilterMismatch {
   actual: string | number | boolean;
 }
 
-export interface Compatibility {
+interface Compatibility {
   compatible: boolean;
   mismatches: FilterMismatch[];
 }

@@ -1,19 +1,19 @@
 // The SSH verification deadline: one per phase, measured from the phase's start.
 
-export const DEFAULT_SSH_DEADLINE_MINUTES = 10;
+const DEFAULT_SSH_DEADLINE_MINUTES = 10;
 /** learned deadlines stay within these bounds */
-export const LEARNED_MIN_MINUTES = 3;
-export const LEARNED_MAX_MINUTES = 20;
+const LEARNED_MIN_MINUTES = 3;
+const LEARNED_MAX_MINUTES = 20;
 /** a provider still loading the instance extends the deadline by this much at a time … */
-export const LOADING_EXTENSION_MINUTES = 2;
+const LOADING_EXTENSION_MINUTES = 2;
 /** … up to this much beyond the base deadline */
-export const LOADING_EXTENSION_CAP_MINUTES = 15;
+const LOADING_EXTENSION_CAP_MINUTES = 15;
 /** genuine auth rejections this many times in a row (over the configured window) fail fast */
 export const AUTH_REJECTIONS_TO_FAIL = 3;
 /** fewer successful verifications than this for a provider and GPU: use the default */
-export const MIN_HISTORY = 5;
+const MIN_HISTORY = 5;
 
-export interface DeadlineChoice {
+interface DeadlineChoice {
   ms: number;
   source: 'request' | 'learned' | 'default';
 }

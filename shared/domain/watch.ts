@@ -8,7 +8,7 @@ import type { RetryScope, WorkloadType } from './session.ts';
 import type { WorkloadRequest } from './workload.ts';
 
 export type WatchAction = 'notify' | 'create';
-export type WatchStatus = 'active' | 'fired' | 'expired' | 'cancelled';
+type WatchStatus = 'active' | 'fired' | 'expired' | 'cancelled';
 
 export interface WatchFilters {
   provider?: ProviderName;
@@ -58,7 +58,7 @@ export const MAX_WATCH_HOURS = 168;
 export const DEFAULT_WATCH_HOURS = 24;
 
 /** The disk a watch prices offers for. */
-export const watchDiskGb = (w: Pick<Watch, 'filters' | 'session'>, defaultDiskGb: number): number =>
+const watchDiskGb = (w: Pick<Watch, 'filters' | 'session'>, defaultDiskGb: number): number =>
   w.filters.disk_gb ?? w.session?.workload?.disk_gb ?? defaultDiskGb;
 
 /**

@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'GpuShopper-Signature';
 
-export function signatureOf(secret: string, timestamp: number, body: string): string {
+function signatureOf(secret: string, timestamp: number, body: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
@@ -13,7 +13,7 @@ export function signatureHeader(secret: string, timestamp: number, body: string)
   return `t=${timestamp},v1=${signatureOf(secret, timestamp, body)}`;
 }
 
-export type SignatureCheck = { valid: true } | { valid: false; reason: 'malformed' | 'mismatch' | 'too_old' };
+type SignatureCheck = { valid: true } | { valid: false; reason: 'malformed' | 'mismatch' | 'too_old' };
 
 /** What a receiver runs: any v1 matching (several appear while a secret is rotated), and a fresh timestamp. */
 export function verifySignature(

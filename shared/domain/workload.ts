@@ -7,12 +7,12 @@ import type { Offer, ProviderName } from './offer.ts';
 import { type Template, templateImage, templatePorts } from './template.ts';
 
 export const LAUNCH_MODES = ['ssh', 'entrypoint'] as const;
-export type LaunchMode = (typeof LAUNCH_MODES)[number];
+type LaunchMode = (typeof LAUNCH_MODES)[number];
 
-export type ServerKind = 'vllm' | 'tgi';
+type ServerKind = 'vllm' | 'tgi';
 
 /** What the broker knows about an image: how big it is, how slow it starts, and which server it runs. */
-export interface ImageProfile {
+interface ImageProfile {
   /** unpacked size, GB */
   image_gb: number;
   /** SSH and API verification budgets, as multiples of the configured defaults */
@@ -79,7 +79,7 @@ export interface WorkloadRequest {
   api_timeout_minutes?: number;
 }
 
-export interface WorkloadContext {
+interface WorkloadContext {
   provider: ProviderName;
   /** the template named by template_hash_id, when the catalog knows it */
   template?: Template;
@@ -189,7 +189,7 @@ export function providerSupports(workload: Workload | undefined, provider: Provi
  * Ports the workload needs reachable from outside the instance: its exposed ports (an entrypoint workload always has
  * at least its server's). An SSH-only session needs none.
  */
-export function portsNeeded(workload: Workload | undefined): number {
+function portsNeeded(workload: Workload | undefined): number {
   return new Set(workload?.exposed_ports ?? []).size;
 }
 

@@ -32,7 +32,7 @@ export interface SessionQuery {
   cursor?: string;
 }
 
-/** Mutations return the changes to apply, or undefined to leave the session as it is. */
+/** Mutations return the changes to apply, or undefined to leave the session as it is (see domain/session-lifecycle.ts). */
 export type SessionMutation = (current: Session) => Partial<Session> | undefined;
 
 /**
@@ -43,12 +43,9 @@ export interface SessionStore {
   get(id: string): Promise<Session | undefined>;
   create(input: NewSession): Promise<CreateOutcome>;
   /**
-   * Read, apply, write with an optimistic lock on `version`, retrying on a lost race. Returns the stored session
-   * (unchanged when the mutation returned undefined). Throws NotFoundError for an unknown id.
-   */
-  mutate(id: string, mutation: SessionMutation, known?: Session): Promise<Session>;
-  /**
-   * As mutate, and whether the write that won was this mutation's (false when it left the session as it was).
+   * The one write verb: read, apply the mutation, write with an optimistic lock on `version`, retrying on a lost race
+   * (so the mutation may run more than once). Returns the stored session (unchanged when the mutation returned
+   * undefined) and whether the write that won was this mutation's. Throws NotFoundError for an unknown id.
    * `known`: the session as the caller just read it, tried first instead of a fresh read (the lock still guards it).
    */
   apply(id: string, mutation: SessionMutation, known?: Session): Promise<{ session: Session; applied: boolean }>;

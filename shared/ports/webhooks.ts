@@ -13,7 +13,7 @@ export interface Webhook {
   created_at: string;
 }
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'dead_lettered';
+type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'dead_lettered';
 
 export interface Delivery {
   webhook_id: string;

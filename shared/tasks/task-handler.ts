@@ -10,7 +10,7 @@ import { publishMetrics } from '../observability/publish-metrics.ts';
 import { traceHandler } from '../observability/tracing.ts';
 import { countUnhandled } from '../observability/unhandled-errors.ts';
 
-export class InvalidTaskInputError extends PermanentError {
+class InvalidTaskInputError extends PermanentError {
   override readonly name = 'InvalidTaskInputError';
   readonly errorType = 'invalid_task_input';
 }

@@ -12,7 +12,7 @@ export interface ServedOffer extends RankedOffer {
   availability: 'available' | 'stale';
 }
 
-export interface ProviderInventoryInfo {
+interface ProviderInventoryInfo {
   status: ProviderInventoryStatus;
   /** when the provider's offers were last confirmed by a successful fetch */
   fetched_at?: string;
@@ -21,14 +21,14 @@ export interface ProviderInventoryInfo {
   error?: string;
 }
 
-export interface InventoryView {
+interface InventoryView {
   /** shared between calls: read, do not modify */
   offers: ServedOffer[];
   providers: Partial<Record<ProviderName, ProviderInventoryInfo>>;
   health: HealthIndex;
 }
 
-export interface InventoryServiceDeps {
+interface InventoryServiceDeps {
   snapshots: InventorySnapshotReader;
   failures: OfferFailureSource;
   now: () => Date;

@@ -20,7 +20,7 @@ export interface RefreshOptions {
   maxAgeSeconds: number;
 }
 
-export interface RefreshDeps {
+interface RefreshDeps {
   registry: ProviderRegistry;
   store: InventorySnapshotWriter;
   now: () => Date;
@@ -176,7 +176,7 @@ function describeHead(result: ProviderRefresh, head: SnapshotHead, now: Date, ma
 }
 
 /** Provider errors carry no credentials by contract; redaction is the second line of defence. */
-export function describeError(err: unknown): string {
+function describeError(err: unknown): string {
   const e = err instanceof Error ? err : new Error(String(err));
   return sanitizeEcho(redactSecrets(`${e.name || 'Error'}: ${e.message}`), 300);
 }

@@ -9,7 +9,7 @@ import {
   DynamoBenchmarkStore,
 } from '../../shared/adapters/dynamodb/benchmark-store.ts';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
-import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import { FakeInventory, offer } from '../fakes/fake-inventory.ts';
 import { FakeWorkflows } from '../support/provisioning-harness.ts';
 import { callHandler } from '../support/http.ts';

@@ -6,17 +6,17 @@ import { makeHandler as makeSessions } from '../../functions/http/sessions.ts';
 import { DynamoBudgetStore } from '../../shared/adapters/dynamodb/budget-store.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import { callHandler, type Call } from '../support/http.ts';
-import { provisioningHarness } from '../support/provisioning-harness.ts';
+import { dynamoProvisioningHarness } from '../support/provisioning-harness.ts';
 
 const OFFER = offer({ id: 'vastai-301', gpu_type: 'RTX 5060 Ti', price_per_hour: 0.06 });
 const BODY = { consumer_id: 'gpu-deploy-llm/v0.1.0', offer_id: 'vastai-301', workload_type: 'llm_vllm', reservation_hours: 1, storage_policy: 'destroy' };
 
-let h: Awaited<ReturnType<typeof provisioningHarness>>;
+let h: Awaited<ReturnType<typeof dynamoProvisioningHarness>>;
 let sessions: ReturnType<typeof makeSessions>;
 let costs: ReturnType<typeof makeCosts>;
 
 beforeEach(async () => {
-  h = await provisioningHarness({ offers: [OFFER] });
+  h = await dynamoProvisioningHarness({ offers: [OFFER] });
   sessions = makeSessions({ ...h.createDeps, events: h.events, workflows: h.workflows });
   costs = makeCosts({ sessions: h.sessions, costs: h.costs, budgets: new DynamoBudgetStore(h.db, h.tableName), clock: h.clock.now });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
-import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import { formatLabel } from '../../shared/domain/instance.ts';
 import type { ProviderName } from '../../shared/domain/offer.ts';
 import type { ProviderClient } from '../../shared/ports/provider.ts';

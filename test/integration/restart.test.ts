@@ -14,7 +14,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { DynamoInventoryReader } from '../../shared/adapters/dynamodb/inventory-store.ts';
 import { DynamoOfferHealthStore } from '../../shared/adapters/dynamodb/offer-health-store.ts';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
-import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import { LocalSecretCipher } from '../../shared/adapters/secrets/local-secret-cipher.ts';
 import { generateSshKeyPair } from '../../shared/adapters/ssh/keys.ts';
 import type { ExecutionInfo, Workflows } from '../../shared/ports/workflows.ts';

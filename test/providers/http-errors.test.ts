@@ -5,7 +5,7 @@ import { freePort } from '../../local/free-port.ts';
 import { ProviderHttp, type ProviderRequest } from '../../shared/adapters/providers/http.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 import { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
-import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 import { logger } from '../../shared/observability/powertools.ts';
 import { instantSleep, ReplayServer } from './replay-server.ts';
 

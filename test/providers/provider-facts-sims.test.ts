@@ -6,7 +6,7 @@ import { startTensorDockSim, type TensorDockSim } from '../../local/sim/tensordo
 import { startVastAiSim, type VastAiSim } from '../../local/sim/vastai.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 import { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
-import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 import { keyPair, LABEL, raw, sshExec, vastClient, waitFor } from '../sim/helpers.ts';
 
 const broker = keyPair('broker');

@@ -3,7 +3,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it, vi } from 'vitest';
 import { providerRegistryFromEnv, type RegistryDependencies } from '../../shared/adapters/providers/registry.ts';
 import { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
-import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gpu-shopper/providers-AbCdEf';
 

@@ -4,7 +4,7 @@ import type { Offer } from '../../shared/domain/offer.ts';
 import { priceFor } from '../../shared/domain/offer-pricing.ts';
 import { createdInstanceOf } from '../../shared/domain/provider-errors.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
-import { MAX_OFFER_PAGE, VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import { MAX_OFFER_PAGE, VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 import { type Answer, instantSleep, ReplayServer } from './replay-server.ts';
 
 const API_KEY = 'a3f1c9e27b4d4e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f';

@@ -5,7 +5,7 @@ import type { TensorDockSim } from '../../local/sim/tensordock.ts';
 import type { VastAiSim } from '../../local/sim/vastai.ts';
 import { TokenBucket } from '../../shared/adapters/providers/rate-limiter.ts';
 import { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
-import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 
 export interface KeyPair {
   private: string;

@@ -7,7 +7,7 @@ import { startTensorDockSim, type TensorDockSim } from '../../local/sim/tensordo
 import { startVastAiSim, type VastAiSim } from '../../local/sim/vastai.ts';
 import { MemorySlotLedger, Pacer } from '../../shared/adapters/providers/pacer.ts';
 import { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
-import { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 
 function clock() {
   let t = 10_000;

@@ -8,7 +8,7 @@ import { startLocalRuntime } from '../../local/runtime.ts';
 import { parseScenario } from '../../local/sim/scenario.ts';
 import { providerRegistry, providerRegistryFromEnv } from '../../shared/adapters/providers/registry.ts';
 import type { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
-import type { VastAiClient } from '../../shared/adapters/providers/vastai.ts';
+import type { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 
 const scenario = parseScenario({
   vastai: { offers: [{ gpu: 'RTX 5060 Ti', vram_gb: 16, price: 0.05, location: 'Texas, US', count: 2 }] },

@@ -1,10 +1,11 @@
-// Provisioning use cases wired to real DynamoDB Local stores and fakes of the outside world (providers, SSH,
-// inventory, cipher), on a virtual clock.
-import { DynamoConsumerSettingsStore } from '../../shared/adapters/dynamodb/consumer-settings-store.ts';
+// Provisioning use cases wired to fakes of the outside world (providers, SSH, inventory, cipher) on a virtual clock,
+// over in-memory stores (provisioningHarness: the unit tier, no Java) or DynamoDB Local (dynamoProvisioningHarness,
+// for tests that also use other tables' stores). test/contracts holds the two kinds of store to the same behaviour.
 import { randomUUID } from 'node:crypto';
+import { DynamoConsumerSettingsStore } from '../../shared/adapters/dynamodb/consumer-settings-store.ts';
 import { DynamoCostLedger } from '../../shared/adapters/dynamodb/cost-ledger.ts';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
-import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import { DynamoVerificationHistory } from '../../shared/adapters/dynamodb/verification-history.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import type { SshKeyPair } from '../../shared/ports/ssh-prober.ts';
@@ -20,6 +21,16 @@ import { FakeProvider, FakeRegistry } from '../fakes/fake-provider.ts';
 import { VirtualClock } from '../fakes/virtual-clock.ts';
 import { RecordingMetricsSink } from './recording-metrics.ts';
 import { freshTable } from './table.ts';
+import { MemoryConsumerSettingsStore } from '../fakes/memory-consumer-settings.ts';
+import { MemoryCostLedger } from '../fakes/memory-cost-ledger.ts';
+import { MemorySessionEventLog } from '../fakes/memory-session-event-log.ts';
+import { MemorySessionStore } from '../fakes/memory-session-store.ts';
+import { MemoryVerificationHistory } from '../fakes/memory-verification-history.ts';
+import type { ConsumerSettingsStore } from '../../shared/ports/consumer-settings.ts';
+import type { CostLedger } from '../../shared/ports/cost-ledger.ts';
+import type { SessionEventLog } from '../../shared/ports/session-events.ts';
+import type { SessionStore } from '../../shared/ports/session-store.ts';
+import type { VerificationHistory } from '../../shared/ports/verification-history.ts';
 
 export class FakeWorkflows implements Workflows {
   started: string[] = [];
@@ -71,8 +82,40 @@ export function fakeKeyPair(comment: string): SshKeyPair {
   };
 }
 
-export async function provisioningHarness(options: { offers?: Offer[]; probe?: ProbeScript; apiProbe?: ApiProbeScript } = {}) {
+type HarnessOptions = { offers?: Offer[]; probe?: ProbeScript; apiProbe?: ApiProbeScript };
+
+interface HarnessStores {
+  sessions: SessionStore;
+  events: SessionEventLog;
+  costs: CostLedger;
+  history: VerificationHistory;
+  consumerSettings: ConsumerSettingsStore;
+}
+
+export async function provisioningHarness(options: HarnessOptions = {}) {
+  return harness(options, {
+    sessions: new MemorySessionStore(),
+    events: new MemorySessionEventLog(),
+    costs: new MemoryCostLedger(),
+    history: new MemoryVerificationHistory(),
+    consumerSettings: new MemoryConsumerSettingsStore(),
+  });
+}
+
+export async function dynamoProvisioningHarness(options: HarnessOptions = {}) {
   const { db, tableName } = await freshTable('prov');
+  const stores = {
+    sessions: new DynamoSessionStore(db, tableName),
+    events: new DynamoSessionEventLog(db, tableName),
+    costs: new DynamoCostLedger(db, tableName),
+    history: new DynamoVerificationHistory(db, tableName),
+    consumerSettings: new DynamoConsumerSettingsStore(db, tableName),
+  };
+  return { ...harness(options, stores), db, tableName };
+}
+
+function harness(options: HarnessOptions, stores: HarnessStores) {
+  const { sessions, events, costs, history } = stores;
   const clock = new VirtualClock();
   const vast = new FakeProvider('vastai', clock.now);
   const tensordock = new FakeProvider('tensordock', clock.now);
@@ -80,9 +123,6 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
   const prober = new FakeProber(options.probe ?? (() => 'refused'), clock.now);
   const apiProber = new FakeApiProber(options.apiProbe ?? (() => 'refused'), clock.now);
   const metrics = new RecordingMetricsSink();
-  const sessions = new DynamoSessionStore(db, tableName);
-  const events = new DynamoSessionEventLog(db, tableName);
-  const costs = new DynamoCostLedger(db, tableName);
   const workflows = new FakeWorkflows();
   const deps: ProvisioningDeps = {
     sessions,
@@ -94,14 +134,14 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     costs,
     inventory,
     offerHealth: inventory,
-    history: new DynamoVerificationHistory(db, tableName),
+    history,
     metrics,
     clock: clock.now,
     sleep: clock.sleep,
     deploymentId: 'test-deployment',
     settings: { ...DEFAULT_PROVISIONING_SETTINGS },
   };
-  const createDeps: CreateSessionDeps & { consumerSettings: DynamoConsumerSettingsStore } = {
+  const createDeps: CreateSessionDeps & { consumerSettings: ConsumerSettingsStore } = {
     sessions,
     events,
     inventory,
@@ -112,7 +152,7 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     newId: randomUUID,
     generateKeyPair: fakeKeyPair,
     hardMaxHours: 12,
-    consumerSettings: new DynamoConsumerSettingsStore(db, tableName),
+    consumerSettings: stores.consumerSettings,
   };
   const request = (over: Partial<CreateSessionRequest> = {}): CreateSessionRequest => ({
     consumer_id: 'team-a',
@@ -139,8 +179,6 @@ export async function provisioningHarness(options: { offers?: Offer[]; probe?: P
     deps,
     createDeps,
     teardownDeps,
-    db,
-    tableName,
     clock,
     vast,
     tensordock,

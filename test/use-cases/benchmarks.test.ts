@@ -24,7 +24,7 @@ import { ValidationError } from '../../shared/domain/errors.ts';
 import { type AdvanceDeps, advanceItem, startRun } from '../../shared/use-cases/benchmarks/benchmark-runs.ts';
 import { createSession } from '../../shared/use-cases/sessions/create-session.ts';
 import { offer } from '../fakes/fake-inventory.ts';
-import { provisioningHarness } from '../support/provisioning-harness.ts';
+import { dynamoProvisioningHarness } from '../support/provisioning-harness.ts';
 import { freshTable } from '../support/table.ts';
 
 let n = 0;
@@ -171,7 +171,7 @@ describe('benchmark results store (DynamoDB Local)', () => {
 
 describe('run budget', () => {
   it('items reserving in parallel never take the run past max_budget_usd; the one that would is skipped', async () => {
-    const h = await provisioningHarness({
+    const h = await dynamoProvisioningHarness({
       offers: [
         offer({ id: 'vastai-701', gpu_type: 'RTX 4090', vram_gb: 24, price_per_hour: 0.3, host_id: 'm-1' }),
         offer({ id: 'vastai-702', gpu_type: 'RTX 4090', vram_gb: 24, price_per_hour: 0.4, host_id: 'm-2' }),

@@ -21,7 +21,7 @@ import { requestTeardown } from '../../shared/use-cases/teardown/request-teardow
 import { closeSession, destroySessionInstances, stopProvisioning } from '../../shared/use-cases/teardown/teardown-steps.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import { offer } from '../fakes/fake-inventory.ts';
-import { provisioningHarness } from '../support/provisioning-harness.ts';
+import { dynamoProvisioningHarness } from '../support/provisioning-harness.ts';
 
 class RecordingAlerts implements BudgetAlerts {
   sent: BudgetAlert[] = [];
@@ -34,7 +34,7 @@ const offers = (n: number, price: number, prefix = 'vastai-3') =>
   Array.from({ length: n }, (_, i) => offer({ id: `${prefix}${String(i).padStart(2, '0')}`, price_per_hour: price }));
 
 async function budgeted(list: Offer[], limit: number, onExceeded: OnExceeded = 'block', probe?: () => 'ok' | 'refused') {
-  const h = await provisioningHarness({ offers: list, probe });
+  const h = await dynamoProvisioningHarness({ offers: list, probe });
   const budgets = new DynamoBudgetStore(h.db, h.tableName);
   const alerts = new RecordingAlerts();
   const watch = budgetWatch({
@@ -104,7 +104,9 @@ describe('budgets are holds', () => {
     await b.setLimit(0.7);
     await expect(createSession(b.h.createDeps, b.request(list[1]!))).rejects.toBeInstanceOf(BudgetExceededError);
     await b.setLimit(0.8);
-    await expect(createSession(b.h.createDeps, b.request(list[1]!))).resolves.toBeDefined();
+    await expect(createSession(b.h.createDeps, b.request(list[1]!))).resolves.toMatchObject({
+      session: { offer_id: list[1]!.id, status: 'pending', hold_usd: 0.4 },
+    });
     expect((await b.month()).committed_usd).toBe(0.8);
   });
 
@@ -176,7 +178,7 @@ describe('budgets are holds', () => {
     const { session } = await createSession(b.h.createDeps, b.request(list[0]!, 2));
     const state = await beginProvisioning(b.h.deps, { session_id: session.id });
     await createInstance(b.h.deps, state);
-    await b.h.sessions.mutate(session.id, () => ({ status: 'failed', phase: 'failed', error_type: 'destroy_failed' }));
+    await b.h.sessions.apply(session.id, () => ({ status: 'failed', phase: 'failed', error_type: 'destroy_failed' }));
     await settleHold(b.h.teardownDeps, (await b.h.sessions.get(session.id))!);
     expect((await b.h.sessions.get(session.id))?.hold_settled_at).toBeUndefined();
     expect(await b.h.sessions.listUnsettled()).toHaveLength(1);

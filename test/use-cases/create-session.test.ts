@@ -89,13 +89,16 @@ describe('creating a session', () => {
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).details['existing_session_id']).toBe(first.session.id);
     // another consumer may rent the same offer
-    await expect(createSession(h.createDeps, h.request({ consumer_id: 'team-b' }))).resolves.toBeDefined();
+    await expect(createSession(h.createDeps, h.request({ consumer_id: 'team-b' }))).resolves.toMatchObject({
+      session: { consumer_id: 'team-b', offer_id: OFFER.id, status: 'pending' },
+      replayed: false,
+    });
   });
 
   it('frees the offer once the first session has ended', async () => {
     const h = await provisioningHarness({ offers: [OFFER] });
     const first = await createSession(h.createDeps, h.request());
-    await h.sessions.mutate(first.session.id, () => ({ status: 'failed' }));
+    await h.sessions.apply(first.session.id, () => ({ status: 'failed' }));
     const second = await createSession(h.createDeps, h.request());
     expect(second.session.id).not.toBe(first.session.id);
   });
@@ -123,6 +126,8 @@ describe('creating a session', () => {
     expect(stored?.status).toBe('failed');
     expect(await h.sessions.getSecret(stored!.id)).toBeUndefined();
     h.workflows.fail = false;
-    await expect(createSession(h.createDeps, h.request())).resolves.toBeDefined();
+    const again = await createSession(h.createDeps, h.request());
+    expect(again).toMatchObject({ session: { offer_id: OFFER.id, status: 'pending' }, replayed: false });
+    expect(again.session.id).not.toBe(stored!.id);
   });
 });

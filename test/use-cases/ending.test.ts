@@ -156,7 +156,7 @@ describe('ending sessions', () => {
     h.vast.createInstance = async (req) => {
       const out = await realCreate(req);
       // the teardown ran to its end while the create was in flight
-      await h.sessions.mutate(session.id, () => ({ status: 'stopped', phase: 'stopped' }));
+      await h.sessions.apply(session.id, () => ({ status: 'stopped', phase: 'stopped' }));
       h.clock.advance(20_000);
       return out;
     };
@@ -177,7 +177,7 @@ describe('ending sessions', () => {
     h.clock.advance(30_000);
     const destroyedAt = h.clock.now().toISOString();
     await h.vast.destroyInstance(h.vast.instances[0]!.id);
-    await h.sessions.mutate(session.id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, destroyed_at: destroyedAt })) }));
+    await h.sessions.apply(session.id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, destroyed_at: destroyedAt })) }));
     h.clock.advance(10_000);
     await runTeardown(h, session.id);
     const [cost] = await h.costs.forSession(session.id);

@@ -27,7 +27,7 @@ async function setup() {
   const events: ConsumerEvent[] = [];
   const deps = { ...h.teardownDeps, cipher: h.deps.cipher, ssh, timeoutMs: 1000, bus: { publish: async (e: ConsumerEvent[]) => void events.push(...e) } };
   const { session } = await createSession(h.createDeps, { ...h.request({ reservation_hours: 3 }), idle_stop_minutes: 30 });
-  await h.sessions.mutate(session.id, () => ({ status: 'running', phase: 'ready', ssh: { host: '10.0.0.9', port: 22, user: 'root' }, host_key_fingerprint: 'SHA256:host' }));
+  await h.sessions.apply(session.id, () => ({ status: 'running', phase: 'ready', ssh: { host: '10.0.0.9', port: 22, user: 'root' }, host_key_fingerprint: 'SHA256:host' }));
   return { h, deps, state, events, id: session.id };
 }
 

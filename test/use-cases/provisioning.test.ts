@@ -132,12 +132,12 @@ describe('provisioning use cases', () => {
 
   it('an instance made and lost before it was recorded fails the attempt as vanished instead of renting again', async () => {
     const { h, id, state } = await started();
-    const realMutate = h.sessions.mutate.bind(h.sessions);
+    const realApply = h.sessions.apply.bind(h.sessions);
     let dies = false;
-    h.sessions.mutate = async (sessionId, change) => {
+    h.sessions.apply = async (sessionId, change) => {
       // the process dies after the cost record is opened, before the session names the instance
       if (dies) throw Object.assign(new Error('the process died here'), { name: 'Lambda.Unknown' });
-      return realMutate(sessionId, change);
+      return realApply(sessionId, change);
     };
     const realCreate = h.vast.createInstance.bind(h.vast);
     h.vast.createInstance = async (req) => {
@@ -146,7 +146,7 @@ describe('provisioning use cases', () => {
       return out;
     };
     await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
-    h.sessions.mutate = realMutate;
+    h.sessions.apply = realApply;
     // it vanishes at the provider while nobody looks
     h.vast.instances[0]!.destroyed = true;
     h.clock.advance(h.deps.settings.createListLagMs);
@@ -166,7 +166,7 @@ describe('provisioning use cases', () => {
     const destroyedAt = h.clock.now().toISOString();
     await h.vast.destroyInstance(h.vast.instances[0]!.id);
     // the first try marked the attempt destroyed, then died
-    await h.sessions.mutate(id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, outcome: 'failed' as const, destroyed_at: destroyedAt })) }));
+    await h.sessions.apply(id, (s) => ({ attempts: s.attempts.map((a) => ({ ...a, outcome: 'failed' as const, destroyed_at: destroyedAt })) }));
     h.clock.advance(5000);
     await destroyFailedAttempt(h.deps, { ...state, error: { Error: 'SshTimeoutError', Cause: 'no SSH' } });
     const [cost] = await h.costs.forSession(id);
@@ -198,7 +198,7 @@ describe('provisioning use cases', () => {
     // the teardown wins the race right after the task read the session
     const realGetSecret = h.sessions.getSecret.bind(h.sessions);
     h.sessions.getSecret = async (sessionId) => {
-      await h.sessions.mutate(id, () => ({ status: 'stopping', phase: 'stopping' }));
+      await h.sessions.apply(id, () => ({ status: 'stopping', phase: 'stopping' }));
       return realGetSecret(sessionId);
     };
     await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'SessionEndedError' });
@@ -222,7 +222,7 @@ describe('provisioning use cases', () => {
   it('waits out listing lag instead of creating again when the first create is in doubt', async () => {
     const { h, state } = await started();
     h.vast.crashAfterCreate = 1;
-    await expect(createInstance(h.deps, state)).rejects.toBeDefined();
+    await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'Lambda.Unknown' });
     h.vast.hiddenFromList.add(h.vast.instances[0]!.id);
     await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'CreateInDoubtError' });
     h.clock.advance(30_000);
@@ -355,7 +355,7 @@ describe('provisioning use cases', () => {
     expect(session?.attempts.map((a) => a.outcome)).toEqual(['ended']);
     expect(await h.sessions.getSecret(id)).toBeUndefined();
     const { createSession: create } = await import('../../shared/use-cases/sessions/create-session.ts');
-    await expect(create(h.createDeps, h.request())).resolves.toBeDefined();
+    await expect(create(h.createDeps, h.request())).resolves.toMatchObject({ session: { status: 'pending' }, replayed: false });
   });
 
   it('stops quietly when the session ended while its create was in flight, destroying what it made', async () => {
@@ -363,7 +363,7 @@ describe('provisioning use cases', () => {
     const realCreate = h.vast.createInstance.bind(h.vast);
     h.vast.createInstance = async (req) => {
       const out = await realCreate(req);
-      await h.sessions.mutate(id, () => ({ status: 'stopping' }));
+      await h.sessions.apply(id, () => ({ status: 'stopping' }));
       return out;
     };
     await expect(createInstance(h.deps, state)).rejects.toMatchObject({ name: 'SessionEndedError' });

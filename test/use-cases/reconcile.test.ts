@@ -18,7 +18,7 @@ import { requestTeardown } from '../../shared/use-cases/teardown/request-teardow
 import { closeSession, destroySessionInstances, stopProvisioning } from '../../shared/use-cases/teardown/teardown-steps.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import type { FakeProvider } from '../fakes/fake-provider.ts';
-import { provisioningHarness } from '../support/provisioning-harness.ts';
+import { dynamoProvisioningHarness } from '../support/provisioning-harness.ts';
 
 const DEPLOYMENT = 'test-deployment';
 const GRACE_MS = 600_000;
@@ -59,7 +59,7 @@ class Wrapped implements ProviderClient {
 }
 
 async function setup() {
-  const h = await provisioningHarness({ offers: [VAST_OFFER, TD_OFFER] });
+  const h = await dynamoProvisioningHarness({ offers: [VAST_OFFER, TD_OFFER] });
   const vast = new Wrapped(h.vast);
   const tensordock = new Wrapped(h.tensordock);
   const registry: ProviderRegistry = {
@@ -168,7 +168,7 @@ describe('reconciler: orphans', () => {
     const { session } = await createSession(h.createDeps, h.request({ offer_id: VAST_OFFER.id }));
     await beginProvisioning(h.deps, { session_id: session.id });
     // CreateInstance marked the attempt and called the provider, which made the instance; no answer yet
-    await h.sessions.mutate(session.id, (s) => ({
+    await h.sessions.apply(session.id, (s) => ({
       attempts: s.attempts.map((a) => ({ ...a, create_started_at: h.clock.now().toISOString() })),
     }));
     const id = await rent(h.vast, label(session.id, 1));
@@ -198,7 +198,7 @@ describe('reconciler: orphans', () => {
     h.workflows.teardownStatus.set(dead.id, 'FAILED');
     // a teardown asked for, whose execution never started, for longer than the grace period
     const neverRan = await runningSession();
-    await h.sessions.mutate(neverRan.id, () => ({ status: 'stopping', phase: 'stopping', teardown_requested_at: h.clock.now().toISOString() }));
+    await h.sessions.apply(neverRan.id, () => ({ status: 'stopping', phase: 'stopping', teardown_requested_at: h.clock.now().toISOString() }));
 
     h.clock.advance(GRACE_MS / 2);
     const early = await run();
@@ -219,14 +219,14 @@ describe('reconciler: orphans', () => {
     const { h, run, rent, alive, runningSession, label } = await setup();
     // a session that ended failed while its instance lived on (a teardown that gave up)
     const ended = await runningSession();
-    await h.sessions.mutate(ended.id, () => ({ status: 'failed', phase: 'failed', error_type: 'destroy_failed' }));
+    await h.sessions.apply(ended.id, () => ({ status: 'failed', phase: 'failed', error_type: 'destroy_failed' }));
     // a second instance for an attempt that recorded the first (a duplicate create)
     const live = await runningSession();
     const duplicate = await rent(h.vast, label(live.id, 1));
     // a teardown confirmed the attempt's instance destroyed, yet another with its label is listed
     const gone = await runningSession();
     await requestTeardown(h.teardownDeps, gone.id, 'deleted');
-    await h.sessions.mutate(gone.id, (s) => ({
+    await h.sessions.apply(gone.id, (s) => ({
       attempts: s.attempts.map((a) => ({ ...a, destroyed_at: h.clock.now().toISOString() })),
     }));
     h.vast.instance(gone.instanceId)!.destroyed = true;

@@ -10,7 +10,7 @@ import { createSession } from '../../shared/use-cases/sessions/create-session.ts
 import { type CheckWatchesDeps, checkWatches } from '../../shared/use-cases/watches/check-watches.ts';
 import { createWatch, type NewWatch } from '../../shared/use-cases/watches/manage-watches.ts';
 import { offer } from '../fakes/fake-inventory.ts';
-import { provisioningHarness } from '../support/provisioning-harness.ts';
+import { dynamoProvisioningHarness } from '../support/provisioning-harness.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0IXiDhkxg1vI/vgT1l3JvcZGDMYUPq8FAlzddZgBXd laptop';
 const CHEAP_4090 = offer({ id: 'vastai-601', gpu_type: 'RTX 4090', vram_gb: 24, price_per_hour: 0.3, host_id: 'm-1' });
@@ -25,7 +25,7 @@ class RecordingBus implements ConsumerEventBus {
 }
 
 async function setup(offers = [DEAR_4090, A_3090]) {
-  const h = await provisioningHarness({ offers });
+  const h = await dynamoProvisioningHarness({ offers });
   // watches expire by DynamoDB TTL a week after expires_at, in real time: start the virtual clock at today
   h.clock.advance(Date.now() - h.clock.now().getTime());
   const watches = new DynamoWatchStore(h.db, h.tableName);

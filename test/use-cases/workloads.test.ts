@@ -101,7 +101,7 @@ describe('creating a workload session', () => {
     const h = await provisioningHarness({ offers: [VAST, proxy], probe: () => 'ok' });
     const { id, state } = await start(h, { workload: VLLM });
     await createInstance(h.deps, state);
-    await h.sessions.mutate(id, (s) => ({
+    await h.sessions.apply(id, (s) => ({
       attempts: s.attempts.map((a) => ({ ...a, outcome: 'failed' as const, error_type: 'api_timeout' as const })),
     }));
     expect(await chooseRetryOffer(h.deps, { ...state, failure_type: 'api_timeout' })).toMatchObject({ retry: false });
@@ -240,8 +240,8 @@ describe('provisioning a workload', () => {
     const { id, state } = await start(h, { workload: { launch_mode: 'ssh', docker_image: 'pytorch/pytorch:2.4' }, retry_scope: 'any' });
     await createInstance(h.deps, state);
     h.vast.setStatus(h.vast.instances[0]!.id, 'running', 'running');
-    await h.sessions.mutate(id, () => ({ ssh: { host: '10.0.0.1', port: 22, user: 'root' } }));
-    await h.sessions.mutate(id, (s) => ({
+    await h.sessions.apply(id, () => ({ ssh: { host: '10.0.0.1', port: 22, user: 'root' } }));
+    await h.sessions.apply(id, (s) => ({
       attempts: s.attempts.map((a) => ({ ...a, outcome: 'failed' as const, error_type: 'ssh_timeout' as const })),
     }));
     // a docker image in SSH mode needs Vast.ai: the comparable TensorDock offer is not a candidate

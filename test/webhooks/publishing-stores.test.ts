@@ -3,7 +3,7 @@
 // failed attempts, refunds and retries, and budget alerts beside the existing sink.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';
-import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store.ts';
+import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import type { BudgetAlert } from '../../shared/ports/budgets.ts';
 import type { ConsumerEvent } from '../../shared/ports/consumer-events.ts';
 import { BusBudgetAlerts, FanOutBudgetAlerts } from '../../shared/use-cases/events/bus-budget-alerts.ts';
@@ -36,12 +36,12 @@ describe('PublishingSessionStore', () => {
     const s = await storeSession(store, { offer: offerFixture(), status: 'pending' });
     expect(published.map((e) => [e.type, e.detail['status']])).toEqual([['session.status_changed', 'pending']]);
 
-    await store.mutate(s.id, () => ({ status: 'provisioning' }));
+    await store.apply(s.id, () => ({ status: 'provisioning' }));
     // a write that changes no status is no event
-    await store.mutate(s.id, () => ({ phase: 'creating_instance' }));
+    await store.apply(s.id, () => ({ phase: 'creating_instance' }));
     // a mutation that leaves the session alone is none either
     await store.apply(s.id, () => undefined);
-    await store.mutate(s.id, () => ({ status: 'running' }));
+    await store.apply(s.id, () => ({ status: 'running' }));
     expect(published.map((e) => e.detail['status'])).toEqual(['pending', 'provisioning', 'running']);
     const running = published[2]!;
     expect(running).toMatchObject({
@@ -60,7 +60,7 @@ describe('PublishingSessionStore', () => {
     const store = new PublishingSessionStore(inner, publish, () => new Date());
     const s = await storeSession(inner, { offer: offerFixture(), status: 'running' });
     const stop = (cur: { status: string }) => (cur.status === 'running' ? { status: 'stopping' as const } : undefined);
-    await Promise.all([store.mutate(s.id, stop), store.mutate(s.id, stop), store.mutate(s.id, stop)]);
+    await Promise.all([store.apply(s.id, stop), store.apply(s.id, stop), store.apply(s.id, stop)]);
     expect(published.filter((e) => e.session_id === s.id).map((e) => e.detail['status'])).toEqual(['stopping']);
   });
 
@@ -71,7 +71,7 @@ describe('PublishingSessionStore', () => {
     );
     const store = new PublishingSessionStore(inner, publish, () => new Date());
     const s = await storeSession(store, { offer: offerFixture(), status: 'pending' });
-    const after = await store.mutate(s.id, () => ({ status: 'failed' }));
+    const { session: after } = await store.apply(s.id, () => ({ status: 'failed' }));
     expect(after.status).toBe('failed');
     expect(failures).toEqual([`${s.id}.v1.status_changed`, `${s.id}.v2.status_changed`]);
   });

@@ -6,14 +6,14 @@ import { documentClient } from './client.ts';
 import { DynamoInventoryReader } from './inventory-store.ts';
 import { DynamoOfferHealthStore } from './offer-health-store.ts';
 
-export const DEFAULT_INVENTORY_MAX_AGE_SECONDS = 600;
+const DEFAULT_INVENTORY_MAX_AGE_SECONDS = 600;
 
 /** How old a snapshot may be (since its last successful fetch) and still be served. */
 export function inventoryMaxAgeSeconds(): number {
   return numberEnv('INVENTORY_MAX_AGE_SECONDS', DEFAULT_INVENTORY_MAX_AGE_SECONDS, { min: 1 });
 }
 
-export interface InventoryWiring {
+interface InventoryWiring {
   snapshots: DynamoInventoryReader;
   health: DynamoOfferHealthStore;
   service: InventoryService;

@@ -73,7 +73,7 @@ export function publicHead(item: HeadItem): SnapshotHead {
   return head;
 }
 
-export interface EncodedSnapshot {
+interface EncodedSnapshot {
   hash: string;
   chunks: Uint8Array[];
   bytes: number;
@@ -85,7 +85,7 @@ export function canonicalJson(offers: StoredOffer[]): string {
   return `[${sorted.map((o) => JSON.stringify(o, Object.keys(o).sort())).join(',')}]`;
 }
 
-export function contentHash(json: string): string {
+function contentHash(json: string): string {
   return createHash('sha256').update(ENCODING).update(json).digest('hex');
 }
 

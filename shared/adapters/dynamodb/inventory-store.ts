@@ -24,7 +24,7 @@ interface Cached {
   offers: StoredOffer[];
 }
 
-export interface InventoryReaderStats {
+interface InventoryReaderStats {
   /** head checks made (each one consistent query) */
   headReads: number;
   /** snapshots loaded from their chunks */

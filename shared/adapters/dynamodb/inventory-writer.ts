@@ -19,7 +19,7 @@ import {
   slotOf,
 } from './inventory-layout.ts';
 
-export interface InventoryWriterOptions {
+interface InventoryWriterOptions {
   /** how long a refresh may hold a provider's snapshot for writing before another may take over */
   leaseMs?: number;
   chunkBytes?: number;

@@ -15,7 +15,7 @@ export const OFFER_HEALTH_PK = 'OFFER_HEALTH';
 const keyOf = (provider: ProviderName) => ({ pk: OFFER_HEALTH_PK, sk: `PROVIDER#${provider}` });
 
 /** Newest failures kept per provider even inside the window, so the item stays far below 400 KB. */
-export const MAX_FAILURES_PER_PROVIDER = 500;
+const MAX_FAILURES_PER_PROVIDER = 500;
 
 interface StoredFailure {
   offer_id: string;
@@ -35,7 +35,7 @@ interface HealthItem {
   failures: StoredFailure[];
 }
 
-export interface OfferHealthStoreOptions {
+interface OfferHealthStoreOptions {
   now: () => Date;
   rules?: HealthRules;
   maxAttempts?: number;

@@ -13,7 +13,7 @@ import {
 /** PutEvents takes at most 10 entries */
 const BATCH = 10;
 
-export class ConsumerEventPublishError extends TransientError {
+class ConsumerEventPublishError extends TransientError {
   override readonly name = 'ConsumerEventPublishError';
   readonly errorType = 'consumer_event_publish_failed';
 }

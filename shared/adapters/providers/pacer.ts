@@ -44,9 +44,9 @@ export function credentialTag(credential: string): string {
   return createHash('sha256').update(credential).digest('hex').slice(0, 16);
 }
 
-export const limiterKey = (provider: ProviderName, endpoint: string, tag: string) => `${provider}#${endpoint}#${tag}`;
+const limiterKey = (provider: ProviderName, endpoint: string, tag: string) => `${provider}#${endpoint}#${tag}`;
 
-export interface PacerOptions {
+interface PacerOptions {
   provider: ProviderName;
   credential: string;
   ledger: SlotLedger;

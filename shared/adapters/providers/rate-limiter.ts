@@ -20,7 +20,7 @@ export const sleep: Sleep = (ms, signal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-export interface TokenBucketOptions {
+interface TokenBucketOptions {
   /** sustained rate */
   ratePerSecond: number;
   /** requests allowed back to back after an idle period */

@@ -10,7 +10,7 @@ import type { ProviderClient, ProviderRegistry } from '../../ports/provider.ts';
 import { DEFAULT_PACING_MARGIN_MS, Pacer, type SlotLedger } from './pacer.ts';
 import { slotLedgerFromEnv } from './pacing-from-env.ts';
 import { TensorDockClient } from './tensordock.ts';
-import { VastAiClient } from './vastai.ts';
+import { VastAiClient } from './vastai/client.ts';
 
 export interface ProviderCredentials {
   VASTAI_API_KEY?: string;

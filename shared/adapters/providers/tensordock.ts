@@ -17,13 +17,13 @@ import { isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderRequest,
 import { type BackoffOptions, backoffDelayMs, type RequestLimiter, type Sleep, sleep, TokenBucket } from './rate-limiter.ts';
 import { checkPublicKeys, shellQuote } from './ssh-keys.ts';
 
-export const TENSORDOCK_DEFAULT_URL = 'https://dashboard.tensordock.com/api/v2';
+const TENSORDOCK_DEFAULT_URL = 'https://dashboard.tensordock.com/api/v2';
 const MIN_STORAGE_GB = 100;
 const UUID_LENGTH = 36;
 /** about 7 s in all before a 401 is taken for a bad token */
 const DEFAULT_UNAUTHORIZED_BACKOFF: BackoffOptions = { retries: 3, baseMs: 1000, maxMs: 4000 };
 
-export interface TensorDockClientOptions {
+interface TensorDockClientOptions {
   apiToken: string;
   baseUrl?: string;
   /** default: 1.5 requests/s with a burst of 3 (TensorDock allows 100 a minute per organisation) */
@@ -72,7 +72,7 @@ const TdInstanceSchema = z.looseObject({
   created_at: z.string().nullish(),
   createdAt: z.string().nullish(),
 });
-export type TdInstance = z.infer<typeof TdInstanceSchema>;
+type TdInstance = z.infer<typeof TdInstanceSchema>;
 
 /** Capacity messages: the listing was stale. They arrive as 4xx, and also inside an HTTP 200 body. */
 const CAPACITY =
@@ -164,7 +164,7 @@ export function vramFromName(...names: (string | null | undefined)[]): number | 
 }
 
 /** provider_offer_id `<location uuid>/<v0Name>`, or the offer id `tensordock-<location uuid>-<v0Name>`. */
-export function tensorDockOfferParts(offer: Pick<Offer, 'id' | 'provider_offer_id'>): {
+function tensorDockOfferParts(offer: Pick<Offer, 'id' | 'provider_offer_id'>): {
   locationId: string;
   v0Name: string;
 } {
@@ -533,7 +533,7 @@ export class TensorDockClient implements ProviderClient {
 }
 
 /** The list in any of the envelopes seen: {data:[…]}, {data:{instances:[…]}}, {data:{attributes:{instances:[…]}}}. */
-export function listItems(json: unknown): unknown[] | undefined {
+function listItems(json: unknown): unknown[] | undefined {
   if (Array.isArray(json)) return json;
   if (!isRecord(json)) return undefined;
   const data = json['data'];

@@ -24,7 +24,7 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 /** RFC 4253 §11.1 SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE: the server's own verdict on our credentials */
 const DISCONNECT_NO_MORE_AUTH_METHODS = 14;
 
-export interface ProbeErrorContext {
+interface ProbeErrorContext {
   stage: ProbeStage;
   /** key login succeeded; a failure now is about the command, not the handshake */
   authenticated?: boolean;

@@ -21,7 +21,7 @@ export function createSfnClient(): SFNClient {
   ));
 }
 
-export interface StateMachineArns {
+interface StateMachineArns {
   provisioning: string;
   teardown: string;
 }

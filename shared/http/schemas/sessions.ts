@@ -67,8 +67,6 @@ export const createSessionBody = z.object({
   api_timeout_minutes: z.number().int().min(1).max(60).optional(),
 });
 
-export type CreateSessionBody = z.output<typeof createSessionBody>;
-
 export const listSessionsQuery = z.object({
   consumer_id: identifier(128).optional(),
   status: z.enum(SESSION_STATUSES).optional(),

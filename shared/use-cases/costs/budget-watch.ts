@@ -5,7 +5,7 @@
 import { round6 } from '../../domain/costs.ts';
 import type { AlertLevel, BudgetAlerts, BudgetStore } from '../../ports/budgets.ts';
 
-export interface BudgetWatchDeps {
+interface BudgetWatchDeps {
   budgets: BudgetStore;
   alerts: BudgetAlerts;
   clock: () => Date;

@@ -23,7 +23,7 @@ export function attemptFigures(r: CostRecord, now: Date): Figures {
  * meters no traffic: its rates are shown and its estimated cost is null (unknown), never a guess added to totals.
  * A record without parts (opened before prices were split) counts wholly as GPU.
  */
-export function attemptParts(r: CostRecord, billed: number) {
+function attemptParts(r: CostRecord, billed: number) {
   const gpuRate = r.gpu_per_hour ?? r.price_per_hour;
   const diskRate = r.disk_per_hour ?? 0;
   const total = gpuRate + diskRate;

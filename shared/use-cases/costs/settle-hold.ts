@@ -3,12 +3,13 @@
 // instance not yet confirmed destroyed) stays held; the sweep settles it later.
 import { round6 } from '../../domain/costs.ts';
 import { isTerminal, type Session } from '../../domain/session.ts';
+import { settle } from '../../domain/session-lifecycle.ts';
 import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
 import type { BudgetWatch } from './budget-watch.ts';
 import { attemptFigures } from './cost-report.ts';
 
-export interface SettleDeps {
+interface SettleDeps {
   sessions: SessionStore;
   costs: CostLedger;
   clock: () => Date;
@@ -24,7 +25,7 @@ export async function settleHold(deps: SettleDeps, session: Session): Promise<Se
   const billed = round6(records.reduce((n, r) => n + attemptFigures(r, now).billed, 0));
   const { session: stored, applied } = await deps.sessions.apply(
     session.id,
-    (s) => (s.hold_settled_at || !isTerminal(s.status) ? undefined : { hold_usd: 0, settled_usd: billed, hold_settled_at: now.toISOString() }),
+    (s) => settle(s, billed, now.toISOString()),
     session,
   );
   if (applied) await deps.watchBudget?.(stored.consumer_id, session.hold_month);

@@ -1,5 +1,5 @@
 // A SessionStore that publishes every status change it writes, once per winning write: created (pending) and every
-// apply/mutate whose write changed `status`. Publishing follows the write and never fails it: the session is the
+// apply whose write changed `status`. Publishing follows the write and never fails it: the session is the
 // truth, and a lost event is logged and counted (ConsumerEventsFailed) rather than undoing a state-machine step.
 import type { Session, SessionStatus } from '../../domain/session.ts';
 import type { ConsumerEvent, ConsumerEventBus } from '../../ports/consumer-events.ts';
@@ -42,10 +42,6 @@ export class PublishingSessionStore implements SessionStore {
     const outcome = await this.inner.create(input);
     if (outcome.kind === 'created') await this.publish([statusChanged(outcome.session, undefined, outcome.session.created_at)]);
     return outcome;
-  }
-
-  async mutate(id: string, mutation: SessionMutation, known?: Session): Promise<Session> {
-    return (await this.apply(id, mutation, known)).session;
   }
 
   async apply(id: string, mutation: SessionMutation, known?: Session): Promise<{ session: Session; applied: boolean }> {

@@ -10,9 +10,9 @@ export interface Principal {
   admin: boolean;
 }
 
-export type RefusalReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
+type RefusalReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
 
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reason: RefusalReason; keyId?: string };
+type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reason: RefusalReason; keyId?: string };
 
 export async function authenticate(keys: ApiKeyStore, authorization: string | undefined): Promise<AuthOutcome> {
   if (authorization === undefined || authorization.trim() === '') return { ok: false, reason: 'missing' };

@@ -10,13 +10,13 @@ export interface KeyDeps {
   mint?: () => MintedKey;
 }
 
-export interface NewKeyRequest {
+interface NewKeyRequest {
   consumer_id?: string;
   admin?: boolean;
   label?: string;
 }
 
-export interface CreatedKey {
+interface CreatedKey {
   key: ApiKeyView;
   /** the key itself: returned this once, stored only as a hash */
   api_key: string;

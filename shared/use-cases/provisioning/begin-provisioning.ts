@@ -1,28 +1,16 @@
 // BeginProvisioning: pending → provisioning with its first attempt. Running it again (a retried task, or an
 // execution resumed after a crash) returns the attempt in progress instead of starting over.
 import { SessionEndedError } from '../../domain/provisioning-errors.ts';
-import { type Attempt, currentAttempt, type Session } from '../../domain/session.ts';
+import { currentAttempt } from '../../domain/session.ts';
+import { beginProvisioning as begin } from '../../domain/session-lifecycle.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
-export function newAttempt(n: number, offer: Session['attempts'][number]['offer'], now: Date): Attempt {
-  return {
-    n,
-    offer,
-    offer_id: offer.id,
-    provider: offer.provider,
-    gpu_type: offer.gpu_type,
-    host_id: offer.host_id,
-    price_per_hour: offer.price_per_hour,
-    started_at: now.toISOString(),
-    outcome: 'in_progress',
-  };
-}
+/** What the task uses of the provisioning wiring. */
+type BeginProvisioningDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'clock'>;
 
-export async function beginProvisioning(deps: ProvisioningDeps, input: { session_id: string }): Promise<TaskState> {
+export async function beginProvisioning(deps: BeginProvisioningDeps, input: { session_id: string }): Promise<TaskState> {
   const now = deps.clock();
-  const { session, applied: started } = await deps.sessions.apply(input.session_id, (s) =>
-    s.status === 'pending' ? { status: 'provisioning', phase: 'creating_instance' } : undefined,
-  );
+  const { session, applied: started } = await deps.sessions.apply(input.session_id, begin);
   if (session.status !== 'provisioning') {
     throw new SessionEndedError(`session ${session.id} is ${session.status}; nothing to provision`);
   }

@@ -8,16 +8,19 @@ import { BudgetExceededError } from '../../domain/errors.ts';
 import type { Offer } from '../../domain/offer.ts';
 import { attemptOf, currentAttempt, type Session } from '../../domain/session.ts';
 import { offerSupports } from '../../domain/workload.ts';
-import { newAttempt } from './begin-provisioning.ts';
+import { retryOn } from '../../domain/session-lifecycle.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
-export interface RetryDecision extends FailedAttemptState {
+/** What the task uses of the provisioning wiring. */
+type ChooseRetryOfferDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'inventory' | 'metrics' | 'clock' | 'watchBudget'>;
+
+interface RetryDecision extends FailedAttemptState {
   retry: boolean;
 }
 
-export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAttemptState): Promise<RetryDecision> {
+export async function chooseRetryOffer(deps: ChooseRetryOfferDeps, input: FailedAttemptState): Promise<RetryDecision> {
   const session = await deps.sessions.get(input.session_id);
   if (session?.status !== 'provisioning') return { ...input, retry: false };
   const latest = currentAttempt(session);
@@ -43,14 +46,14 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
   let refused = false;
   if (next) {
     try {
-      stored = await deps.sessions.mutate(session.id, moveTo(next, n, now));
+      stored = (await deps.sessions.apply(session.id, moveTo(next, n, now))).session;
     } catch (err) {
       if (!(err instanceof BudgetExceededError)) throw err;
       refused = true;
       if (session.hold_month) await deps.watchBudget?.(session.consumer_id, session.hold_month, { refused: true });
       const covered = (o: Offer) => holdFor(o.price_per_hour, session.reservation_hours) <= (session.hold_usd ?? 0);
       next = pickSpread(ranked.filter(covered), pickKey);
-      stored = next ? await deps.sessions.mutate(session.id, moveTo(next, n, now)) : undefined;
+      stored = next ? (await deps.sessions.apply(session.id, moveTo(next, n, now))).session : undefined;
     }
   }
   if (!next || !stored) {
@@ -86,29 +89,4 @@ export async function chooseRetryOffer(deps: ProvisioningDeps, input: FailedAtte
   return { session_id: session.id, attempt: n, failure_type: input.failure_type, retry: true };
 }
 
-/** The session continues on `next` as attempt n; its hold grows to cover the new price, never shrinks. */
-function moveTo(next: Offer & { confidence?: number }, n: number, now: Date) {
-  const { confidence: _confidence, ...offer } = next;
-  return (s: Session): Partial<Session> | undefined => {
-    if (s.status !== 'provisioning' || attemptOf(s, n)) return undefined;
-    const hold = holdFor(offer.price_per_hour, s.reservation_hours);
-    return {
-      phase: 'creating_instance',
-      retry_count: s.retry_count + 1,
-      offer_id: offer.id,
-      provider: offer.provider,
-      gpu_type: offer.gpu_type,
-      gpu_count: offer.gpu_count,
-      vram_gb: offer.vram_gb,
-      price_per_hour: offer.price_per_hour,
-      verification: undefined,
-      // the failed attempt's endpoints are gone with its instance
-      api_verification: undefined,
-      api: undefined,
-      ssh: undefined,
-      host_key_fingerprint: undefined,
-      attempts: [...s.attempts, newAttempt(n, offer, now)],
-      ...(s.hold_month && !s.hold_settled_at && hold > (s.hold_usd ?? 0) ? { hold_usd: hold } : {}),
-    };
-  };
-}
+const moveTo = (next: Offer, n: number, now: Date) => (s: Session) => retryOn(s, next, n, now);

@@ -5,6 +5,14 @@ import { formatLabel } from '../../domain/instance.ts';
 import { createdInstanceOf, ProviderPacingError } from '../../domain/provider-errors.ts';
 import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
+import {
+  markCreateStarted,
+  withdrawCreateStart,
+  markDestroyed,
+  recordInstance as recordInstanceOf,
+  requireAttempt,
+  requireProvisioning,
+} from '../../domain/session-lifecycle.ts';
 import { verificationDeadline } from '../../domain/verification.ts';
 import { imageProfile, serverCommand, sshExpected } from '../../domain/workload.ts';
 import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
@@ -13,8 +21,11 @@ import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { confirmDestroyed } from './destroy-instance.ts';
 import { failedAttemptError } from './failure.ts';
 
-export async function createInstance(deps: ProvisioningDeps, input: TaskState): Promise<TaskState> {
-  const session = await requireProvisioning(deps, input.session_id);
+/** What the task uses of the provisioning wiring. */
+type CreateInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'history' | 'clock' | 'deploymentId' | 'settings'>;
+
+export async function createInstance(deps: CreateInstanceDeps, input: TaskState): Promise<TaskState> {
+  const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   // an execution resumed after a crash in its failure branch comes back here: continue that failure
   if (attempt.outcome === 'failed') throw failedAttemptError(attempt);
@@ -54,9 +65,7 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
   const secret = await deps.sessions.getSecret(session.id);
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const startedAt = deps.clock().toISOString();
-  const marked = await deps.sessions.mutate(session.id, (s) =>
-    s.status === 'provisioning' ? { attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, create_started_at: startedAt } : a)) } : undefined,
-  );
+  const { session: marked } = await deps.sessions.apply(session.id, (s) => markCreateStarted(s, attempt.n, startedAt));
   // the session may have ended since it was read: a create the teardown cannot know about would outlive it
   if (attemptOf(marked, attempt.n)?.create_started_at !== startedAt) {
     throw new SessionEndedError(`session ${session.id} is ${marked.status}; no instance is created for it`);
@@ -83,21 +92,12 @@ export async function createInstance(deps: ProvisioningDeps, input: TaskState): 
     } else if (err instanceof ProviderPacingError) {
       // no create left this process (or the only ones were refused with 429): nothing can exist, so the retry rents
       // at once instead of waiting out the listing lag an in-doubt create needs
-      await deps.sessions.mutate(session.id, (s) =>
-        attemptOf(s, attempt.n)?.create_started_at === startedAt
-          ? { attempts: s.attempts.map((a) => (a.n === attempt.n ? withoutCreateStart(a) : a)) }
-          : undefined,
-      );
+      await deps.sessions.apply(session.id, (s) => withdrawCreateStart(s, attempt.n, startedAt));
     }
     throw err;
   }
   await recordInstance(deps, session, attempt, created.instance_id, created.created_at ?? deps.clock().toISOString(), provider);
   return input;
-}
-
-function withoutCreateStart(a: Attempt): Attempt {
-  const { create_started_at: _started, ...rest } = a;
-  return rest;
 }
 
 /** The workload part of the create request: image, template, ports, and how the server (if any) is started. */
@@ -117,7 +117,7 @@ function launchOf(session: Session, attempt: Attempt): Omit<CreateInstanceReques
 }
 
 async function recordInstance(
-  deps: ProvisioningDeps,
+  deps: CreateInstanceDeps,
   session: Session,
   attempt: Attempt,
   instanceId: string,
@@ -136,27 +136,17 @@ async function recordInstance(
   // between any two writes), so an instance the session knows always has its cost record
   await openCost(deps, session, attempt, instanceId, createdAt);
   // recorded whatever the session's status, so a teardown that started meanwhile can find and destroy it
-  const stored = await deps.sessions.mutate(session.id, (s) => {
-    const a = attemptOf(s, attempt.n);
-    if (!a || a.instance_id) return undefined;
-    const stillProvisioning = s.status === 'provisioning';
-    return {
-      attempts: s.attempts.map((x) => (x.n === attempt.n ? { ...x, instance_id: instanceId, instance_created_at: createdAt } : x)),
-      ...(stillProvisioning
-        ? {
-            phase: 'verifying_ssh' as const,
-            verification: {
-              started_at: now.toISOString(),
-              deadline_at: deadlineAt,
-              base_deadline_at: deadlineAt,
-              deadline_source: deadline.source,
-              attempts: 0,
-              consecutive_auth_rejections: 0,
-            },
-          }
-        : {}),
-    };
-  });
+  const verification = {
+    started_at: now.toISOString(),
+    deadline_at: deadlineAt,
+    base_deadline_at: deadlineAt,
+    deadline_source: deadline.source,
+    attempts: 0,
+    consecutive_auth_rejections: 0,
+  };
+  const { session: stored } = await deps.sessions.apply(session.id, (s) =>
+    recordInstanceOf(s, attempt.n, { id: instanceId, created_at: createdAt }, verification),
+  );
   await deps.events.append(session.id, [
     {
       type: 'instance_created',
@@ -176,30 +166,14 @@ async function recordInstance(
   }
 }
 
-async function endUnwanted(deps: ProvisioningDeps, session: Session, attempt: Attempt, instanceId: string, provider: ProviderClient) {
+async function endUnwanted(deps: CreateInstanceDeps, session: Session, attempt: Attempt, instanceId: string, provider: ProviderClient) {
   try {
     await confirmDestroyed(provider, [instanceId]);
   } catch {
     return; // the teardown (or else the reconciler) destroys it
   }
   const at = deps.clock().toISOString();
-  await deps.sessions.mutate(session.id, (s) => ({
-    attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
-  }));
+  await deps.sessions.apply(session.id, (s) => markDestroyed(s, attempt.n, at));
   await deps.costs.close(session.id, attempt.n, at);
   await deps.costs.refund(session.id, attempt.n, 'ended_before_running');
-}
-
-export async function requireProvisioning(deps: ProvisioningDeps, sessionId: string): Promise<Session> {
-  const session = await deps.sessions.get(sessionId);
-  if (session?.status !== 'provisioning') {
-    throw new SessionEndedError(`session ${sessionId} is ${session?.status ?? 'unknown'}; provisioning stops`);
-  }
-  return session;
-}
-
-export function requireAttempt(session: Session, n: number): Attempt {
-  const attempt = attemptOf(session, n);
-  if (!attempt) throw new SessionEndedError(`session ${session.id} has no attempt ${n}`);
-  return attempt;
 }

@@ -5,6 +5,7 @@ import { formatLabel } from '../../domain/instance.ts';
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
 import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type FailureType } from '../../domain/session.ts';
+import { failAttempt, markDestroyed } from '../../domain/session-lifecycle.ts';
 import type { ProviderClient } from '../../ports/provider.ts';
 import { type FoundInstance, recordFoundCost } from './attempt-cost.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
@@ -12,27 +13,24 @@ import { failureOf } from './failure.ts';
 import { reportSshFailed, taskDeathOf } from './ssh-outcome.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
+/** What the task uses of the provisioning wiring. */
+type DestroyInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'metrics' | 'clock' | 'deploymentId'>;
+
 export interface FailedAttemptState extends TaskState {
   failure_type: FailureType;
 }
 
 export async function destroyFailedAttempt(
-  deps: ProvisioningDeps,
+  deps: DestroyInstanceDeps,
   input: TaskState & { error?: { Error?: string; Cause?: string } },
 ): Promise<FailedAttemptState> {
   const failure = failureOf(input.error);
   const now = deps.clock().toISOString();
   let failedVerifyingSsh = false;
   const { session, applied: newlyFailed } = await deps.sessions.apply(input.session_id, (s) => {
-    const a = attemptOf(s, input.attempt);
-    if (!a || a.outcome === 'failed') return undefined;
-    failedVerifyingSsh = s.phase === 'verifying_ssh';
-    return {
-      phase: s.status === 'provisioning' ? 'destroying' : s.phase,
-      attempts: s.attempts.map((x) =>
-        x.n === input.attempt ? { ...x, outcome: 'failed' as const, error_type: failure.type, error: failure.message } : x,
-      ),
-    };
+    const change = failAttempt(s, input.attempt, failure);
+    if (change) failedVerifyingSsh = s.phase === 'verifying_ssh';
+    return change;
   });
   const attempt = attemptOf(session, input.attempt);
   if (!attempt) return { ...input, failure_type: failure.type };
@@ -59,9 +57,7 @@ export async function destroyFailedAttempt(
   await confirmDestroyed(provider, ids);
 
   const destroyedAt = deps.clock().toISOString();
-  await deps.sessions.mutate(session.id, (s) => ({
-    attempts: s.attempts.map((x) => (x.n === attempt.n ? { ...x, destroyed_at: x.destroyed_at ?? destroyedAt } : x)),
-  }));
+  await deps.sessions.apply(session.id, (s) => markDestroyed(s, attempt.n, destroyedAt));
   await deps.costs.close(session.id, attempt.n, destroyedAt);
   if (ids.length > 0) {
     deps.metrics.add(METRIC.InstancesDestroyed, 'Count', ids.length, { provider: attempt.provider, reason: 'provisioning_failed' });

@@ -1,21 +1,25 @@
 // MarkFailed: the session ends `failed` with the last attempt's error_type; its key is deleted and its offer freed
 // for a new session. The execution then ends in a Fail state, so it shows as failed in the console.
-import { attemptOf, currentAttempt, type FailureType, retrySuggested } from '../../domain/session.ts';
+import { attemptOf, type FailureType } from '../../domain/session.ts';
+import { failProvisioning } from '../../domain/session-lifecycle.ts';
 import { settleHold } from '../costs/settle-hold.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import { taskDeathOf } from './ssh-outcome.ts';
 
+/** What the task uses of the provisioning wiring. */
+type MarkFailedDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'clock' | 'watchBudget'>;
+
 type CaughtError = { Error?: string; Cause?: string } | undefined;
 
-export interface FailedOutcome {
+interface FailedOutcome {
   session_id: string;
   error_type: FailureType;
   error_message: string;
 }
 
 export async function markFailed(
-  deps: ProvisioningDeps,
+  deps: MarkFailedDeps,
   input: {
     session_id: string;
     attempt?: number;
@@ -27,22 +31,9 @@ export async function markFailed(
   },
 ): Promise<FailedOutcome> {
   const now = deps.clock().toISOString();
-  const { session, applied: changed } = await deps.sessions.apply(input.session_id, (s) => {
-    if (s.status !== 'provisioning' && s.status !== 'pending') return undefined;
-    const attempt = (input.attempt !== undefined && attemptOf(s, input.attempt)) || currentAttempt(s);
-    const errorType = input.failure_type ?? attempt?.error_type ?? 'provider_error';
-    return {
-      status: 'failed',
-      phase: 'failed',
-      stopped_at: now,
-      ended_reason: 'provisioning_failed',
-      error_type: errorType,
-      error: attempt?.error ?? errorType,
-      retry_suggested: retrySuggested(errorType),
-      // an attempt begun but never tried (its provisioning failed before the create) is over too
-      attempts: s.attempts.map((a) => (a.outcome === 'in_progress' ? { ...a, outcome: 'ended' as const } : a)),
-    };
-  });
+  const { session, applied: changed } = await deps.sessions.apply(input.session_id, (s) =>
+    failProvisioning(s, now, { attempt: input.attempt, failure_type: input.failure_type }),
+  );
   const errorType = session.error_type ?? input.failure_type ?? 'provider_error';
   if (changed) {
     await deps.sessions.releaseOfferLock(session);
@@ -62,7 +53,7 @@ export async function markFailed(
 
 /** The instance could not be confirmed destroyed: the session fails with destroy_failed and operators are paged. */
 export async function markDestroyFailed(
-  deps: ProvisioningDeps,
+  deps: MarkFailedDeps,
   input: { session_id: string; attempt: number },
 ): Promise<FailedOutcome> {
   const session = await deps.sessions.get(input.session_id);

@@ -1,12 +1,16 @@
 // RecordRefund: the consumer is not billed for an attempt that never became usable. Also reports the failure where
 // operators and inventory see it: the failure metrics (by provider, GPU type and class) and the offer's health.
 import { attemptOf } from '../../domain/session.ts';
+import { refundAttempt } from '../../domain/session-lifecycle.ts';
 import type { OfferFailureType } from '../../ports/inventory.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import type { FailedAttemptState } from './destroy-instance.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
-export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptState): Promise<FailedAttemptState> {
+/** What the task uses of the provisioning wiring. */
+type RecordRefundDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'costs' | 'metrics' | 'offerHealth' | 'clock'>;
+
+export async function recordRefund(deps: RecordRefundDeps, input: FailedAttemptState): Promise<FailedAttemptState> {
   const session = await deps.sessions.get(input.session_id);
   const attempt = session && attemptOf(session, input.attempt);
   if (!session || !attempt) return input;
@@ -42,12 +46,7 @@ export async function recordRefund(deps: ProvisioningDeps, input: FailedAttemptS
       reason: attempt.error?.slice(0, 200),
       at: now,
     });
-    await deps.sessions.mutate(session.id, (s) => ({
-      phase: s.status === 'provisioning' ? 'refunding' : s.phase,
-      failed_offers: [...new Set([...s.failed_offers, attempt.offer_id])],
-      failed_hosts: attempt.host_id ? [...new Set([...s.failed_hosts, attempt.host_id])] : s.failed_hosts,
-      attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, failure_recorded: true } : a)),
-    }));
+    await deps.sessions.apply(session.id, (s) => refundAttempt(s, attempt));
   }
   return input;
 }

@@ -5,7 +5,7 @@ import { METRIC } from '../../observability/metric-names.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 
 /** A failure class beyond the failure types: the verifying task itself died. */
-export type SshFailureClass = FailureType | 'task_crashed' | 'task_timeout';
+type SshFailureClass = FailureType | 'task_crashed' | 'task_timeout';
 
 /**
  * Errors Step Functions or Lambda raise when a task died rather than answered (our own errors are class names

@@ -4,27 +4,29 @@
 // stopped or gone fails fast, still loading extends the deadline within a cap. On a 2xx the session becomes
 // `running` with its api_endpoint.
 import { externalEndpoint, type Endpoint } from '../../domain/instance.ts';
-import { ProviderWatch } from './provider-watch.ts';
+import { ProbeRound, runRound } from './probe-round.ts';
 import {
   ApiTimeoutError,
   SessionEndedError,
 } from '../../domain/provisioning-errors.ts';
 import type { ApiVerification, Attempt, Session } from '../../domain/session.ts';
+import { markRunning, recordApiProgress, requireAttempt, requireProvisioning } from '../../domain/session-lifecycle.ts';
 import { apiDeadline } from '../../domain/verification.ts';
 import { apiBaseUrl, imageProfile, type WorkloadApi } from '../../domain/workload.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import type { ApiProbeResult } from '../../ports/api-prober.ts';
-import type { SessionEvent } from '../../ports/session-events.ts';
-import { requireAttempt, requireProvisioning } from './create-instance.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 
-export interface ApiVerifyResult extends TaskState {
+/** What the task uses of the provisioning wiring. */
+type VerifyApiDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'apiProber' | 'costs' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
+
+interface ApiVerifyResult extends TaskState {
   ready: boolean;
   wait_seconds: number;
 }
 
 /** The API phase as it starts: its deadline is the request's, or the default scaled for the image. */
-export function startApiVerification(deps: ProvisioningDeps, session: Session, attempt: Attempt, now: Date): ApiVerification {
+export function startApiVerification(deps: Pick<ProvisioningDeps, 'settings'>, session: Session, attempt: Attempt, now: Date): ApiVerification {
   const w = session.workload;
   const deadline = apiDeadline(
     w?.api_timeout_minutes,
@@ -43,11 +45,11 @@ export function startApiVerification(deps: ProvisioningDeps, session: Session, a
 }
 
 export async function verifyApi(
-  deps: ProvisioningDeps,
+  deps: VerifyApiDeps,
   input: TaskState,
   options: { remainingMs?: () => number } = {},
 ): Promise<ApiVerifyResult> {
-  const session = await requireProvisioning(deps, input.session_id);
+  const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   if (attempt.outcome === 'running') return { ...input, ready: true, wait_seconds: 0 };
   const api = session.workload?.api;
@@ -55,60 +57,36 @@ export async function verifyApi(
   if (!attempt.instance_id || !api || v?.attempt !== attempt.n) {
     throw new SessionEndedError(`attempt ${attempt.n} of session ${session.id} has no workload API to verify`);
   }
-  const round = new ApiRound(deps, session, attempt, api, v);
-  try {
-    const ready = await round.run(options.remainingMs);
-    return { ...input, ready, wait_seconds: ready ? 0 : Math.max(1, Math.round(deps.settings.apiProbeIntervalMs / 1000)) };
-  } finally {
-    await round.flush();
-  }
+  const ready = await runRound(new ApiRound(deps, session, attempt, api, v), options.remainingMs);
+  return { ...input, ready, wait_seconds: ready ? 0 : Math.max(1, Math.round(deps.settings.apiProbeIntervalMs / 1000)) };
 }
 
-class ApiRound {
-  private readonly events: SessionEvent[] = [];
+class ApiRound extends ProbeRound<ApiVerification, VerifyApiDeps> {
   private endpoint: Endpoint | undefined;
-  private readonly watch: ProviderWatch;
-  private readonly v: ApiVerification;
-  private probes = 0;
-  private written = false;
 
   constructor(
-    private readonly deps: ProvisioningDeps,
-    private readonly session: Session,
-    private readonly attempt: Attempt,
+    deps: VerifyApiDeps,
+    session: Session,
+    attempt: Attempt,
     private readonly api: WorkloadApi,
     verification: ApiVerification,
   ) {
-    this.v = { ...verification };
-    this.watch = new ProviderWatch(deps, attempt, verification.last_provider_status, this.events, 'while its server was starting');
+    super(deps, session, attempt, verification, {
+      intervalMs: deps.settings.apiProbeIntervalMs,
+      probeBudgetMs: deps.settings.apiProbeTimeoutMs,
+      during: 'while its server was starting',
+    });
   }
 
-  private now(): Date {
-    return this.deps.clock();
-  }
-
-  async run(remainingMs?: () => number): Promise<boolean> {
-    const { settings } = this.deps;
-    const roundEnds = this.now().getTime() + settings.verifyRoundMs;
-    for (;;) {
-      const started = this.now().getTime();
-      if (!this.endpoint || started - this.watch.lastCheckAt >= settings.providerCheckIntervalMs) {
-        await this.checkProvider();
-      }
-      if (this.endpoint) {
-        const result = await this.probe(this.endpoint);
-        if (result.class === 'ok') {
-          await this.markRunning(this.endpoint);
-          return true;
-        }
-      }
-      this.checkDeadline();
-
-      const now = this.now().getTime();
-      const safetyMs = settings.apiProbeTimeoutMs + 5000;
-      if (now + settings.apiProbeIntervalMs >= roundEnds || (remainingMs && remainingMs() < safetyMs)) return false;
-      await this.deps.sleep(Math.max(0, settings.apiProbeIntervalMs - (now - started)));
+  protected async step(started: number): Promise<boolean> {
+    if (!this.endpoint || started - this.watch.lastCheckAt >= this.deps.settings.providerCheckIntervalMs) {
+      await this.checkProvider();
     }
+    if (!this.endpoint) return false;
+    const result = await this.probe(this.endpoint);
+    if (result.class !== 'ok') return false;
+    await this.markRunning(this.endpoint);
+    return true;
   }
 
   private async checkProvider(): Promise<void> {
@@ -139,12 +117,9 @@ class ApiRound {
     return result;
   }
 
-  private checkDeadline(): void {
-    const now = this.now();
-    const deadline = new Date(this.v.deadline_at);
-    if (now < deadline) return;
-    if (this.watch.extendWhileLoading(this.v, now, 'API deadline')) return;
-    const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
+  protected checkDeadline(): void {
+    const minutes = this.overdueMinutes('API deadline');
+    if (minutes === undefined) return;
     const last = this.v.last_class
       ? `${this.v.last_class}${this.v.last_status !== undefined ? ` ${this.v.last_status}` : ''}`
       : 'port not mapped by the provider';
@@ -164,17 +139,14 @@ class ApiRound {
     };
     // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
     await this.deps.costs.markRunning(this.session.id, this.attempt.n);
-    const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
-      if (s.status !== 'provisioning') return undefined;
-      return {
-        status: 'running',
-        phase: 'ready',
+    const verification = { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs };
+    const { session: stored } = await this.deps.sessions.apply(this.session.id, (s) =>
+      markRunning(s, this.attempt.n, {
         api,
-        last_provider_status: this.v.last_provider_status ?? s.last_provider_status,
-        api_verification: { ...this.v, ready_at: now.toISOString(), duration_ms: durationMs },
-        attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
-      };
-    });
+        last_provider_status: verification.last_provider_status ?? s.last_provider_status,
+        api_verification: verification,
+      }),
+    );
     if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during API verification`);
     const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
     this.deps.metrics.add(METRIC.ApiVerificationDuration, 'Milliseconds', durationMs, dims);
@@ -194,17 +166,7 @@ class ApiRound {
     this.written = true;
   }
 
-  /** Persist the round's probes and progress (one event write, at most one session write), whatever happened. */
-  async flush(): Promise<void> {
-    await this.deps.events.append(this.session.id, this.events);
-    if (this.written) return;
-    const before = this.session.api_verification;
-    if (this.probes === 0 && this.v.deadline_at === before?.deadline_at && this.v.last_provider_status === before?.last_provider_status) {
-      return;
-    }
-    const progress = { ...this.v };
-    await this.deps.sessions.mutate(this.session.id, (s) =>
-      s.status === 'provisioning' && s.api_verification?.attempt === progress.attempt ? { api_verification: progress } : undefined,
-    );
+  protected async saveProgress(progress: ApiVerification): Promise<void> {
+    await this.deps.sessions.apply(this.session.id, (s) => recordApiProgress(s, progress));
   }
 }

@@ -11,19 +11,29 @@ import {
   SshTimeoutError,
 } from '../../domain/provisioning-errors.ts';
 import type { Attempt, Session, Verification } from '../../domain/session.ts';
+import {
+  markRunning,
+  recordSshProgress,
+  requireAttempt,
+  requireProvisioning,
+  skipSsh,
+  type SshVerified,
+  sshVerified,
+} from '../../domain/session-lifecycle.ts';
 import { AUTH_REJECTIONS_TO_FAIL } from '../../domain/verification.ts';
 import type { Endpoint } from '../../domain/instance.ts';
 import { sshExpected } from '../../domain/workload.ts';
-import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProbeResult } from '../../ports/ssh-prober.ts';
-import { requireAttempt, requireProvisioning } from './create-instance.ts';
-import { ProviderWatch } from './provider-watch.ts';
+import { ProbeRound, runRound } from './probe-round.ts';
 import type { ProvisioningDeps, TaskState } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import { startApiVerification } from './verify-api.ts';
 import { reportSshVerified } from './ssh-outcome.ts';
 
-export interface VerifyResult extends TaskState {
+/** What the task uses of the provisioning wiring. */
+type VerifySshDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'prober' | 'cipher' | 'costs' | 'history' | 'metrics' | 'clock' | 'sleep' | 'settings'>;
+
+interface VerifyResult extends TaskState {
   ready: boolean;
   /** ready, and the entrypoint server must answer next (VerifyApi) */
   verify_api: boolean;
@@ -34,11 +44,11 @@ export interface VerifyResult extends TaskState {
 type SshEndpoint = Endpoint & { user: string };
 
 export async function verifySsh(
-  deps: ProvisioningDeps,
+  deps: VerifySshDeps,
   input: TaskState,
   options: { remainingMs?: () => number } = {},
 ): Promise<VerifyResult> {
-  const session = await requireProvisioning(deps, input.session_id);
+  const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   if (attempt.outcome === 'running') return { ...input, ready: true, verify_api: false, wait_seconds: 0 };
   // already handed over to the API phase (a retried task)
@@ -51,24 +61,15 @@ export async function verifySsh(
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const privateKey = await deps.cipher.decrypt(secret.private_key_ciphertext, { session_id: session.id });
 
-  const round = new VerificationRound(deps, session, attempt, session.verification);
-  try {
-    const ready = await round.run(privateKey, options.remainingMs);
-    return { ...input, ready, verify_api: ready && session.workload?.api !== undefined, wait_seconds: ready ? 0 : 1 };
-  } finally {
-    await round.flush();
-  }
+  const ready = await runRound(new VerificationRound(deps, session, attempt, session.verification, privateKey), options.remainingMs);
+  return { ...input, ready, verify_api: ready && session.workload?.api !== undefined, wait_seconds: ready ? 0 : 1 };
 }
 
 /** The image's entrypoint runs without SSH (Vast runtype `args`): only its server can tell that it is up. */
-async function skipToApi(deps: ProvisioningDeps, session: Session, attempt: Attempt, input: TaskState): Promise<VerifyResult> {
+async function skipToApi(deps: VerifySshDeps, session: Session, attempt: Attempt, input: TaskState): Promise<VerifyResult> {
   const now = deps.clock();
   const apiVerification = startApiVerification(deps, session, attempt, now);
-  const stored = await deps.sessions.mutate(session.id, (s) =>
-    s.status === 'provisioning' && s.api_verification?.attempt !== attempt.n
-      ? { phase: 'verifying_api', api_verification: apiVerification }
-      : undefined,
-  );
+  const { session: stored } = await deps.sessions.apply(session.id, (s) => skipSsh(s, apiVerification));
   if (stored.status !== 'provisioning') throw new SessionEndedError(`session ${session.id} ended during verification`);
   await deps.events.append(session.id, [
     {
@@ -82,60 +83,43 @@ async function skipToApi(deps: ProvisioningDeps, session: Session, attempt: Atte
   return { ...input, ready: true, verify_api: true, wait_seconds: 0 };
 }
 
-class VerificationRound {
-  private readonly events: SessionEvent[] = [];
+class VerificationRound extends ProbeRound<Verification, VerifySshDeps> {
   private endpoint: SshEndpoint | undefined;
-  private readonly watch: ProviderWatch;
-  private readonly v: Verification;
-  private probes = 0;
-  private written = false;
   /** a provider status check running beside the probes (a rate-limited provider API must not stall them) */
   private check: Promise<void> | undefined;
   /** what such a check found that ends the attempt (stopped, vanished) */
   private checkFailure: unknown;
 
   constructor(
-    private readonly deps: ProvisioningDeps,
-    private readonly session: Session,
-    private readonly attempt: Attempt,
+    deps: VerifySshDeps,
+    session: Session,
+    attempt: Attempt,
     verification: Verification,
+    private readonly privateKey: string,
   ) {
-    this.v = { ...verification };
-    this.watch = new ProviderWatch(deps, attempt, verification.last_provider_status, this.events);
+    super(deps, session, attempt, verification, {
+      intervalMs: deps.settings.probeIntervalMs,
+      probeBudgetMs: deps.settings.loginTimeoutMs,
+    });
     // a new round probes at once where the last one left off; the provider is asked again in the background
     this.endpoint = verification.endpoint;
   }
 
-  private now(): Date {
-    return this.deps.clock();
-  }
-
-  async run(privateKey: string, remainingMs?: () => number): Promise<boolean> {
-    const { settings } = this.deps;
-    const roundEnds = this.now().getTime() + settings.verifyRoundMs;
-    for (;;) {
-      const started = this.now().getTime();
-      if (!this.endpoint) {
-        await this.checkProvider(); // nothing to probe until the provider says where
-      } else if (!this.check && started - this.watch.lastCheckAt >= settings.providerCheckIntervalMs) {
-        this.checkInBackground();
-      }
-      if (this.checkFailure) throw this.checkFailure;
-      if (this.endpoint) {
-        const result = await this.probe(privateKey);
-        if (result.class === 'ok') {
-          await this.markRunning(result);
-          return true;
-        }
-        this.checkAuthRejections(result);
-      }
-      await this.checkDeadline();
-
-      const now = this.now().getTime();
-      const safetyMs = settings.loginTimeoutMs + 5000;
-      if (now + settings.probeIntervalMs >= roundEnds || (remainingMs && remainingMs() < safetyMs)) return false;
-      await this.deps.sleep(Math.max(0, settings.probeIntervalMs - (now - started)));
+  protected async step(started: number): Promise<boolean> {
+    if (!this.endpoint) {
+      await this.checkProvider(); // nothing to probe until the provider says where
+    } else if (!this.check && started - this.watch.lastCheckAt >= this.deps.settings.providerCheckIntervalMs) {
+      this.checkInBackground();
     }
+    if (this.checkFailure) throw this.checkFailure;
+    if (!this.endpoint) return false;
+    const result = await this.probe(this.privateKey);
+    if (result.class === 'ok') {
+      await this.markRunning(result);
+      return true;
+    }
+    this.checkAuthRejections(result);
+    return false;
   }
 
   /**
@@ -207,12 +191,9 @@ class VerificationRound {
     }
   }
 
-  private async checkDeadline(): Promise<void> {
-    const now = this.now();
-    const deadline = new Date(this.v.deadline_at);
-    if (now < deadline) return;
-    if (this.watch.extendWhileLoading(this.v, now, 'deadline')) return;
-    const minutes = Math.round((now.getTime() - Date.parse(this.v.started_at)) / 60_000);
+  protected checkDeadline(): void {
+    const minutes = this.overdueMinutes('deadline');
+    if (minutes === undefined) return;
     throw new SshTimeoutError(
       `SSH was not reachable with the session key within ${minutes} min (${this.v.attempts} probes, last: ${this.v.last_class ?? 'no endpoint yet'})`,
     );
@@ -224,7 +205,7 @@ class VerificationRound {
     const endpoint = this.endpoint!;
     // an entrypoint workload is usable only once its server answers: SSH hands over to the API phase
     const apiNext = this.session.workload?.api !== undefined;
-    const verified = {
+    const verified: SshVerified = {
       ssh: endpoint,
       host_key_fingerprint: result.host_key_fingerprint,
       last_provider_status: this.v.last_provider_status,
@@ -232,22 +213,12 @@ class VerificationRound {
     };
     if (apiNext) {
       const apiVerification = startApiVerification(this.deps, this.session, this.attempt, now);
-      const stored = await this.deps.sessions.mutate(this.session.id, (s) =>
-        s.status === 'provisioning' ? { ...verified, phase: 'verifying_api', api_verification: apiVerification } : undefined,
-      );
+      const { session: stored } = await this.deps.sessions.apply(this.session.id, (s) => sshVerified(s, verified, apiVerification));
       if (stored.status !== 'provisioning') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
     } else {
       // billing starts with usability; marked first so a crash right after cannot leave a usable instance unbilled
       await this.deps.costs.markRunning(this.session.id, this.attempt.n);
-      const stored = await this.deps.sessions.mutate(this.session.id, (s) => {
-        if (s.status !== 'provisioning') return undefined;
-        return {
-          ...verified,
-          status: 'running',
-          phase: 'ready',
-          attempts: s.attempts.map((a) => (a.n === this.attempt.n ? { ...a, outcome: 'running' as const } : a)),
-        };
-      });
+      const { session: stored } = await this.deps.sessions.apply(this.session.id, (s) => markRunning(s, this.attempt.n, verified));
       if (stored.status !== 'running') throw new SessionEndedError(`session ${this.session.id} ended during verification`);
     }
     const dims = { provider: this.attempt.provider, gpu_type: this.attempt.gpu_type };
@@ -274,19 +245,7 @@ class VerificationRound {
     this.written = true;
   }
 
-  /** Persist the round's probes and progress (one event write, at most one session write), whatever happened. */
-  async flush(): Promise<void> {
-    await this.deps.events.append(this.session.id, this.events);
-    if (this.written) return;
-    const before = this.session.verification;
-    const unchanged =
-      this.probes === 0 &&
-      this.v.deadline_at === before?.deadline_at &&
-      this.v.last_provider_status === before?.last_provider_status;
-    if (unchanged) return;
-    const progress = { ...this.v };
-    await this.deps.sessions.mutate(this.session.id, (s) =>
-      s.status === 'provisioning' ? { verification: progress, last_provider_status: progress.last_provider_status } : undefined,
-    );
+  protected async saveProgress(progress: Verification): Promise<void> {
+    await this.deps.sessions.apply(this.session.id, (s) => recordSshProgress(s, progress));
   }
 }

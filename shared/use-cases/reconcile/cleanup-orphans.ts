@@ -7,7 +7,7 @@ import type { ReconcilerMemoryStore } from '../../ports/reconciler-memory.ts';
 import { type DestroyOrphanDeps, destroyOrphan, type OrphanOutcome } from './destroy-orphan.ts';
 import { findUnowned, instanceSince, partition, type UnownedReason } from './ownership.ts';
 
-export interface CleanupDeps extends DestroyOrphanDeps {
+interface CleanupDeps extends DestroyOrphanDeps {
   providers: ProviderRegistry;
   memory: Pick<ReconcilerMemoryStore, 'load'>;
   deploymentId: string;

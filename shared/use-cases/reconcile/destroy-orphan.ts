@@ -2,6 +2,7 @@
 // that is already gone), destroy, confirm, then put it on the session's timeline — and when it was the session's own
 // recorded instance (or one it never recorded), close that attempt and its cost.
 import { InstanceNotFoundError } from '../../domain/provider-errors.ts';
+import { markDestroyed } from '../../domain/session-lifecycle.ts';
 import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { ProviderClient } from '../../ports/provider.ts';
 import type { SessionEventLog } from '../../ports/session-events.ts';
@@ -56,9 +57,7 @@ export async function destroyOrphan(
     // the session's own instance, left behind (e.g. by a teardown that gave up): close its books too — the cost first,
     // as nothing comes back to an ended session once its instance is no longer listed
     await deps.costs.close(session.id, attempt.n, at);
-    await deps.sessions.mutate(session.id, (s) => ({
-      attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
-    }));
+    await deps.sessions.apply(session.id, (s) => markDestroyed(s, attempt.n, at));
   }
   await deps.events.append(session.id, [
     {

@@ -20,7 +20,7 @@ export type UnownedReason =
   /** the session is stopping, but its teardown execution died (or never ran): nothing else will destroy it */
   | 'teardown_dead';
 
-export interface OurInstance {
+interface OurInstance {
   instance: Instance;
   label: InstanceLabel;
 }
@@ -31,7 +31,7 @@ export interface Unowned extends OurInstance {
   attempt?: Attempt;
 }
 
-export interface Ignored {
+interface Ignored {
   /** labelled by another deployment of this broker */
   other_deployment: number;
   /** `shopper-<session>` labels of the system this one replaces */
@@ -61,7 +61,7 @@ export const ignoredTotal = (i: Ignored) => i.other_deployment + i.legacy + i.un
  * its attempt of the label's number exists, is not confirmed destroyed, and records this instance or none yet (a
  * create in flight). Otherwise the reason it is nobody's.
  */
-export function unownedReason(instance: Instance, label: InstanceLabel, session: Session | undefined): UnownedReason | undefined {
+function unownedReason(instance: Instance, label: InstanceLabel, session: Session | undefined): UnownedReason | undefined {
   if (!session) return 'no_session';
   if (isTerminal(session.status)) return 'session_ended';
   const attempt = attemptOf(session, label.attempt);

@@ -17,7 +17,7 @@ import type { SessionEventLog } from '../../ports/session-events.ts';
 import type { SessionStore } from '../../ports/session-store.ts';
 import type { SshKeyPair } from '../../ports/ssh-prober.ts';
 import type { Workflows } from '../../ports/workflows.ts';
-import { newAttempt } from '../provisioning/begin-provisioning.ts';
+import { abandon as abandonSession, newAttempt } from '../../domain/session-lifecycle.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 import type { BudgetWatch } from '../costs/budget-watch.ts';
 
@@ -189,20 +189,7 @@ class ProvisioningUnavailableError extends TransientError {
  */
 async function abandon(deps: CreateSessionDeps, session: Session): Promise<void> {
   const now = deps.clock().toISOString();
-  const ended = await deps.sessions.mutate(session.id, (s) =>
-    s.status === 'pending'
-      ? {
-          status: 'failed',
-          phase: 'failed',
-          error_type: 'provider_error',
-          error: 'provisioning could not be started',
-          stopped_at: now,
-          hold_usd: 0,
-          settled_usd: 0,
-          hold_settled_at: now,
-        }
-      : undefined,
-  );
+  const { session: ended } = await deps.sessions.apply(session.id, (s) => abandonSession(s, now));
   if (ended.status === 'failed') {
     await deps.sessions.releaseOfferLock(ended);
     await deps.sessions.deleteSecret(ended.id);

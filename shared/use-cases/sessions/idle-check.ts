@@ -4,6 +4,7 @@
 // nothing either way: an unreachable instance is the reconciler's business, not a reason to stop.
 import { idleVerdict, IDLE_PROBE_COMMAND, isIdle, parseIdleProbe } from '../../domain/idle.ts';
 import type { Session } from '../../domain/session.ts';
+import { markIdleWarned, recordIdleSample } from '../../domain/session-lifecycle.ts';
 import { sessionView } from '../../http/session-view.ts';
 import type { ConsumerEventBus } from '../../ports/consumer-events.ts';
 import type { SecretCipher } from '../../ports/secret-cipher.ts';
@@ -20,7 +21,7 @@ export interface IdleCheckDeps extends RequestTeardownDeps {
   onError?: (sessionId: string, err: unknown) => void;
 }
 
-export interface IdleReport {
+interface IdleReport {
   checked: number;
   idle: number;
   unknown: number;
@@ -60,11 +61,7 @@ async function checkOne(deps: IdleCheckDeps, session: Session, report: IdleRepor
   const idle = isIdle(sample);
   const { session: s } = await deps.sessions.apply(
     session.id,
-    (cur) => {
-      if (cur.status !== 'running') return undefined;
-      if (!idle) return cur.idle_since ? { idle_since: undefined, idle_warned_at: undefined } : undefined;
-      return cur.idle_since ? undefined : { idle_since: now.toISOString() };
-    },
+    (cur) => recordIdleSample(cur, idle, now.toISOString()),
     session,
   );
   if (!idle || s.status !== 'running') return;
@@ -72,7 +69,7 @@ async function checkOne(deps: IdleCheckDeps, session: Session, report: IdleRepor
   const windowMs = s.idle_stop_minutes! * (deps.minuteMs ?? 60_000);
   const verdict = idleVerdict(Date.parse(s.idle_since!), now.getTime(), windowMs, s.idle_warned_at !== undefined);
   if (verdict === 'warn') {
-    const { applied } = await deps.sessions.apply(s.id, (cur) => (cur.idle_warned_at ? undefined : { idle_warned_at: now.toISOString() }), s);
+    const { applied } = await deps.sessions.apply(s.id, (cur) => markIdleWarned(cur, now.toISOString()), s);
     if (!applied) return;
     report.warned += 1;
     const endsAt = new Date(Date.parse(s.idle_since!) + windowMs).toISOString();

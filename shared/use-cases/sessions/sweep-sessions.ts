@@ -7,6 +7,7 @@
 import { holdMonth } from '../../domain/budget-hold.ts';
 import type { Session } from '../../domain/session.ts';
 import { isActive } from '../../domain/session.ts';
+import { markExpiryWarned, restartTeardown } from '../../domain/session-lifecycle.ts';
 import type { ConsumerEventBus } from '../../ports/consumer-events.ts';
 import type { CostLedger } from '../../ports/cost-ledger.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
@@ -32,7 +33,7 @@ export interface SweepDeps {
   bus?: ConsumerEventBus;
 }
 
-export interface SweepReport {
+interface SweepReport {
   expired: number;
   hard_max: number;
   provisioning_started: number;
@@ -50,7 +51,7 @@ export interface SweepReport {
 /** a session this long without the execution it waits for was left by a crash between its write and the start */
 const PENDING_GRACE_MS = 60_000;
 /** how long before expires_at (or the hard maximum) a running session's consumer is warned */
-export const EXPIRY_WARNING_MS = 10 * 60_000;
+const EXPIRY_WARNING_MS = 10 * 60_000;
 /** sessions swept at once */
 const SWEEP_CONCURRENCY = 8;
 
@@ -132,7 +133,7 @@ async function warnOfExpiry(deps: SweepDeps, session: Session, now: Date, report
   const endsAtIso = new Date(endsAt).toISOString();
   const { session: warned, applied } = await deps.sessions.apply(
     session.id,
-    (s) => (s.status === 'running' && s.expiry_warned_for !== endsAtIso ? { expiry_warned_for: endsAtIso } : undefined),
+    (s) => markExpiryWarned(s, endsAtIso),
     session,
   );
   if (!applied) return;
@@ -165,10 +166,7 @@ async function sweepStopping(deps: SweepDeps, session: Session, now: Date, repor
   // (starting a running execution of the same name and input again is a no-op)
   const { session: current, applied } = await deps.sessions.apply(
     session.id,
-    (s) =>
-      s.status === 'stopping' && (s.teardown_run ?? 0) === run
-        ? { teardown_run: run + 1, teardown_execution_arn: deps.workflows.executionArns(s.id, run + 1).teardown }
-        : undefined,
+    (s) => restartTeardown(s, run, deps.workflows.executionArns(s.id, run + 1).teardown),
     session,
   );
   if (current.status !== 'stopping') return;

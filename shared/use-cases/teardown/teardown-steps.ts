@@ -2,13 +2,14 @@
 // gone (retried with backoff for as long as it takes), then close the costs and the session.
 import { DestroyNotConfirmedError } from '../../domain/provisioning-errors.ts';
 import type { Session } from '../../domain/session.ts';
+import { close, failTeardown, markDestroyed } from '../../domain/session-lifecycle.ts';
 import { recordFoundCost } from '../provisioning/attempt-cost.ts';
 import { confirmDestroyed, instancesOf } from '../provisioning/destroy-instance.ts';
 import { settleHold } from '../costs/settle-hold.ts';
 import type { TeardownDeps } from './deps.ts';
 import { METRIC } from '../../observability/metric-names.ts';
 
-export interface TeardownState {
+interface TeardownState {
   session_id: string;
 }
 
@@ -52,9 +53,7 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
       continue;
     }
     const at = deps.clock().toISOString();
-    await deps.sessions.mutate(session.id, (s) => ({
-      attempts: s.attempts.map((a) => (a.n === attempt.n ? { ...a, destroyed_at: a.destroyed_at ?? at } : a)),
-    }));
+    await deps.sessions.apply(session.id, (s) => markDestroyed(s, attempt.n, at));
     // also an instance found only by its label (recorded just above, or by an earlier try of this task)
     await deps.costs.close(session.id, attempt.n, at);
     // ended before it was ever usable: the consumer pays nothing for it
@@ -80,20 +79,7 @@ export async function destroySessionInstances(deps: TeardownDeps, input: Teardow
 
 export async function closeSession(deps: TeardownDeps, input: TeardownState): Promise<TeardownState & { status: string }> {
   const now = deps.clock();
-  const { session, applied: closed } = await deps.sessions.apply(input.session_id, (s) => {
-    if (s.status !== 'stopping') return undefined;
-    const failedProvisioning = s.ended_reason === 'provisioning_failed';
-    // a session whose instance vanished under it did not end the way the consumer wanted
-    const endsFailed = failedProvisioning || s.ended_reason === 'ghost';
-    return {
-      status: endsFailed ? 'failed' : 'stopped',
-      phase: endsFailed ? 'failed' : 'stopped',
-      stopped_at: now.toISOString(),
-      // an attempt the end overtook never got an outcome of its own
-      attempts: s.attempts.map((a) => (a.outcome === 'in_progress' ? { ...a, outcome: 'ended' as const } : a)),
-      ...(failedProvisioning && !s.error_type ? { error_type: 'provider_error' as const, error: 'provisioning ended without a result' } : {}),
-    };
-  });
+  const { session, applied: closed } = await deps.sessions.apply(input.session_id, (s) => close(s, now.toISOString()));
   if (closed) {
     await deps.sessions.releaseOfferLock(session);
     await deps.sessions.deleteSecret(session.id);
@@ -112,17 +98,7 @@ export async function closeSession(deps: TeardownDeps, input: TeardownState): Pr
 /** The instances could not be confirmed destroyed for hours: end the session failed and page an operator. */
 export async function markTeardownFailed(deps: TeardownDeps, input: TeardownState): Promise<TeardownState> {
   const now = deps.clock().toISOString();
-  const session = await deps.sessions.mutate(input.session_id, (s) =>
-    s.status === 'stopping'
-      ? {
-          status: 'failed',
-          phase: 'failed',
-          stopped_at: now,
-          error_type: 'destroy_failed',
-          error: 'the provider never confirmed the instance destroyed; the reconciler keeps trying',
-        }
-      : undefined,
-  );
+  const { session } = await deps.sessions.apply(input.session_id, (s) => failTeardown(s, now));
   deps.metrics.add(METRIC.DestroyFailures, 'Count', 1, { provider: session.provider });
   deps.metrics.add(METRIC.DestroyFailures, 'Count', 1);
   await deps.sessions.releaseOfferLock(session);

@@ -10,7 +10,7 @@ export interface RefreshTemplatesDeps {
   timeoutMs: number;
 }
 
-export type RefreshTemplatesResult =
+type RefreshTemplatesResult =
   | { outcome: 'refreshed'; fetched: number; stored: number }
   | { outcome: 'failed'; error: string }
   | { outcome: 'unconfigured' };

@@ -4,7 +4,7 @@ import type { Offer } from '../../domain/offer.ts';
 import { type FilterMismatch, type Template, templateCompatibility } from '../../domain/template.ts';
 import type { TemplateCatalogStore } from '../../ports/templates.ts';
 
-export type TemplateCatalogStatus = 'ok' | 'stale' | 'unavailable';
+type TemplateCatalogStatus = 'ok' | 'stale' | 'unavailable';
 
 export interface TemplateCatalogView {
   templates: Template[];
@@ -15,14 +15,14 @@ export interface TemplateCatalogView {
   error?: string;
 }
 
-export interface TemplateCatalogDeps {
+interface TemplateCatalogDeps {
   store: Pick<TemplateCatalogStore, 'read'>;
   now: () => Date;
   /** older than this since the last successful fetch: stale */
   maxAgeSeconds: number;
 }
 
-export interface TemplateFilter {
+interface TemplateFilter {
   /** case-insensitive substring of the name */
   name?: string;
   /** case-insensitive substring of the image (with its tag) */
@@ -66,7 +66,7 @@ export function filterTemplates(templates: Template[], f: TemplateFilter): Templ
   );
 }
 
-export interface TemplateMatch {
+interface TemplateMatch {
   template: Template;
   compatible: boolean;
   mismatches: FilterMismatch[];

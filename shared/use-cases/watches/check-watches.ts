@@ -20,7 +20,7 @@ export interface CheckWatchesDeps {
   createSession: (req: CreateSessionRequest) => Promise<string>;
 }
 
-export interface WatchCheckReport {
+interface WatchCheckReport {
   active: number;
   fired: number;
   created: number;

@@ -24,7 +24,7 @@ export interface DispatchDeps {
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
 
-export interface DispatchResult {
+interface DispatchResult {
   /** seconds until the earliest delivery still waiting is due; undefined when none waits */
   retryInSeconds?: number;
   delivered: number;

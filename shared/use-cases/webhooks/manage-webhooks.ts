@@ -13,7 +13,7 @@ import type { ConsumerEventType } from '../../ports/consumer-events.ts';
 import type { SecretCipher } from '../../ports/secret-cipher.ts';
 import type { Delivery, DeliveryLog, Webhook, WebhookStore } from '../../ports/webhooks.ts';
 
-export const MAX_WEBHOOKS_PER_CONSUMER = 10;
+const MAX_WEBHOOKS_PER_CONSUMER = 10;
 
 export interface WebhookDeps {
   webhooks: WebhookStore;
@@ -26,8 +26,8 @@ export interface WebhookDeps {
   newSecret?: () => string;
 }
 
-export const newWebhookId = () => `wh_${randomBytes(10).toString('hex')}`;
-export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
+const newWebhookId = () => `wh_${randomBytes(10).toString('hex')}`;
+const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 
 export const secretContext = (webhookId: string) => ({ webhook_id: webhookId });
 
@@ -48,7 +48,7 @@ export function deliveryView(d: Delivery) {
 }
 
 /** The URL rules a registration can check: scheme, no credentials, no forbidden address literal or local name. */
-export function checkWebhookUrl(raw: string, local: boolean): URL {
+function checkWebhookUrl(raw: string, local: boolean): URL {
   const url = new URL(raw);
   const refuse = (why: string) => {
     throw new ValidationError(`url: ${why}`, { field: 'url' });

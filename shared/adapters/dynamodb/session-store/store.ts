@@ -1,17 +1,12 @@
 // Sessions in the single table. One item per session (written whole, under an optimistic lock on `version`), plus:
-//   OFFERLOCK#<consumer>#<offer>  — at most one active session per consumer and offer (written in the create transaction)
-//   IDEMPOTENCY#<consumer>#<key>  — Idempotency-Key → session, kept a day
-//   SESSION#<id> / SECRET         — the encrypted private key, deleted at teardown
+//   OFFERLOCK#<consumer>#<offer>  — at most one active session per consumer and offer (offer-locks.ts)
+//   IDEMPOTENCY#<consumer>#<key>  — Idempotency-Key → session, kept a day (idempotency.ts)
+//   SESSION#<id> / SECRET         — the encrypted private key, deleted at teardown (secrets.ts)
 //   BUDGET#<consumer> / MONTH#<m> — the month's holds: every write that changes a session's hold moves it in the
-//                                   same transaction, conditioned on the budget (budget-counter.ts)
-// Indexes: gsi1 by consumer, gsi2 sparse over unfinished sessions (sweeps, reconciler) and over ended ones whose hold
-// is not settled yet, gsi3 all sessions by time.
+//                                   same transaction, conditioned on the budget (../budget-counter.ts)
+// The item and its indexes are session-item.ts; listing cursors cursor.ts.
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -19,11 +14,9 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConcurrencyError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { isActive, type Session } from '../../domain/session.ts';
-import { holdChange } from '../../domain/budget-hold.ts';
-import { budgetRefusal, exceedsOutright, holdItems, readLimit } from './budget-counter.ts';
-import { queryAll } from './query-all.ts';
+import { ConcurrencyError, NotFoundError } from '../../../domain/errors.ts';
+import { isActive, type Session } from '../../../domain/session.ts';
+import { holdChange } from '../../../domain/budget-hold.ts';
 import type {
   CreateOutcome,
   NewSession,
@@ -31,71 +24,16 @@ import type {
   SessionQuery,
   SessionSecret,
   SessionStore,
-} from '../../ports/session-store.ts';
+} from '../../../ports/session-store.ts';
+import { budgetRefusal, exceedsOutright, holdItems, readLimit } from '../budget-counter.ts';
+import { queryAll } from '../query-all.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { idempotencyItem, readIdempotency } from './idempotency.ts';
+import { deleteLock, lockHolder, lockItem, lockKey } from './offer-locks.ts';
+import { deleteSecret, readSecret, secretItem } from './secrets.ts';
+import { fromItem, sessionKey, toItem } from './session-item.ts';
 
-const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const MUTATE_ATTEMPTS = 8;
-
-const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
-const secretKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SECRET' });
-const lockKey = (consumerId: string, offerId: string) => ({ pk: `OFFERLOCK#${consumerId}#${offerId}`, sk: 'LOCK' });
-const idempotencyKey = (consumerId: string, key: string) => ({ pk: `IDEMPOTENCY#${consumerId}#${key}`, sk: 'IDEMPOTENCY' });
-
-const UNFINISHED = new Set(['pending', 'provisioning', 'running', 'stopping']);
-
-const unsettled = (s: Session) => s.hold_month !== undefined && !s.hold_settled_at;
-
-function toItem(session: Session): Record<string, unknown> {
-  return {
-    ...session,
-    ...sessionKey(session.id),
-    gsi1pk: `CONSUMER#${session.consumer_id}`,
-    gsi1sk: `${session.created_at}#${session.id}`,
-    ...(UNFINISHED.has(session.status)
-      ? { gsi2pk: 'UNFINISHED', gsi2sk: `${session.expires_at}#${session.id}` }
-      : unsettled(session)
-        ? { gsi2pk: 'UNSETTLED', gsi2sk: `${session.stopped_at ?? session.created_at}#${session.id}` }
-        : {}),
-    gsi3pk: 'SESSIONS',
-    gsi3sk: `${session.created_at}#${session.id}`,
-  };
-}
-
-function fromItem(item: Record<string, unknown>): Session {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi3pk: _e, gsi3sk: _f, ...rest } = item;
-  return rest as unknown as Session;
-}
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
-/**
- * A cursor is the last key of a page this API issued for the same index and partition. Anything else is refused
- * here: DynamoDB would answer a foreign start key with an error (a 500), or page through another partition.
- */
-function decodeCursor(cursor: string | undefined, index: string, partition: string): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  const fields = ['pk', 'sk', `${index}pk`, `${index}sk`];
-  const k = key as Record<string, unknown> | undefined;
-  const valid =
-    k !== null &&
-    typeof k === 'object' &&
-    !Array.isArray(k) &&
-    Object.keys(k).length === fields.length &&
-    fields.every((f) => typeof k[f] === 'string' && (k[f] as string).length > 0 && (k[f] as string).length <= 512) &&
-    /^SESSION#[0-9a-f-]{36}$/.test(k['pk'] as string) &&
-    k['sk'] === 'SESSION' &&
-    k[`${index}pk`] === partition;
-  if (!valid) throw new ValidationError('cursor is not a cursor this API issued for this query', { field: 'cursor' });
-  return k as Record<string, unknown>;
-}
 
 export class DynamoSessionStore implements SessionStore {
   constructor(
@@ -134,22 +72,17 @@ export class DynamoSessionStore implements SessionStore {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...lockKey(session.consumer_id, session.requested_offer_id), session_id: session.id },
+          Item: lockItem(session.consumer_id, session.requested_offer_id, session.id),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      { Put: { TableName: this.tableName, Item: { ...secretKey(session.id), ...secret } } },
+      { Put: { TableName: this.tableName, Item: secretItem(session.id, secret) } },
       ...(idempotency
         ? [
             {
               Put: {
                 TableName: this.tableName,
-                Item: {
-                  ...idempotencyKey(session.consumer_id, idempotency.key),
-                  session_id: session.id,
-                  request_hash: idempotency.request_hash,
-                  ttl: Math.floor(Date.parse(session.created_at) / 1000) + IDEMPOTENCY_TTL_SECONDS,
-                },
+                Item: idempotencyItem(session.consumer_id, idempotency, session.id, session.created_at),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -184,44 +117,22 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   private async replay(consumerId: string, key: string): Promise<CreateOutcome | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(consumerId, key), ConsistentRead: true }),
-    );
-    if (!Item) return undefined;
-    const existing = await this.get(String(Item['session_id']));
+    const used = await readIdempotency(this.db, this.tableName, consumerId, key);
+    if (!used) return undefined;
+    const existing = await this.get(used.session_id);
     if (!existing) return undefined;
-    return { kind: 'replayed', session: existing, request_hash: String(Item['request_hash']) };
+    return { kind: 'replayed', session: existing, request_hash: used.request_hash };
   }
 
   /** The offer lock is held: by an active session (a duplicate), or left behind by one that ended (cleared here). */
   private async resolveLock(consumerId: string, offerId: string): Promise<CreateOutcome | undefined> {
     const key = lockKey(consumerId, offerId);
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    if (!Item) return undefined;
-    const holderId = String(Item['session_id']);
+    const holderId = await lockHolder(this.db, this.tableName, key);
+    if (holderId === undefined) return undefined;
     const holder = await this.get(holderId);
     if (holder && isActive(holder.status)) return { kind: 'duplicate', existing_session_id: holderId };
-    await this.deleteLock(key, holderId);
+    await deleteLock(this.db, this.tableName, key, holderId);
     return undefined;
-  }
-
-  private async deleteLock(key: { pk: string; sk: string }, sessionId: string): Promise<void> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: key,
-          ConditionExpression: 'session_id = :id',
-          ExpressionAttributeValues: { ':id': sessionId },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
-  }
-
-  async mutate(id: string, mutation: SessionMutation, known?: Session): Promise<Session> {
-    return (await this.apply(id, mutation, known)).session;
   }
 
   async apply(id: string, mutation: SessionMutation, known?: Session): Promise<{ session: Session; applied: boolean }> {
@@ -353,22 +264,14 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async releaseOfferLock(session: Session): Promise<void> {
-    await this.deleteLock(lockKey(session.consumer_id, session.requested_offer_id), session.id);
+    await deleteLock(this.db, this.tableName, lockKey(session.consumer_id, session.requested_offer_id), session.id);
   }
 
-  async getSecret(sessionId: string): Promise<SessionSecret | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: secretKey(sessionId), ConsistentRead: true }),
-    );
-    if (!Item) return undefined;
-    return {
-      session_id: String(Item['session_id']),
-      private_key_ciphertext: String(Item['private_key_ciphertext']),
-      public_keys: (Item['public_keys'] as string[]) ?? [],
-    };
+  getSecret(sessionId: string): Promise<SessionSecret | undefined> {
+    return readSecret(this.db, this.tableName, sessionId);
   }
 
-  async deleteSecret(sessionId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: secretKey(sessionId) }));
+  deleteSecret(sessionId: string): Promise<void> {
+    return deleteSecret(this.db, this.tableName, sessionId);
   }
 }

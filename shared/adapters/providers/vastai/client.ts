@@ -3,10 +3,10 @@
 // afterwards (the SSH login, not the key listing, proves they work), GET of a gone instance answers
 // 200 {"instances":null}, the instance list is the paginated v1 one (v0 is retired), and 429s carry no Retry-After.
 import * as z from 'zod';
-import type { Instance, InstanceStatus } from '../../domain/instance.ts';
-import { normalizeGpuName, type Offer } from '../../domain/offer.ts';
-import { HOURS_PER_MONTH } from '../../domain/offer-pricing.ts';
-import { parseExtraFilters, type Template } from '../../domain/template.ts';
+import type { Instance } from '../../../domain/instance.ts';
+import { normalizeGpuName, type Offer } from '../../../domain/offer.ts';
+import { HOURS_PER_MONTH } from '../../../domain/offer-pricing.ts';
+import type { Template } from '../../../domain/template.ts';
 import {
   InstanceNotFoundError,
   InvalidProviderRequestError,
@@ -14,15 +14,19 @@ import {
   ProviderAuthError,
   ProviderUnavailableError,
   withCreatedInstance,
-} from '../../domain/provider-errors.ts';
-import { logger } from '../../observability/powertools.ts';
-import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../ports/provider.ts';
-import type { TemplateSource } from '../../ports/templates.ts';
-import { deepTrim, isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from './http.ts';
-import { PerOperationLimiter, type RequestLimiter } from './rate-limiter.ts';
-import { checkPublicKeys, publicKeyBody, shellQuote } from './ssh-keys.ts';
+} from '../../../domain/provider-errors.ts';
+import { logger } from '../../../observability/powertools.ts';
+import type { CreatedInstance, CreateInstanceRequest, ProviderClient } from '../../../ports/provider.ts';
+import type { TemplateSource } from '../../../ports/templates.ts';
+import { deepTrim, isRecord, ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from '../http.ts';
+import { PerOperationLimiter, type RequestLimiter } from '../rate-limiter.ts';
+import { checkPublicKeys, publicKeyBody } from '../ssh-keys.ts';
+import { instancePath, toInstance } from './instance.ts';
+import { serverScript } from './on-start.ts';
+import { ListPage, type VastOfferItem, VastInstanceSchema, VastOffer, VastTemplateSchema } from './schemas.ts';
+import { toTemplate } from './templates.ts';
 
-export const VASTAI_DEFAULT_URL = 'https://console.vast.ai/api/v0';
+const VASTAI_DEFAULT_URL = 'https://console.vast.ai/api/v0';
 const DEFAULT_IMAGE = 'nvidia/cuda:12.6.3-runtime-ubuntu22.04';
 const MIN_DISK_GB = 8;
 const MAX_LABEL = 256;
@@ -35,14 +39,14 @@ const MAX_OFFER_PAGES = 20;
  * The official CLI's default search filters (vast-ai CLI (vast.py) search offers defaults): verified, not external
  * (hosts outside Vast's own network), rentable and not rented. `type: on-demand` keeps interruptible asks out.
  */
-export const CLI_DEFAULT_FILTERS = {
+const CLI_DEFAULT_FILTERS = {
   verified: { eq: true },
   external: { eq: false },
   rentable: { eq: true },
   rented: { eq: false },
 } as const;
 
-export interface VastAiClientOptions {
+interface VastAiClientOptions {
   apiKey: string;
   baseUrl?: string;
   /** default: about 1 request/s per endpoint with a burst of 2 (Vast limits each endpoint with a minimum interval) */
@@ -57,190 +61,8 @@ export interface VastAiClientOptions {
   now?: () => Date;
 }
 
-const VastOffer = z.looseObject({
-  id: z.number().int().positive(),
-  machine_id: z.number().int().nullish(),
-  gpu_name: z.string().min(1),
-  num_gpus: z.number().int().positive(),
-  gpu_ram: z.number().nonnegative(),
-  dph_total: z.number().nonnegative(),
-  /** $/h of the GPU/compute part, without storage */
-  dph_base: z.number().nonnegative().nullish(),
-  /** $/GB-month of disk */
-  storage_cost: z.number().nonnegative().nullish(),
-  /** $/GB of traffic */
-  inet_down_cost: z.number().nonnegative().nullish(),
-  inet_up_cost: z.number().nonnegative().nullish(),
-  geolocation: z.string().nullish(),
-  reliability2: z.number().nullish(),
-  reliability: z.number().nullish(),
-  cuda_max_good: z.union([z.number(), z.string()]).nullish(),
-  cpu_cores_effective: z.number().nullish(),
-  cpu_cores: z.number().nullish(),
-  cpu_ram: z.number().nullish(),
-  disk_space: z.number().nullish(),
-  inet_down: z.number().nullish(),
-  /** ports the host maps straight onto its public IP; 0: proxy SSH only */
-  direct_port_count: z.number().int().nullish(),
-  rentable: z.boolean().nullish(),
-  rented: z.boolean().nullish(),
-});
-
-const VastInstanceSchema = z.looseObject({
-  id: z.number().int(),
-  label: z.string().nullish(),
-  actual_status: z.string().nullish(),
-  intended_status: z.string().nullish(),
-  cur_state: z.string().nullish(),
-  status_msg: z.string().nullish(),
-  ssh_host: z.string().nullish(),
-  ssh_port: z.union([z.number(), z.string()]).nullish(),
-  public_ipaddr: z.string().nullish(),
-  ports: z.unknown(),
-  image_runtype: z.string().nullish(),
-  dph_total: z.number().nullish(),
-  start_date: z.number().nullish(),
-});
-export type VastInstance = z.infer<typeof VastInstanceSchema>;
-
-const VastTemplateSchema = z.looseObject({
-  id: z.number().int().nullish(),
-  hash_id: z.string().min(1),
-  name: z.string().nullish(),
-  image: z.string().min(1),
-  tag: z.string().nullish(),
-  env: z.string().nullish(),
-  onstart: z.string().nullish(),
-  runtype: z.string().nullish(),
-  args_str: z.string().nullish(),
-  use_ssh: z.boolean().nullish(),
-  ssh_direct: z.boolean().nullish(),
-  recommended: z.boolean().nullish(),
-  recommended_disk_space: z.coerce.number().nullish().catch(null),
-  extra_filters: z.unknown(),
-  count_created: z.number().nullish(),
-  created_at: z.number().nullish(),
-});
-
-export function toTemplate(raw: z.infer<typeof VastTemplateSchema>): Template {
-  const disk = raw.recommended_disk_space;
-  return {
-    hash_id: raw.hash_id,
-    ...(raw.id != null ? { id: raw.id } : {}),
-    name: raw.name?.trim() || raw.image,
-    image: raw.image,
-    ...(raw.tag ? { tag: raw.tag } : {}),
-    ...(raw.env ? { env: raw.env } : {}),
-    ...(raw.onstart ? { onstart: raw.onstart } : {}),
-    ...(raw.runtype ? { runtype: raw.runtype } : {}),
-    ...(raw.args_str ? { args_str: raw.args_str } : {}),
-    ...(raw.use_ssh != null ? { use_ssh: raw.use_ssh } : {}),
-    ...(raw.ssh_direct != null ? { ssh_direct: raw.ssh_direct } : {}),
-    recommended: raw.recommended === true,
-    ...(disk != null && Number.isFinite(disk) && disk > 0 ? { recommended_disk_space: disk } : {}),
-    extra_filters: parseExtraFilters(raw.extra_filters),
-    ...(raw.count_created != null ? { count_created: raw.count_created } : {}),
-    ...(raw.created_at != null ? { created_at: new Date(raw.created_at * 1000).toISOString() } : {}),
-  };
-}
-
-const ListPage = z.looseObject({
-  instances: z.array(z.unknown()),
-  next_token: z.string().nullish(),
-});
-
-const STARTING = new Set([
-  '',
-  'created',
-  'creating',
-  'loading',
-  'scheduling',
-  'starting',
-  'provisioning',
-  'booting',
-  'rebooting',
-]);
-const STOPPED = new Set(['stopped', 'exited', 'offline', 'frozen', 'error', 'unloaded', 'destroyed', 'deleted']);
-
-/** Vast's `actual_status` (plus intent and status message) as an InstanceStatus. */
-export function vastStatus(
-  instance: Pick<VastInstance, 'actual_status' | 'intended_status' | 'cur_state' | 'status_msg'>,
-): InstanceStatus {
-  const actual = (instance.actual_status ?? '').trim().toLowerCase();
-  const intended = (instance.intended_status ?? '').trim().toLowerCase();
-  if (instance.cur_state?.trim().toLowerCase() === 'unloaded') return 'stopped';
-  if (actual === 'running') return intended === 'stopped' ? 'stopping' : 'running';
-  if (actual === 'created' && /oci runtime create failed/i.test(instance.status_msg ?? '')) return 'stopped';
-  if (STARTING.has(actual)) return 'starting';
-  if (STOPPED.has(actual)) return 'stopped';
-  return 'unknown';
-}
-
-function toPort(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
-  return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
-}
-
-/** Docker-style `ports` ("22/tcp" → [{HostIp, HostPort:"40022"}]) as container port → host port. */
-function portMap(ports: unknown): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!isRecord(ports)) return out;
-  for (const [key, bindings] of Object.entries(ports)) {
-    const m = /^(\d+)\/tcp$/.exec(key.trim());
-    if (!m || !Array.isArray(bindings)) continue;
-    for (const binding of bindings) {
-      const port = isRecord(binding) ? toPort(binding['HostPort']) : undefined;
-      if (port) {
-        out.set(m[1]!, port);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-/** The official CLI's ssh-url logic: direct `public_ipaddr` + mapped 22/tcp when present, else the proxy. */
-export function vastSshEndpoint(instance: VastInstance): Instance['ssh'] {
-  // runtype `args` runs the image's entrypoint alone: no SSH, whatever host and port are advertised
-  if ((instance.image_runtype ?? '').trim().toLowerCase() === 'args') return undefined;
-  const ip = instance.public_ipaddr?.trim();
-  const direct = portMap(instance.ports).get('22');
-  if (ip && direct) return { host: ip, port: direct, user: 'root' };
-  const host = instance.ssh_host?.trim();
-  const port = toPort(instance.ssh_port);
-  if (!host || !port) return undefined;
-  // jupyter runtypes put SSH one port above the advertised one
-  return { host, port: /jupyter/i.test(instance.image_runtype ?? '') ? port + 1 : port, user: 'root' };
-}
-
-export function toInstance(raw: VastInstance): Instance {
-  const ip = raw.public_ipaddr?.trim();
-  const ports = portMap(raw.ports);
-  return {
-    id: String(raw.id),
-    provider: 'vastai',
-    label: raw.label?.trim() || undefined,
-    status: vastStatus(raw),
-    provider_status: raw.actual_status?.trim() || 'null',
-    status_message: raw.status_msg?.trim() || undefined,
-    ssh: vastSshEndpoint(raw),
-    ports:
-      ip && ports.size > 0 ? Object.fromEntries([...ports].map(([k, port]) => [k, { host: ip, port }])) : undefined,
-    price_per_hour: raw.dph_total ?? undefined,
-    created_at: raw.start_date ? new Date(raw.start_date * 1000).toISOString() : undefined,
-  };
-}
-
-function instancePath(instanceId: string): string {
-  const id = instanceId.trim();
-  if (!/^\d{1,18}$/.test(id)) {
-    throw new InvalidProviderRequestError('Vast.ai instance ids are integers', { instance_id: id.slice(0, 40) });
-  }
-  return `/instances/${id}/`;
-}
-
 /** `vastai-29907796` (any case, surrounding space) or the bare ask id. */
-export function vastAskId(offer: Pick<Offer, 'id' | 'provider_offer_id'>): string {
+function vastAskId(offer: Pick<Offer, 'id' | 'provider_offer_id'>): string {
   const candidate = (offer.provider_offer_id || offer.id).trim().replace(/^vastai-/i, '');
   if (!/^\d{1,18}$/.test(candidate)) {
     throw new InvalidProviderRequestError('not a Vast.ai offer id', { offer_id: offer.id.slice(0, 80) });
@@ -373,7 +195,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
    * of the disk the instance is created with, so dph_base is the base; without it, dph_total less the storage it
    * included. Bandwidth ($/GB) is billed apart and only its rates are known.
    */
-  private pricing(o: z.infer<typeof VastOffer>): Partial<Offer> {
+  private pricing(o: VastOfferItem): Partial<Offer> {
     const bandwidth = {
       ...(o.inet_down_cost != null ? { inet_down_price_per_gb: o.inet_down_cost } : {}),
       ...(o.inet_up_cost != null ? { inet_up_price_per_gb: o.inet_up_cost } : {}),
@@ -690,11 +512,6 @@ export class VastAiClient implements ProviderClient, TemplateSource {
       http_status: res.status,
     });
   }
-}
-
-/** Starts the server in the background when the container starts (Vast runs `onstart` once, as root). */
-function serverScript(command: string[]): string {
-  return `nohup ${command.map(shellQuote).join(' ')} > /var/log/gpu-shopper-workload.log 2>&1 &`;
 }
 
 /** Vast documents 404 "Invalid user key" for a bad or missing key on some endpoints. */
