@@ -250,6 +250,16 @@ function headerSafe(value: string): string {
 
 const WELL_FORMED_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+const validCreate = (): Sent => ({
+  method: 'POST',
+  path: '/api/v1/sessions',
+  body: JSON.stringify(VALID_BODIES['POST /api/v1/sessions']!()),
+  contentType: 'application/json',
+  auth: 'consumer',
+  requestId: undefined,
+  idempotencyKey: null,
+});
+
 describe('malformed requests on every route (property-based, through the local API gateway)', () => {
   it(`answers ${RUNS} of them with a 4xx or 2xx JSON object, never a 5xx, errors always {error, error_type, request_id}`, async () => {
     const statuses = new Map<number, number>();
@@ -283,7 +293,13 @@ describe('malformed requests on every route (property-based, through the local A
         expect(message, where).not.toMatch(/[\u0000-\u001f]|<[A-Za-z/!?]/);
         if (typeof error['field'] === 'string') expect(error['field'].length, where).toBeLessThanOrEqual(120);
       }),
-      { numRuns: RUNS, endOnFailure: true, ...(process.env['FUZZ_SEED'] ? { seed: Number(process.env['FUZZ_SEED']) } : {}) },
+      {
+        numRuns: RUNS,
+        endOnFailure: true,
+        // the over-budget consumer's fully valid create, first: with many routes a random draw may never make one
+        examples: [[validCreate()]],
+        ...(process.env['FUZZ_SEED'] ? { seed: Number(process.env['FUZZ_SEED']) } : {}),
+      },
     );
     const seconds = (Date.now() - started) / 1000;
     // the mix really exercised the API: refusals of several kinds and some successes
