@@ -167,6 +167,28 @@ describe('Pacer on a busy host', () => {
   });
 });
 
+describe('Pacer with a slow ledger', () => {
+  it('does not send on a slot its reservation write came back too late for', async () => {
+    const clock = fakeClock();
+    const memory = new MemorySlotLedger();
+    let slowWrites = 1;
+    // the first reservation takes 0.6 s to come back (DynamoDB under load): its slot is in the past by then
+    const ledger = {
+      reserve: async (key: string, request: Parameters<MemorySlotLedger['reserve']>[1]) => {
+        const decision = await memory.reserve(key, request);
+        if (slowWrites-- > 0) clock.advance(600);
+        return decision;
+      },
+      penalize: memory.penalize.bind(memory),
+      closedUntil: memory.closedUntil.bind(memory),
+    };
+    const pacer = new Pacer({ provider: 'vastai', credential: 'key', ledger, marginMs: 250, ...clock });
+    await pacer.acquire('create instance');
+    // not at 600 ms (350 ms late for slot 0, too close to slot 1 at 4,750), but at slot 1 itself
+    expect(clock.now() - 1_000_000).toBe(pacer.intervalMs(VAST_RULES['create']!));
+  });
+});
+
 describe('Pacer after a 429 elsewhere', () => {
   it('does not use a slot reserved before the penalty: it takes a new one after it', async () => {
     const clock = fakeClock();

@@ -115,15 +115,17 @@ export class Pacer {
         );
       }
       const waitMs = decision.at - this.now();
-      if (waitMs <= 0) return;
-      await this.sleep(waitMs, signal);
-      // woken later than the margin absorbs (a busy host): sent now, this request would arrive too close to the next
-      // slot's. Its slot is given up and a new one taken (a few more writes, never a 429)
+      if (waitMs > 0) {
+        await this.sleep(waitMs, signal);
+        // A 429 elsewhere while this caller slept closed the endpoint: a slot reserved before it would break the
+        // penalty (and, at Vast.ai, extend it for everyone). Only a caller that waited asks (one read).
+        const closed = await this.options.ledger.closedUntil(key);
+        if (closed !== undefined && closed > this.now() && round < 3) continue;
+      }
+      // Later than the margin absorbs (a slow reservation write, a late timer, a busy host): sent now, this request
+      // would arrive too close to the next slot's. The slot is given up and a new one taken (more writes, no 429).
       if (this.now() - decision.at > this.marginMs && round < 3) continue;
-      // A 429 elsewhere while this caller slept closed the endpoint: a slot reserved before it would break the
-      // penalty (and, at Vast.ai, extend it for everyone). Only a caller that waited asks (one read).
-      const closed = await this.options.ledger.closedUntil(key);
-      if (closed === undefined || closed <= this.now() || round >= 3) return;
+      return;
     }
   }
 
