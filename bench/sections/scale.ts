@@ -316,6 +316,12 @@ function report(r: {
       `DynamoDB: reservations, failed conditional writes (a busy limiter seen as idle or the reverse, and refusals beyond a caller's bound) and penalties are each one write request unit. Priced at the table's on-demand rate (${PRICES.dynamoWriteRequestUnit.per}) and at the $1.25 per million of the issue.`,
       ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note}.`] : []),
       `Execution environments: worker threads, one invocation at a time each, at most ${MAX_ENVIRONMENTS} per function here (Lambda: one per concurrent invocation; reserved concurrency where the stack sets it).`,
+      ...endpoints
+        .filter((e) => e.refusals.length > 0)
+        .map(
+          (e) =>
+            `Refused by ${e.provider} ${e.endpoint}: ${e.refusals.map((f) => `at ${f.at_s} s, ${f.gap_ms === null ? 'first' : `${f.gap_ms} ms after the last accepted`}${f.in_penalty ? ', in a penalty' : ''}`).join('; ')}.`,
+        ),
       ...(r.ctx.quick ? ['--quick: 60 sessions (12 Vast.ai, 48 TensorDock); the full form requests 300.'] : []),
     ],
   };

@@ -36,6 +36,8 @@ interface EndpointReport {
   min_gap_ms: number | null;
   /** accepted requests per second since the first request (index = second) */
   accepted_per_second: number[];
+  /** the first refusals: when (s after the first request), how soon after the last accepted one, and in a penalty */
+  refusals: { at_s: number; gap_ms: number | null; in_penalty: boolean }[];
 }
 
 export interface RateLimitReport {
@@ -62,6 +64,7 @@ interface EndpointState {
   perSecond: number[];
   acceptedTimes: number[];
   minGap: number | null;
+  refusals: { at_s: number; gap_ms: number | null; in_penalty: boolean }[];
 }
 
 class RateLimitEnforcer {
@@ -86,6 +89,7 @@ class RateLimitEnforcer {
         perSecond: [],
         acceptedTimes: [],
         minGap: null,
+        refusals: [],
       });
     }
   }
@@ -104,6 +108,13 @@ class RateLimitEnforcer {
     }
     if (this.scale > 0 && this.breaks(state.limit, who, t)) {
       state.violations += 1;
+      if (state.refusals.length < 20) {
+        state.refusals.push({
+          at_s: Math.round((t - this.firstAt) / 100) / 10,
+          gap_ms: who.lastAccepted === undefined ? null : t - who.lastAccepted,
+          in_penalty: t < who.closedUntil,
+        });
+      }
       if (t - this.firstAt > 1000) state.lateViolations += 1;
       if (state.limit.penaltyMs) who.closedUntil = Math.max(who.closedUntil, t + state.limit.penaltyMs * this.scale);
       return this.refusal(state.limit);
@@ -149,6 +160,7 @@ class RateLimitEnforcer {
         max_accepted_per_window: window === undefined ? null : maxInWindow(s.acceptedTimes, window),
         min_gap_ms: s.minGap,
         accepted_per_second: [...s.perSecond],
+        refusals: [...s.refusals],
       };
     });
     return { scale: this.scale, endpoints, violations: endpoints.reduce((n, e) => n + e.violations, 0) };
