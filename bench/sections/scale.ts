@@ -22,7 +22,12 @@ import type { SectionContext } from './types.ts';
 const MIX = { full: { vastai: 100, tensordock: 200 }, quick: { vastai: 12, tensordock: 48 } };
 const REQUEST_WINDOW_MS = 9_000;
 const POST_CONCURRENCY = 12;
-const MAX_ENVIRONMENTS = 12;
+/**
+ * Most environments per function. Lambda would start one per concurrent invocation; here an invocation beyond the cap
+ * queues, and a CreateInstance queued behind others sleeping for their pacing slot runs into its task timeout
+ * (States.Timeout), which AWS would never show. The full form needs far more than the short one.
+ */
+const MAX_ENVIRONMENTS = { full: 64, quick: 12 };
 const BOOT_SECONDS = 5;
 /** the brief's on-demand price per million write request units, beside the project's price table */
 const WRU_USD_BRIEF = 1.25 / 1e6;
@@ -62,13 +67,14 @@ interface PacingItem {
 export async function run(ctx: SectionContext): Promise<SectionOutput> {
   const mix = ctx.quick ? MIX.quick : MIX.full;
   const total = mix.vastai + mix.tensordock;
+  const maxEnvironments = ctx.quick ? MAX_ENVIRONMENTS.quick : MAX_ENVIRONMENTS.full;
   const bench = await startBenchRuntime({
     name: 'scale',
     scenario: scenario(mix.vastai, mix.tensordock),
     // the documented limits, enforced as documented, and the product's shared pacing in DynamoDB
     // every invocation in an execution environment of its own module state, as Lambda runs them; more per function
     // than this machine's default of 2, so a create sleeping for its pacing slot does not hold up another provider's
-    env: { SIM_RATE_LIMIT_SCALE: '1', PROVIDER_PACING: 'dynamodb', POWERTOOLS_LOG_LEVEL: 'ERROR', LOCAL_LAMBDA_MAX_ENVIRONMENTS: String(MAX_ENVIRONMENTS) },
+    env: { SIM_RATE_LIMIT_SCALE: '1', PROVIDER_PACING: 'dynamodb', POWERTOOLS_LOG_LEVEL: 'ERROR', LOCAL_LAMBDA_MAX_ENVIRONMENTS: String(maxEnvironments) },
     lambdaEnvironments: 'threads',
     progress: ctx.progress,
   });
@@ -315,7 +321,7 @@ function report(r: {
       'Ideal: Vast.ai allows one create per 4.5 s per API key, TensorDock 100 requests a minute per organisation (one create per 0.6 s if nothing else were asked); the slowest provider sets the ideal. TensorDock also spends its 100 a minute on status reads, so its share of sessions is chosen so that Vast.ai sets the pace.',
       `DynamoDB: reservations, failed conditional writes (a busy limiter seen as idle or the reverse, and refusals beyond a caller's bound) and penalties are each one write request unit. Priced at the table's on-demand rate (${PRICES.dynamoWriteRequestUnit.per}) and at the $1.25 per million of the issue.`,
       ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note}.`] : []),
-      `Execution environments: worker threads, one invocation at a time each, at most ${MAX_ENVIRONMENTS} per function here (Lambda: one per concurrent invocation; reserved concurrency where the stack sets it).`,
+      `Execution environments: worker threads, one invocation at a time each, at most ${r.ctx.quick ? MAX_ENVIRONMENTS.quick : MAX_ENVIRONMENTS.full} per function here (Lambda: one per concurrent invocation; reserved concurrency where the stack sets it).`,
       ...endpoints
         .filter((e) => e.refusals.length > 0)
         .map(
