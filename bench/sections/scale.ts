@@ -152,13 +152,20 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
       vastai: bench.runtime.sims.vastai!.rateLimits.report(),
       tensordock: bench.runtime.sims.tensordock!.rateLimits.report(),
     };
-    const { Items = [] } = await documentClient().send(
-      new ScanCommand({
-        TableName: process.env['TABLE_NAME'],
-        FilterExpression: 'begins_with(pk, :p)',
-        ExpressionAttributeValues: { ':p': PACING_PK_PREFIX },
-      }),
-    );
+    // every page: a Scan reads 1 MB at a time, and the pacing items are a few among 300 sessions' items
+    const Items: Record<string, unknown>[] = [];
+    for (let start: Record<string, unknown> | undefined, first = true; first || start; first = false) {
+      const page = await documentClient().send(
+        new ScanCommand({
+          TableName: process.env['TABLE_NAME'],
+          FilterExpression: 'begins_with(pk, :p)',
+          ExpressionAttributeValues: { ':p': PACING_PK_PREFIX },
+          ExclusiveStartKey: start,
+        }),
+      );
+      Items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    }
     return report({
       ctx,
       total,
@@ -170,7 +177,7 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
       limits,
       taskErrors,
       failedForRateLimits,
-      pacing: Items as PacingItem[],
+      pacing: Items as unknown as PacingItem[],
       environments: environmentFigures(bench.runtime.lambdas),
     });
   } finally {
