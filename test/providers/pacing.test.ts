@@ -46,7 +46,7 @@ describe('the documented rules', () => {
     expect(pacingRuleFor('vastai', 'destroy instance').intervalMs).toBe(3000);
     // 10 a minute
     expect(pacingRuleFor('vastai', 'search offers').intervalMs).toBe(6000);
-    expect(pacingRuleFor('tensordock', 'create instance')).toMatchObject({ endpoint: 'all', window: TENSORDOCK_RULE.window });
+    expect(pacingRuleFor('tensordock', 'create instance')).toBe(TENSORDOCK_RULE);
     expect(pacingRuleFor('tensordock', 'get instance')).toBe(TENSORDOCK_RULE);
     // 100 a minute
     expect(TENSORDOCK_RULE.intervalMs * TENSORDOCK_RULE.window!.requests).toBe(60_000);
@@ -134,16 +134,6 @@ describe('Pacer', () => {
     expect(pacer.keyFor('create instance')).toBe(`vastai#create#${credentialTag('my-secret-key')}`);
     expect(pacer.keyFor('create instance')).not.toContain('my-secret-key');
     expect(credentialTag('a')).not.toBe(credentialTag('b'));
-  });
-});
-
-describe('TensorDock creates', () => {
-  it('share the organisation-wide limiter with every other request but queue up to 75 s in it, status reads 20 s', () => {
-    const create = pacingRuleFor('tensordock', 'create instance');
-    const show = pacingRuleFor('tensordock', 'get instance');
-    expect(create.endpoint).toBe(show.endpoint);
-    expect(create.window).toEqual(show.window);
-    expect([create.maxWaitMs, show.maxWaitMs]).toEqual([75_000, 20_000]);
   });
 });
 
