@@ -5,7 +5,7 @@ import { gpuKey, type ProviderName } from './offer.ts';
 export const BENCHMARK_RUNTIMES = ['vllm', 'tgi', 'llama.cpp', 'ollama', 'sglang', 'tensorrt-llm', 'other'] as const;
 export type BenchmarkRuntime = (typeof BENCHMARK_RUNTIMES)[number];
 
-export interface BenchmarkResult {
+export interface BenchmarkResult extends MeasuredFigures {
   id: string;
   model: string;
   quantization?: string;
@@ -16,14 +16,6 @@ export interface BenchmarkResult {
   offer_id?: string;
   host_id?: string;
   machine_id?: string;
-  /** prompt processing (prefill), tokens per second */
-  prompt_tps: number;
-  /** generation (decode), tokens per second, across the concurrent requests */
-  generation_tps: number;
-  ttft_ms_p50: number;
-  ttft_ms_p95: number;
-  max_concurrency: number;
-  vram_used_gb: number;
   /** what the offer cost per hour when the benchmark ran */
   price_per_hour: number;
   /** who reported it (the consumer of the run, or of the API key) */
@@ -209,7 +201,9 @@ export function benchmarkCommand(spec: { model: string; runtime: BenchmarkRuntim
 }
 
 export interface MeasuredFigures {
+  /** prompt processing (prefill), tokens per second */
   prompt_tps: number;
+  /** generation (decode), tokens per second, across the concurrent requests */
   generation_tps: number;
   ttft_ms_p50: number;
   ttft_ms_p95: number;
