@@ -28,3 +28,12 @@ export function decideSlot(nextAt: number | undefined, request: SlotRequest): Sl
 export function penalizedNextAt(nextAt: number | undefined, now: number, closedForMs: number): number {
   return Math.max(nextAt ?? 0, now + closedForMs);
 }
+
+/**
+ * A caller's place kept in a limiter's queue (epoch ms): the slot reserved for it, and when to come back for it (a
+ * little before, so a cold start still makes it in time).
+ */
+export interface PacingPlace {
+  slot_at: number;
+  wake_at: number;
+}

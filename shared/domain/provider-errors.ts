@@ -1,6 +1,7 @@
 // Typed provider errors. The `name` is literal because Step Functions routes on it (ErrorEquals), so these names
 // are part of the state machine's contract. Messages never carry credentials.
 import { isAppError, PermanentError, TransientError } from './errors.ts';
+import type { PacingPlace } from './pacing.ts';
 
 /** The offer is gone or cannot be rented (Vast `no_such_ask`, TensorDock "No available nodes"). */
 export class OfferUnavailableError extends PermanentError {
@@ -16,11 +17,18 @@ export class ProviderRateLimitedError extends TransientError {
 
 /**
  * The shared pacing would make the call wait longer than a task should sleep (the provider's queue for this endpoint
- * is long): nothing was sent and no slot reserved. The state machine backs off and tries again.
+ * is long): nothing was sent. The state machine backs off and tries again — or, for a create whose place in the
+ * queue was kept (`place`), waits for that place and presents it.
  */
 export class ProviderPacingError extends TransientError {
   override readonly name = 'ProviderPacingError';
   readonly errorType = 'provider_pacing';
+  place?: PacingPlace;
+
+  withPlace(place: PacingPlace): this {
+    this.place = place;
+    return this;
+  }
 }
 
 /** 5xx, network failure, timeout. */

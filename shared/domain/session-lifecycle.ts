@@ -73,21 +73,23 @@ export function beginProvisioning(s: Session): SessionChange {
 
 /** Just before the provider's create call: a crash after it means an instance may exist without an id. */
 export function markCreateStarted(s: Session, n: number, at: string): SessionChange {
-  return s.status === 'provisioning' ? { attempts: withAttempt(s, n, (a) => ({ ...a, create_started_at: at })) } : undefined;
+  if (s.status !== 'provisioning') return undefined;
+  // a kept slot is used by this call (or given up with it)
+  return { attempts: withAttempt(s, n, ({ create_slot_at: _used, ...a }) => ({ ...a, create_started_at: at })) };
 }
 
 /**
  * The shared pacing refused the create before any request left (or the only ones were refused with 429): nothing can
  * exist, so the mark goes again and the retry rents at once instead of waiting out an in-doubt create's listing lag.
- * Only the mark this call made is withdrawn.
+ * Only the mark this call made is withdrawn. `slotAt`: the place the pacing kept for the next try.
  */
-export function withdrawCreateStart(s: Session, n: number, at: string): SessionChange {
+export function withdrawCreateStart(s: Session, n: number, at: string, slotAt?: string): SessionChange {
   const a = attemptOf(s, n);
   if (!a || a.instance_id || a.create_started_at !== at) return undefined;
   return {
     attempts: withAttempt(s, n, (x) => {
       const { create_started_at: _withdrawn, ...rest } = x;
-      return rest;
+      return slotAt === undefined ? rest : { ...rest, create_slot_at: slotAt };
     }),
   };
 }

@@ -78,6 +78,8 @@ export interface Attempt {
   started_at: string;
   /** set just before the provider create call: a crash after it means an instance may exist without an id */
   create_started_at?: string;
+  /** the slot the shared pacing keeps for this attempt's create (a long queue of creates): the next try takes it */
+  create_slot_at?: string;
   instance_id?: string;
   instance_created_at?: string;
   /** confirmed gone at the provider */

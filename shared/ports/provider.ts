@@ -26,6 +26,8 @@ export interface CreateInstanceRequest {
   server_command?: string[];
   /** false: run the image's entrypoint alone, without SSH (Vast runtype `args`); VMs always keep SSH */
   ssh?: boolean;
+  /** the slot (epoch ms) the shared pacing kept for this create when it refused an earlier try (ProviderPacingError.place) */
+  paced_slot_at?: number;
 }
 
 export interface CreatedInstance {

@@ -5,6 +5,7 @@ export type SessionEventType =
   | 'provisioning_started'
   | 'attempt_started'
   | 'instance_create_requested'
+  | 'instance_create_queued'
   | 'instance_created'
   | 'provider_status'
   | 'ssh_attempt'

@@ -35,6 +35,10 @@ export class FakeProvider implements ProviderClient {
   crashAfterCreate = 0;
   /** creates refused by the shared pacing before any request is sent */
   pacedOut = 0;
+  /** status reads refused by the shared pacing (a long queue at the provider) */
+  pacedReads = 0;
+  /** the place the shared pacing keeps for a refused create (epoch ms of its slot), as the Pacer does for creates */
+  pacedPlace: { slot_at: number; wake_at: number } | undefined;
   calls: string[] = [];
   lingerAfterDestroy = 0;
   /** absent: keys are part of the create (as on TensorDock); a test sets it to watch adoption */
@@ -55,7 +59,8 @@ export class FakeProvider implements ProviderClient {
     if (this.goneOffers.has(req.offer.id)) throw new OfferUnavailableError(`offer ${req.offer.id} is gone`);
     if (this.pacedOut > 0) {
       this.pacedOut -= 1;
-      throw new ProviderPacingError(`${this.name} create: no slot for 40 s`, { provider: this.name, operation: 'create' });
+      const refused = new ProviderPacingError(`${this.name} create: no slot for 40 s`, { provider: this.name, operation: 'create' });
+      throw this.pacedPlace ? refused.withPlace(this.pacedPlace) : refused;
     }
     const id = String(this.next++);
     this.instances.push({
@@ -99,6 +104,10 @@ export class FakeProvider implements ProviderClient {
 
   async getInstance(id: string): Promise<Instance> {
     this.calls.push(`get:${id}`);
+    if (this.pacedReads > 0) {
+      this.pacedReads -= 1;
+      throw new ProviderPacingError(`${this.name} get instance: no slot for 30 s`, { provider: this.name, operation: 'get instance', wait_ms: 30_000 });
+    }
     const i = this.instance(id);
     if (!i || (i.destroyed && i.lingerAfterDestroy <= 0)) throw new InstanceNotFoundError(`instance ${id} not found`);
     if (i.destroyed) i.lingerAfterDestroy -= 1;

@@ -1,8 +1,14 @@
 // The shared pacing's slot arithmetic and the pacer on a fake clock: which slot each caller gets, when a caller is
 // turned away instead of sleeping, and what a 429 does to the endpoint.
 import { describe, expect, it } from 'vitest';
-import { MemorySlotLedger, Pacer, credentialTag } from '../../shared/adapters/providers/pacer.ts';
-import { TENSORDOCK_RULE, VAST_RULES, pacingRuleFor } from '../../shared/adapters/providers/pacing-rules.ts';
+import { MemorySlotLedger, Pacer, type SlotLedger, credentialTag } from '../../shared/adapters/providers/pacer.ts';
+import {
+  TENSORDOCK_CREATE_LANE,
+  TENSORDOCK_RULE,
+  VAST_RULES,
+  pacingPlanFor,
+  pacingRuleFor,
+} from '../../shared/adapters/providers/pacing-rules.ts';
 import { ProviderPacingError } from '../../shared/domain/provider-errors.ts';
 import { decideSlot, penalizedNextAt } from '../../shared/domain/pacing.ts';
 
@@ -48,6 +54,10 @@ describe('the documented rules', () => {
     expect(pacingRuleFor('vastai', 'search offers').intervalMs).toBe(6000);
     expect(pacingRuleFor('tensordock', 'create instance')).toBe(TENSORDOCK_RULE);
     expect(pacingRuleFor('tensordock', 'get instance')).toBe(TENSORDOCK_RULE);
+    // creates pass our own lane (half the window) first, then the organisation's limit; reads only the latter
+    expect(pacingPlanFor('tensordock', 'create instance')).toEqual([TENSORDOCK_CREATE_LANE, TENSORDOCK_RULE]);
+    expect(pacingPlanFor('tensordock', 'get instance')).toEqual([TENSORDOCK_RULE]);
+    expect(TENSORDOCK_CREATE_LANE.window!.requests * 2).toBe(TENSORDOCK_RULE.window!.requests);
     // 100 a minute
     expect(TENSORDOCK_RULE.intervalMs * TENSORDOCK_RULE.window!.requests).toBe(60_000);
     for (const rule of Object.values(VAST_RULES)) expect(rule.maxWaitMs).toBeLessThan(120_000);
@@ -91,23 +101,25 @@ describe('Pacer', () => {
     const clock = fakeClock();
     const ledger = new MemorySlotLedger();
     const credential = 'secret-vast-key-0123456789';
-    // 17 other environments have reserved creates: the next slot is 17 × 4.55 s = 77 s away, beyond the 75 s bound
+    // 10 other environments have reserved status reads: the next slot is 10 × 2.05 s = 20.5 s away, beyond the 20 s bound
     const others = Array.from(
-      { length: 17 },
+      { length: 10 },
       () => new Pacer({ provider: 'vastai', credential, ledger, marginMs: 50, sleep: async () => {}, now: clock.now }),
     );
-    for (const other of others) await other.acquire('create instance');
+    for (const other of others) await other.acquire('get instance');
     const pacer = new Pacer({ provider: 'vastai', credential, ledger, marginMs: 50, ...clock });
-    const err = await pacer.acquire('create instance').catch((e: unknown) => e);
+    const err = await pacer.acquire('get instance').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderPacingError);
     expect((err as Error).name).toBe('ProviderPacingError');
+    // a read keeps no place
+    expect((err as ProviderPacingError).place).toBeUndefined();
     expect(JSON.stringify({ m: (err as Error).message, d: (err as ProviderPacingError).details })).not.toContain(credential);
     expect(clock.now()).toBe(1_000_000); // it did not sleep
-    // and it reserved nothing: once the queue has moved on by one slot, the next caller waits 75 s, not 79.6 s
-    clock.advance(4550);
+    // and it reserved nothing: once the queue has moved on by one slot, the next caller waits 18.45 s, not 20.5 s
+    clock.advance(2050);
     const before = clock.now();
-    await pacer.acquire('create instance');
-    expect(clock.now() - before).toBe(17 * 4550 - 4550);
+    await pacer.acquire('get instance');
+    expect(clock.now() - before).toBe(10 * 2050 - 2050);
   });
 
   it('a 429 closes the endpoint for the documented penalty for every pacer of the credential', async () => {
@@ -211,5 +223,142 @@ describe('Pacer after a 429 elsewhere', () => {
     await b.acquire('create instance');
     // closed at 2250 for 12 s: b goes out at the first slot after 14,250, not at 4,500
     expect(clock.now()).toBeGreaterThanOrEqual(1_000_000 + 14_250);
+  });
+});
+
+/** One virtual clock for many concurrent callers: a sleeper wakes when every earlier timer has fired. */
+class VirtualTime {
+  now = 1_000_000;
+  private timers: { at: number; wake: () => void }[] = [];
+
+  until(at: number): Promise<void> {
+    return new Promise((wake) => this.timers.push({ at, wake }));
+  }
+
+  sleep = (ms: number): Promise<void> => this.until(this.now + ms);
+
+  async run(): Promise<void> {
+    for (;;) {
+      // let every caller run until it sleeps again (the ledger answers in microtasks)
+      await new Promise((settled) => setImmediate(settled));
+      if (!this.timers.length) return;
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers.shift()!;
+      this.now = Math.max(this.now, next.at);
+      next.wake();
+    }
+  }
+}
+
+/**
+ * Callers on one shared ledger, each an execution environment of its own, on one virtual clock: a caller refused with
+ * a place comes back at its wake_at, as the state machine's WaitForCreateSlot does.
+ */
+async function simulate(
+  ledger: SlotLedger,
+  provider: 'vastai' | 'tensordock',
+  callers: { id: number; at: number; operation: string }[],
+  marginMs = 50,
+) {
+  const time = new VirtualTime();
+  const sent: { id: number; operation: string; at: number; refusals: number }[] = [];
+  const failed: number[] = [];
+  const runs = callers.map(async (c) => {
+    await time.until(c.at);
+    const pacer = new Pacer({ provider, credential: 'key', ledger, marginMs, now: () => time.now, sleep: time.sleep });
+    let place: number | undefined;
+    for (let refusals = 0; ; refusals++) {
+      try {
+        await pacer.acquire(c.operation, undefined, place);
+        sent.push({ id: c.id, operation: c.operation, at: time.now, refusals });
+        return;
+      } catch (err) {
+        const kept = (err as ProviderPacingError).place;
+        if (!kept) return void failed.push(c.id);
+        place = kept.slot_at;
+        await time.until(kept.wake_at);
+      }
+    }
+  });
+  await time.run();
+  await Promise.all(runs);
+  return { sent, failed };
+}
+
+describe('Pacer: a create keeps its place in a long queue', () => {
+  it('refuses a create beyond the bound with a place kept for it, and the next create queues behind that place', async () => {
+    const clock = fakeClock();
+    const ledger = new MemorySlotLedger();
+    const spacing = 4550; // Vast create: 4.5 s + 50 ms margin
+    for (let i = 0; i < 17; i++) await ledger.reserve(`vastai#create#${credentialTag('key')}`, { now: clock.now(), intervalMs: spacing, maxWaitMs: 600_000 });
+    const pacer = new Pacer({ provider: 'vastai', credential: 'key', ledger, marginMs: 50, ...clock });
+    const err = (await pacer.acquire('create instance').catch((e: unknown) => e)) as ProviderPacingError;
+    expect(err).toBeInstanceOf(ProviderPacingError);
+    // 17 × 4.55 s = 77.35 s away, beyond the 75 s bound: kept, to come back 10 s before it
+    expect(err.place).toEqual({ slot_at: 1_000_000 + 17 * spacing, wake_at: 1_000_000 + 17 * spacing - 10_000 });
+    expect(clock.now()).toBe(1_000_000);
+    const next = (await pacer.acquire('create instance').catch((e: unknown) => e)) as ProviderPacingError;
+    expect(next.place?.slot_at).toBe(1_000_000 + 18 * spacing);
+  });
+
+  it('takes a kept place when it comes back for it, reserving nothing new', async () => {
+    const clock = fakeClock();
+    const ledger = new MemorySlotLedger();
+    const pacer = new Pacer({ provider: 'vastai', credential: 'key', ledger, marginMs: 50, ...clock });
+    const key = pacer.keyFor('create instance');
+    const slotAt = 1_000_000 + 30_000;
+    await ledger.reserve(key, { now: slotAt, intervalMs: 4550, maxWaitMs: 0 }); // the place, as queue() keeps it
+    clock.advance(20_000);
+    await pacer.acquire('create instance', undefined, slotAt);
+    expect(clock.now()).toBe(slotAt);
+    // the limiter's next slot is still the one after the place
+    const after = await ledger.reserve(key, { now: clock.now(), intervalMs: 4550, maxWaitMs: 60_000 });
+    expect(after).toMatchObject({ kind: 'slot', at: slotAt + 4550 });
+  });
+
+  it('a try that comes back early is refused with the same place; one too late for it queues anew', async () => {
+    const clock = fakeClock();
+    const ledger = new MemorySlotLedger();
+    const pacer = new Pacer({ provider: 'vastai', credential: 'key', ledger, marginMs: 50, ...clock });
+    const early = (await pacer.acquire('create instance', undefined, 1_000_000 + 100_000).catch((e: unknown) => e)) as ProviderPacingError;
+    expect(early.place).toEqual({ slot_at: 1_000_000 + 100_000, wake_at: 1_000_000 + 90_000 });
+    // 1 s late for a place at 999,000: the limiter is idle, so the caller goes now on a fresh slot
+    await pacer.acquire('create instance', undefined, 999_000 - 1000);
+    expect(clock.now()).toBe(1_000_000);
+    expect(await ledger.reserve(pacer.keyFor('create instance'), { now: clock.now(), intervalMs: 4550, maxWaitMs: 60_000 })).toMatchObject({
+      at: 1_000_000 + 4550,
+    });
+  });
+
+  it('serves 60 Vast.ai creates arriving at once in arrival order, each refused at most once, none turned away', async () => {
+    const callers = Array.from({ length: 60 }, (_, i) => ({ id: i, at: 1_000_000 + i * 10, operation: 'create instance' }));
+    const { sent, failed } = await simulate(new MemorySlotLedger(), 'vastai', callers);
+    expect(failed).toEqual([]);
+    expect([...sent].sort((a, b) => a.at - b.at).map((s) => s.id)).toEqual(callers.map((c) => c.id));
+    expect(Math.max(...sent.map((s) => s.refusals))).toBe(1);
+    const times = [...sent].map((s) => s.at).sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(4550);
+  });
+
+  it('TensorDock: 200 creates at once take at most half of any minute of the 100; status reads asked meanwhile wait seconds', async () => {
+    const ledger = new MemorySlotLedger();
+    const creates = Array.from({ length: 200 }, (_, i) => ({ id: i, at: 1_000_000 + i * 20, operation: 'create instance' }));
+    // a status read every 2 s for the first three minutes, as verifications of the first sessions would ask
+    const reads = Array.from({ length: 90 }, (_, i) => ({ id: 1000 + i, at: 1_000_000 + 5000 + i * 2000, operation: 'get instance' }));
+    const { sent, failed } = await simulate(ledger, 'tensordock', [...creates, ...reads]);
+    expect(failed).toEqual([]);
+    const createTimes = sent.filter((s) => s.operation === 'create instance').map((s) => s.at).sort((a, b) => a - b);
+    expect(createTimes).toHaveLength(200);
+    const all = sent.map((s) => s.at).sort((a, b) => a - b);
+    const mostInAMinute = (times: number[]) => Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 60_000).length));
+    // the organisation's limit holds for every minute
+    expect(mostInAMinute(all)).toBeLessThanOrEqual(100);
+    // creates get half of it (a create the organisation's queue held up can meet the next one's slot: a few more)
+    expect(mostInAMinute(createTimes)).toBeLessThanOrEqual(55);
+
+    // creates in arrival order
+    expect(sent.filter((s) => s.operation === 'create instance').sort((a, b) => a.at - b.at).map((s) => s.id)).toEqual(creates.map((c) => c.id));
+    const readWaits = reads.map((r) => sent.find((s) => s.id === r.id)!.at - r.at);
+    expect(Math.max(...readWaits)).toBeLessThan(2000);
   });
 });

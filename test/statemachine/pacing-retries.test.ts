@@ -1,7 +1,10 @@
-// Every task that calls a provider backs off on ProviderPacingError (the shared pacing had no slot soon enough), and
-// the create's backoff is long enough to wait out a queue of creates several minutes long.
+// Every task that calls a provider backs off on ProviderPacingError (the shared pacing had no slot soon enough), the
+// create's backoff is long enough to wait out a queue of creates several minutes long, and a create that kept its
+// place in the queue waits for it in WaitForCreateSlot.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import '../../local/promise-polyfill.ts';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { stateMachines } from '../../shared/app-model.ts';
 
@@ -47,5 +50,39 @@ describe('ASL retries of the shared provider pacing', () => {
     const retrier = states('Provisioning')['CreateInstance']!.Retry!.find((r) => r.ErrorEquals.includes('ProviderPacingError'))!;
     // ≥ 100 queued Vast creates (450 s) plus the 75 s a task may sleep for its slot
     expect(totalBackoffSeconds(retrier)).toBeGreaterThanOrEqual(450);
+  });
+});
+
+describe('a create that keeps its place in the queue (the real provisioning ASL)', () => {
+  it('waits until the time CreateInstance names, then calls it again, spending none of its retries', async () => {
+    const machine = stateMachines.find((m) => m.id === 'Provisioning')!;
+    const raw = readFileSync(path.join(ROOT, machine.definitionFile), 'utf8');
+    const definition = JSON.parse(raw.replace(/\$\{(\w+)Arn\}/g, (_m, id: string) => `arn:aws:lambda:us-east-1:123456789012:function:${id}`));
+    const calls: { state: string; at: number; input: unknown }[] = [];
+    const task = (state: string, answer: (input: Record<string, unknown>, n: number) => unknown) => async (input: Record<string, unknown>) => {
+      calls.push({ state, at: Date.now(), input });
+      return answer(input, calls.filter((c) => c.state === state).length);
+    };
+    const execution = new StateMachine(definition, { validationOptions: { checkArn: false } }).run(
+      { session_id: 's-1' },
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            BeginProvisioning: task('BeginProvisioning', (i) => ({ ...i, attempt: 1 })),
+            CreateInstance: task('CreateInstance', (i, n) =>
+              n === 1 ? { ...i, create_wait_until: new Date(Date.now() + 1500).toISOString() } : i,
+            ),
+            VerifySsh: task('VerifySsh', (i) => ({ ...i, ready: true, verify_api: false, wait_seconds: 0 })),
+            // biome-ignore lint/suspicious/noExplicitAny: the library types handlers over its own JSON type
+          } as any,
+        },
+      },
+    );
+    await execution.result;
+    expect(calls.map((c) => c.state)).toEqual(['BeginProvisioning', 'CreateInstance', 'CreateInstance', 'VerifySsh']);
+    const [first, second] = calls.filter((c) => c.state === 'CreateInstance');
+    // the Wait honoured the timestamp, and the second call got the ids only (not the wait)
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
+    expect(second!.input).toEqual({ session_id: 's-1', attempt: 1 });
   });
 });

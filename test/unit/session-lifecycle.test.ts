@@ -424,6 +424,18 @@ describe('session lifecycle: (state, event) → state', () => {
     expect(withdrawCreateStart(recorded, 1, AT)).toBeUndefined();
   });
 
+  it('a withdrawn create keeps the place the pacing kept for it, and the next create uses it up', () => {
+    const s = provisioning('creating_instance');
+    const marked = withChange(s, markCreateStarted(s, 1, AT)!);
+    const slot = new Date(T0 + HOUR).toISOString();
+    const queued = withChange(marked, withdrawCreateStart(marked, 1, AT, slot)!);
+    expect(queued.attempts[0]).toMatchObject({ create_slot_at: slot });
+    expect(queued.attempts[0]).not.toHaveProperty('create_started_at');
+    const again = withChange(queued, markCreateStarted(queued, 1, AT)!);
+    expect(again.attempts[0]).not.toHaveProperty('create_slot_at');
+    expect(again.attempts[0]).toMatchObject({ create_started_at: AT });
+  });
+
   it('keeps the first confirmed destroy time', () => {
     const s = provisioning('destroying');
     const once = withChange(s, markDestroyed(s, 1, AT)!);

@@ -242,6 +242,45 @@ describe('provisioning use cases', () => {
     expect((await h.sessions.get(id))?.attempts[0]?.instance_id).toBe(h.vast.instances[0]!.id);
   });
 
+  it('behind a long queue of creates keeps its place: answers when to come back, and the next try presents that place', async () => {
+    const { h, id, state } = await started();
+    const now = h.clock.now().getTime();
+    h.vast.pacedOut = 1;
+    h.vast.pacedPlace = { slot_at: now + 90_000, wake_at: now + 80_000 };
+    const answer = await createInstance(h.deps, state);
+    // not an error the Retry would spend one of its attempts on: a time for WaitForCreateSlot
+    expect(answer).toEqual({ ...state, create_wait_until: new Date(now + 80_000).toISOString() });
+    const attempt = (await h.sessions.get(id))?.attempts[0];
+    expect(attempt?.create_started_at).toBeUndefined();
+    expect(attempt?.create_slot_at).toBe(new Date(now + 90_000).toISOString());
+    expect((await h.events.list(id)).filter((e) => e.type === 'instance_create_queued')).toMatchObject([{ slot_at: new Date(now + 90_000).toISOString() }]);
+
+    h.clock.advance(80_000);
+    const done = await createInstance(h.deps, state);
+    expect(done).toEqual(state);
+    expect(h.vast.instances).toHaveLength(1);
+    expect(h.vast.instances[0]!.request.paced_slot_at).toBe(now + 90_000);
+    // used: a later attempt does not present it again
+    expect((await h.sessions.get(id))?.attempts[0]).not.toHaveProperty('create_slot_at');
+  });
+
+  it('a status read the shared pacing refuses ends the round without failing it: the next round comes back later', async () => {
+    const { h, id, state } = await started(undefined, () => 'ok');
+    await createInstance(h.deps, state);
+    h.vast.setStatus(h.vast.instances[0]!.id, 'running', 'running');
+    h.vast.pacedReads = 3;
+    const rounds: number[] = [];
+    for (;;) {
+      const r = await verifySsh(h.deps, state);
+      if (r.ready) break;
+      rounds.push(r.wait_seconds);
+      await h.clock.sleep(r.wait_seconds * 1000);
+    }
+    // three rounds ended at once, each waiting half the 30 s queue, without a probe or an error
+    expect(rounds).toEqual([15, 15, 15]);
+    expect((await h.sessions.get(id))?.status).toBe('running');
+  });
+
   it('fails with ssh_timeout at the deadline when SSH never answers, measured from the start of verification', async () => {
     const { h, state } = await started(undefined, () => 'no_banner');
     await createInstance(h.deps, state);

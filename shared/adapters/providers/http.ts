@@ -39,6 +39,8 @@ export interface ProviderRequest {
    */
   idempotent: boolean;
   signal?: AbortSignal;
+  /** a place the shared pacing kept for this request earlier (a queued create): taken on the first try only */
+  pacedSlotAt?: number;
 }
 
 export interface ProviderResponse {
@@ -97,7 +99,8 @@ export class ProviderHttp {
     let rateLimited = 0;
     let transient = 0;
     for (;;) {
-      await acquireTurn(this.options.limiter, request.operation, request.signal);
+      const first = rateLimited === 0 && transient === 0;
+      await acquireTurn(this.options.limiter, request.operation, request.signal, first ? request.pacedSlotAt : undefined);
       let response: ProviderResponse;
       try {
         response = await this.once(request);

@@ -1,12 +1,13 @@
 // Provider pacing shared by every execution environment: before each request the adapter reserves the next slot
 // of the endpoint's limiter (one per provider, endpoint and credential) in a shared ledger (DynamoDB in the product)
 // and sleeps until it; a slot too far away throws ProviderPacingError instead, which the state machine backs off on.
-// A 429 closes the endpoint for the documented penalty, for every environment at once.
+// A create keeps its place in the queue instead (served in arrival order, however long the queue), and comes back
+// for it. A 429 closes the endpoint for the documented penalty, for every environment at once.
 import { createHash } from 'node:crypto';
 import { ProviderPacingError } from '../../domain/provider-errors.ts';
 import type { ProviderName } from '../../domain/offer.ts';
 import { decideSlot, type SlotDecision, type SlotRequest, penalizedNextAt } from '../../domain/pacing.ts';
-import { type PacingRule, pacingRuleFor } from './pacing-rules.ts';
+import { type PacingRule, pacingPlanFor, pacingRuleFor } from './pacing-rules.ts';
 import { type Sleep, sleep } from './rate-limiter.ts';
 
 /** Where limiters keep their next free slot. Implementations apply decideSlot atomically per key. */
@@ -69,6 +70,9 @@ interface PacerOptions {
 // saw a Vast create arrive 23 ms inside the interval after a 300 ms stall. A 429 there costs a 12 s penalty for all.
 export const DEFAULT_PACING_MARGIN_MS = 400;
 
+/** A kept place is come back for this long before its slot: a cold start (p95 ≈ 5 s measured) still makes it. */
+const wakeLeadMs = (rule: PacingRule) => Math.min(rule.maxWaitMs / 2, 10_000);
+
 export class Pacer {
   private readonly tag: string;
   private readonly scale: number;
@@ -85,13 +89,17 @@ export class Pacer {
     this.sleep = options.sleep ?? sleep;
   }
 
-  /** The limiter an operation is paced by (reports and tests). */
+  /** The provider's own limiter an operation is paced by (reports, tests, penalties). */
   ruleFor(operation: string): PacingRule {
     return pacingRuleFor(this.options.provider, operation);
   }
 
   keyFor(operation: string): string {
-    return limiterKey(this.options.provider, this.ruleFor(operation).endpoint, this.tag);
+    return this.key(this.ruleFor(operation));
+  }
+
+  private key(rule: PacingRule): string {
+    return limiterKey(this.options.provider, rule.endpoint, this.tag);
   }
 
   /**
@@ -103,32 +111,88 @@ export class Pacer {
     return Math.ceil(rule.intervalMs * this.scale) + this.marginMs;
   }
 
-  /** Waits for the operation's next slot, or throws ProviderPacingError when it is more than the rule's bound away. */
-  async acquire(operation: string, signal?: AbortSignal): Promise<void> {
-    const rule = this.ruleFor(operation);
-    const key = this.keyFor(operation);
+  /**
+   * Waits for the operation's slot in each of its limiters, or throws ProviderPacingError when one is more than its
+   * bound away — for a create, with a place kept further ahead (`place` on the error). A caller presenting such a
+   * place (`slotAt`) takes it instead of queueing again.
+   */
+  async acquire(operation: string, signal?: AbortSignal, slotAt?: number): Promise<void> {
+    const [first, ...rest] = pacingPlanFor(this.options.provider, operation) as [PacingRule, ...PacingRule[]];
+    const enforced = rest.length === 0;
+    if (slotAt === undefined || !(await this.takePlace(operation, first, slotAt, enforced, signal))) {
+      await this.take(operation, first, enforced, signal);
+    }
+    for (const [i, rule] of rest.entries()) {
+      try {
+        await this.take(operation, rule, i === rest.length - 1, signal);
+      } catch (err) {
+        // the provider's own window is full: the create keeps a new place in its lane rather than compete at random
+        if (err instanceof ProviderPacingError && first.queueHorizonMs !== undefined) throw await this.queue(first, err);
+        throw err;
+      }
+    }
+  }
+
+  /** One limiter's slot: sleeps until it, or throws when it is beyond the rule's bound (keeping a place if it may). */
+  private async take(operation: string, rule: PacingRule, enforced: boolean, signal?: AbortSignal): Promise<void> {
+    const key = this.key(rule);
     for (let round = 0; ; round++) {
       const now = this.now();
       const decision = await this.options.ledger.reserve(key, { now, intervalMs: this.intervalMs(rule), maxWaitMs: rule.maxWaitMs });
       if (decision.kind === 'too_long') {
-        throw new ProviderPacingError(
+        const refused = new ProviderPacingError(
           `${this.options.provider} ${operation}: the shared pacing has no slot for ${Math.ceil(decision.waitMs / 1000)} s (${rule.documented})`,
           { provider: this.options.provider, operation, endpoint: rule.endpoint, wait_ms: Math.round(decision.waitMs) },
         );
+        throw rule.queueHorizonMs === undefined ? refused : await this.queue(rule, refused);
       }
       const waitMs = decision.at - this.now();
       if (waitMs > 0) {
         await this.sleep(waitMs, signal);
         // A 429 elsewhere while this caller slept closed the endpoint: a slot reserved before it would break the
         // penalty (and, at Vast.ai, extend it for everyone). Only a caller that waited asks (one read).
-        const closed = await this.options.ledger.closedUntil(key);
-        if (closed !== undefined && closed > this.now() && round < 3) continue;
+        if (enforced && (await this.closedSince(key)) && round < 3) continue;
       }
       // Later than the margin absorbs (a slow reservation write, a late timer, a busy host): sent now, this request
       // would arrive too close to the next slot's. The slot is given up and a new one taken (more writes, no 429).
       if (this.now() - decision.at > this.marginMs && round < 3) continue;
       return;
     }
+  }
+
+  /** Keeps the caller's place up to the rule's horizon: the refusal then tells it when to come back. */
+  private async queue(rule: PacingRule, refused: ProviderPacingError): Promise<ProviderPacingError> {
+    const decision = await this.options.ledger.reserve(this.key(rule), {
+      now: this.now(),
+      intervalMs: this.intervalMs(rule),
+      maxWaitMs: rule.queueHorizonMs!,
+    });
+    if (decision.kind === 'too_long') return refused;
+    return refused.withPlace({ slot_at: decision.at, wake_at: decision.at - wakeLeadMs(rule) });
+  }
+
+  /** true when the caller used the place it kept; false when it came too late for it (or a 429 closed the endpoint). */
+  private async takePlace(operation: string, rule: PacingRule, slotAt: number, enforced: boolean, signal?: AbortSignal): Promise<boolean> {
+    const waitMs = slotAt - this.now();
+    if (waitMs > rule.maxWaitMs) {
+      // came back early (a retried task): the place stays as it is, nothing new is reserved
+      throw new ProviderPacingError(`${this.options.provider} ${operation}: its place in the queue is ${Math.ceil(waitMs / 1000)} s away`, {
+        provider: this.options.provider,
+        operation,
+        endpoint: rule.endpoint,
+        wait_ms: Math.round(waitMs),
+      }).withPlace({ slot_at: slotAt, wake_at: slotAt - wakeLeadMs(rule) });
+    }
+    if (waitMs > 0) {
+      await this.sleep(waitMs, signal);
+      if (enforced && (await this.closedSince(this.key(rule)))) return false;
+    }
+    return this.now() - slotAt <= this.marginMs;
+  }
+
+  private async closedSince(key: string): Promise<boolean> {
+    const closed = await this.options.ledger.closedUntil(key);
+    return closed !== undefined && closed > this.now();
   }
 
   /** The provider answered 429: close the endpoint for its penalty (or one interval) for every environment. */

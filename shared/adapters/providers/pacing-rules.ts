@@ -26,11 +26,20 @@ export interface PacingRule {
   per: 'credential' | 'ip';
   /** a caller that would wait longer than this gets a retryable error instead (a Lambda should not sleep long) */
   maxWaitMs: number;
+  /**
+   * Creates only: a caller beyond maxWaitMs still takes its place in the queue, up to this far ahead, and comes back
+   * for it (the state machine waits for it). Without a place kept, refused callers compete again at random on every
+   * retry and an unlucky one runs out of retries behind hundreds of others.
+   */
+  queueHorizonMs?: number;
   /** the documentation's wording, for reports */
   documented: string;
 }
 
 const seconds = (s: number) => Math.round(s * 1000);
+
+/** how far ahead a create may hold its place: 30 min of Vast creates is 380 sessions on one key */
+export const CREATE_QUEUE_HORIZON_MS = 30 * 60_000;
 
 /** Vast.ai endpoints by the adapter's operation names (vastai.ts `operation:`). */
 export const VAST_RULES: Record<string, PacingRule> = {
@@ -41,6 +50,7 @@ export const VAST_RULES: Record<string, PacingRule> = {
     per: 'credential',
     // long enough that the queue of creates never runs dry while the rest back off in the state machine
     maxWaitMs: 75_000,
+    queueHorizonMs: CREATE_QUEUE_HORIZON_MS,
     documented: 'PUT /asks/{id}/: threshold 4.5 s, penalty 12 s',
   },
   show: {
@@ -113,10 +123,34 @@ export const TENSORDOCK_RULE: PacingRule = {
   documented: '100 requests a minute per organisation, all endpoints',
 };
 
-/** The rule an operation of a provider's adapter is paced by (an unknown Vast operation: the strictest per-key one). */
+/**
+ * Our own cap on TensorDock creates, taken before the organisation's limit: at most half of its 100 a minute. A
+ * session needs a status read (its address) after its create, so creates beyond half the window only rent instances
+ * whose reads then queue behind more creates: measured at 300 sessions, creates queued 75 s filled the window ahead
+ * of the reads, which were refused until 130 of 200 sessions failed verification. Reads keep the whole window when
+ * no create is waiting.
+ */
+export const TENSORDOCK_CREATE_LANE: PacingRule = {
+  endpoint: 'create_lane',
+  intervalMs: 1200,
+  window: { requests: 50, ms: 60_000 },
+  per: 'credential',
+  maxWaitMs: 20_000,
+  queueHorizonMs: CREATE_QUEUE_HORIZON_MS,
+  documented: 'our cap: half the organisation\'s 100 a minute for creates',
+};
+
+/**
+ * The limiters a request of an operation takes, in order: the first may keep a caller's place (creates); the last is
+ * the one the provider enforces (a 429 penalises it).
+ */
+export function pacingPlanFor(provider: ProviderName, operation: string): PacingRule[] {
+  if (provider === 'tensordock') return operation === 'create instance' ? [TENSORDOCK_CREATE_LANE, TENSORDOCK_RULE] : [TENSORDOCK_RULE];
+  return [pacingRuleFor(provider, operation)];
+}
+
+/** The provider's own limit an operation is paced by (an unknown Vast operation: the strictest per-key one). */
 export function pacingRuleFor(provider: ProviderName, operation: string): PacingRule {
-  // one bound for all: creates allowed to queue 75 s (tried at 300 sessions) filled the window ahead of the status
-  // reads, whose 20 s bound then refused them until 130 of 200 sessions failed verification
   if (provider === 'tensordock') return TENSORDOCK_RULE;
   const endpoint = VAST_OPERATIONS[operation];
   return endpoint ? VAST_RULES[endpoint]! : { ...VAST_RULES['show']!, endpoint: 'other' };

@@ -129,9 +129,12 @@ export function bucketFor(limiter: TokenBucket | PerOperationLimiter, operation:
 
 const isPacer = (limiter: RequestLimiter): limiter is Pacer => 'penalize' in limiter;
 
-/** Waits for the operation's turn (or throws a retryable error when it is too far away). */
-export function acquireTurn(limiter: RequestLimiter, operation: string, signal?: AbortSignal): Promise<void> {
-  return isPacer(limiter) ? limiter.acquire(operation, signal) : bucketFor(limiter, operation).acquire(signal);
+/**
+ * Waits for the operation's turn (or throws a retryable error when it is too far away). `slotAt`: a place the shared
+ * pacing kept for this caller earlier (an in-process bucket keeps none).
+ */
+export function acquireTurn(limiter: RequestLimiter, operation: string, signal?: AbortSignal, slotAt?: number): Promise<void> {
+  return isPacer(limiter) ? limiter.acquire(operation, signal, slotAt) : bucketFor(limiter, operation).acquire(signal);
 }
 
 /**

@@ -380,6 +380,7 @@ export class TensorDockClient implements ProviderClient {
       path: '/instances',
       body,
       operation: 'create instance',
+      pacedSlotAt: request.paced_slot_at,
       timeoutMs: 120_000, // creates regularly took longer than 60 s
       idempotent: false,
     });

@@ -1,7 +1,10 @@
 // CreateInstance: rent the attempt's offer, labelled with the deployment, session and attempt. Idempotent: a retried
 // task returns the instance already recorded, or finds by label the one a crashed try made; a create whose outcome
-// is in doubt waits out the provider's listing lag rather than risk a second instance.
+// is in doubt waits out the provider's listing lag rather than risk a second instance. Behind a long queue of creates
+// the shared pacing keeps this one's place: the task answers when to come back (`create_wait_until`), the state
+// machine waits, and the next try takes that place.
 import { formatLabel } from '../../domain/instance.ts';
+import type { PacingPlace } from '../../domain/pacing.ts';
 import { createdInstanceOf, ProviderPacingError } from '../../domain/provider-errors.ts';
 import { CreateInDoubtError, InstanceVanishedError, SessionEndedError } from '../../domain/provisioning-errors.ts';
 import { attemptOf, type Attempt, type Session } from '../../domain/session.ts';
@@ -24,7 +27,10 @@ import { failedAttemptError } from './failure.ts';
 /** What the task uses of the provisioning wiring. */
 type CreateInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'history' | 'clock' | 'deploymentId' | 'settings'>;
 
-export async function createInstance(deps: CreateInstanceDeps, input: TaskState): Promise<TaskState> {
+/** `create_wait_until`: the create holds a place in the provider's queue; the state machine waits and calls again. */
+export type CreateInstanceResult = TaskState & { create_wait_until?: string };
+
+export async function createInstance(deps: CreateInstanceDeps, input: TaskState): Promise<CreateInstanceResult> {
   const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
   const attempt = requireAttempt(session, input.attempt);
   // an execution resumed after a crash in its failure branch comes back here: continue that failure
@@ -82,6 +88,7 @@ export async function createInstance(deps: CreateInstanceDeps, input: TaskState)
       disk_gb: session.workload?.disk_gb ?? deps.settings.defaultDiskGb,
       ssh_public_keys: secret.public_keys,
       ...launchOf(session, attempt),
+      ...(attempt.create_slot_at ? { paced_slot_at: Date.parse(attempt.create_slot_at) } : {}),
     });
   } catch (err) {
     // made, then failed (its keys could not be attached, so it was destroyed again): it cost money all the same
@@ -92,12 +99,39 @@ export async function createInstance(deps: CreateInstanceDeps, input: TaskState)
     } else if (err instanceof ProviderPacingError) {
       // no create left this process (or the only ones were refused with 429): nothing can exist, so the retry rents
       // at once instead of waiting out the listing lag an in-doubt create needs
-      await deps.sessions.apply(session.id, (s) => withdrawCreateStart(s, attempt.n, startedAt));
+      const slotAt = err.place ? new Date(err.place.slot_at).toISOString() : undefined;
+      await deps.sessions.apply(session.id, (s) => withdrawCreateStart(s, attempt.n, startedAt, slotAt));
+      if (err.place) return queued(deps, session, attempt, err.place, input);
     }
     throw err;
   }
   await recordInstance(deps, session, attempt, created.instance_id, created.created_at ?? deps.clock().toISOString(), provider);
   return input;
+}
+
+async function queued(
+  deps: CreateInstanceDeps,
+  session: Session,
+  attempt: Attempt,
+  place: PacingPlace,
+  input: TaskState,
+): Promise<CreateInstanceResult> {
+  const slotAt = new Date(place.slot_at).toISOString();
+  // once per place: a try that came back early keeps the same one
+  if (attempt.create_slot_at !== slotAt) {
+    const seconds = Math.max(0, Math.round((place.slot_at - deps.clock().getTime()) / 1000));
+    await deps.events.append(session.id, [
+      {
+        type: 'instance_create_queued',
+        at: deps.clock().toISOString(),
+        attempt: attempt.n,
+        provider: attempt.provider,
+        slot_at: slotAt,
+        message: `${attempt.provider} takes creates one at a time: this one keeps its place, ${seconds} s from now`,
+      },
+    ]);
+  }
+  return { ...input, create_wait_until: new Date(place.wake_at).toISOString() };
 }
 
 /** The workload part of the create request: image, template, ports, and how the server (if any) is started. */

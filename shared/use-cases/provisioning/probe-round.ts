@@ -1,6 +1,7 @@
 // The skeleton VerifySsh and VerifyApi share: one round of probes inside one invocation, about an interval apart,
 // until the instance is ready, fails, the round's length is used up or the Lambda is about to run out of time. What
 // the round saw is written once at its end (one event write, at most one session write), whatever happened.
+import { ProviderPacingError } from '../../domain/provider-errors.ts';
 import type { Attempt, Session } from '../../domain/session.ts';
 import type { SessionEvent } from '../../ports/session-events.ts';
 import type { ProvisioningDeps } from './deps.ts';
@@ -15,6 +16,9 @@ interface RoundProgress {
   last_provider_status?: string;
 }
 
+const MIN_PACED_WAIT_S = 2;
+const MAX_PACED_WAIT_S = 60;
+
 type ProbeRoundDeps = Pick<ProvisioningDeps, 'events' | 'providers' | 'clock' | 'sleep' | 'settings'>;
 
 export abstract class ProbeRound<V extends RoundProgress, D extends ProbeRoundDeps> {
@@ -25,6 +29,8 @@ export abstract class ProbeRound<V extends RoundProgress, D extends ProbeRoundDe
   protected probes = 0;
   /** the step that made the instance ready wrote the session itself */
   protected written = false;
+  /** the shared pacing had no slot soon for a provider read the round needed: how far away it was */
+  private pacedForMs: number | undefined;
 
   constructor(
     protected readonly deps: D,
@@ -56,6 +62,27 @@ export abstract class ProbeRound<V extends RoundProgress, D extends ProbeRoundDe
     return this.deps.clock();
   }
 
+  /**
+   * Reads the provider, unless the shared pacing has no slot soon (a long queue at the provider): then false, and the
+   * round ends to come back later. Only the verification deadline fails an attempt, never a queue of our own.
+   */
+  protected async consult(read: () => Promise<void>): Promise<boolean> {
+    try {
+      await read();
+      return true;
+    } catch (err) {
+      if (!(err instanceof ProviderPacingError)) throw err;
+      this.pacedForMs = Number(err.details['wait_ms'] ?? 0);
+      return false;
+    }
+  }
+
+  /** How long the state machine waits before the next round: the usual pause, or half the pacing's queue. */
+  waitSeconds(usual: number): number {
+    if (this.pacedForMs === undefined) return usual;
+    return Math.min(MAX_PACED_WAIT_S, Math.max(usual, MIN_PACED_WAIT_S, Math.ceil(this.pacedForMs / 2000)));
+  }
+
   /** true when ready, false when the round ended first (the state machine waits and starts another). */
   async run(remainingMs?: () => number): Promise<boolean> {
     const { intervalMs, probeBudgetMs } = this.pace;
@@ -64,6 +91,7 @@ export abstract class ProbeRound<V extends RoundProgress, D extends ProbeRoundDe
       const started = this.now().getTime();
       if (await this.step(started)) return true;
       await this.checkDeadline();
+      if (this.pacedForMs !== undefined) return false;
 
       const now = this.now().getTime();
       const safetyMs = probeBudgetMs + 5000;

@@ -57,8 +57,9 @@ export async function verifyApi(
   if (!attempt.instance_id || !api || v?.attempt !== attempt.n) {
     throw new SessionEndedError(`attempt ${attempt.n} of session ${session.id} has no workload API to verify`);
   }
-  const ready = await runRound(new ApiRound(deps, session, attempt, api, v), options.remainingMs);
-  return { ...input, ready, wait_seconds: ready ? 0 : Math.max(1, Math.round(deps.settings.apiProbeIntervalMs / 1000)) };
+  const round = new ApiRound(deps, session, attempt, api, v);
+  const ready = await runRound(round, options.remainingMs);
+  return { ...input, ready, wait_seconds: ready ? 0 : round.waitSeconds(Math.max(1, Math.round(deps.settings.apiProbeIntervalMs / 1000))) };
 }
 
 class ApiRound extends ProbeRound<ApiVerification, VerifyApiDeps> {
@@ -79,7 +80,9 @@ class ApiRound extends ProbeRound<ApiVerification, VerifyApiDeps> {
   }
 
   protected async step(started: number): Promise<boolean> {
-    if (!this.endpoint || started - this.watch.lastCheckAt >= this.deps.settings.providerCheckIntervalMs) {
+    if (!this.endpoint) {
+      if (!(await this.consult(() => this.checkProvider()))) return false;
+    } else if (started - this.watch.lastCheckAt >= this.deps.settings.providerCheckIntervalMs) {
       await this.checkProvider();
     }
     if (!this.endpoint) return false;

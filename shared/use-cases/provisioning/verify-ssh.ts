@@ -61,8 +61,9 @@ export async function verifySsh(
   if (!secret) throw new SessionEndedError(`session ${session.id} has no key any more`);
   const privateKey = await deps.cipher.decrypt(secret.private_key_ciphertext, { session_id: session.id });
 
-  const ready = await runRound(new VerificationRound(deps, session, attempt, session.verification, privateKey), options.remainingMs);
-  return { ...input, ready, verify_api: ready && session.workload?.api !== undefined, wait_seconds: ready ? 0 : 1 };
+  const round = new VerificationRound(deps, session, attempt, session.verification, privateKey);
+  const ready = await runRound(round, options.remainingMs);
+  return { ...input, ready, verify_api: ready && session.workload?.api !== undefined, wait_seconds: ready ? 0 : round.waitSeconds(1) };
 }
 
 /** The image's entrypoint runs without SSH (Vast runtype `args`): only its server can tell that it is up. */
@@ -107,7 +108,8 @@ class VerificationRound extends ProbeRound<Verification, VerifySshDeps> {
 
   protected async step(started: number): Promise<boolean> {
     if (!this.endpoint) {
-      await this.checkProvider(); // nothing to probe until the provider says where
+      // nothing to probe until the provider says where
+      if (!(await this.consult(() => this.checkProvider()))) return false;
     } else if (!this.check && started - this.watch.lastCheckAt >= this.deps.settings.providerCheckIntervalMs) {
       this.checkInBackground();
     }

@@ -244,6 +244,7 @@ export class VastAiClient implements ProviderClient, TemplateSource {
       path: `/asks/${askId}/`,
       body,
       operation: 'create instance',
+      pacedSlotAt: request.paced_slot_at,
       timeoutMs: 60_000,
       idempotent: false,
     });
