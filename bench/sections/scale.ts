@@ -128,12 +128,15 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
       await sleep(ctx.quick ? 5000 : 15_000);
     }
 
-    const sessions: (SessionBody & { provider: string; sentAt: number })[] = [];
+    const executions = bench.runtime.stepFunctions.allExecutions();
+    const sessions: (SessionBody & { provider: string; sentAt: number; execution: string })[] = [];
     for (const post of posts) {
       const { body } = await getSession(bench.http, post.body.session!.id);
-      sessions.push({ ...body, provider: post.provider, sentAt: post.sentAt });
+      // a session that did not get to running: how its provisioning execution ended (or that it never began)
+      const own = executions.filter((e) => e.name === body.id && e.stateMachineArn.includes('Provisioning'));
+      const execution = own.map((e) => `${e.status}${e.error ? ` ${e.error}` : ''} at ${e.history.at(-1)?.stateName ?? '–'}`).join(', ') || 'none';
+      sessions.push({ ...body, provider: post.provider, sentAt: post.sentAt, execution });
     }
-    const executions = bench.runtime.stepFunctions.allExecutions();
     const taskErrors = new Map<string, number>();
     const rateLimitedSessions = new Set<string>();
     // creates that kept their place behind a long queue (and came back for it through WaitForCreateSlot)
@@ -200,7 +203,7 @@ function report(r: {
   t0: number;
   requestedWithinS: number;
   postRetries: number;
-  sessions: (SessionBody & { provider: string; sentAt: number })[];
+  sessions: (SessionBody & { provider: string; sentAt: number; execution: string })[];
   limits: Record<'vastai' | 'tensordock', RateLimitReport>;
   taskErrors: Map<string, number>;
   failedForRateLimits: number;
@@ -317,8 +320,8 @@ function report(r: {
         ? [
             {
               title: 'Sessions not running at the end, by status and error type',
-              columns: ['provider', 'status', 'error type', 'sessions'],
-              rows: countBy(failed, (s) => `${s.provider}\t${s.status}\t${s.error_type ?? '–'}`).map(([k, n]) => [...k.split('\t'), n]),
+              columns: ['provider', 'status', 'error type', 'provisioning execution', 'sessions'],
+              rows: countBy(failed, (s) => `${s.provider}\t${s.status}\t${s.error_type ?? '–'}\t${s.execution}`).map(([k, n]) => [...k.split('\t'), n]),
             },
           ]
         : []),
