@@ -25,7 +25,6 @@ export type SessionPhase =
   | 'ready'
   | 'destroying'
   | 'refunding'
-  | 'retrying'
   | 'failed'
   | 'stopping'
   | 'stopped';
