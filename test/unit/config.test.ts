@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PACING_MARGIN_MS } from '../../shared/adapters/providers/pacer.ts';
 import {
   config,
-  ENVIRONMENT,
+  describeVariable,
   isDeployed,
   LOCAL_ONLY,
   parseConfig,
@@ -140,7 +140,7 @@ describe('the configuration schema', () => {
 
   it('describes every variable in one line', () => {
     for (const name of VARIABLES) {
-      const description = ENVIRONMENT.shape[name].description;
+      const description = describeVariable(name);
       expect(description, name).toMatch(/\S/);
       expect(description, name).not.toContain('\n');
     }
