@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { isRunning, type RuntimeFile, readRuntimeFile, runtimeFilePath } from '../local/runtime-file.ts';
 import { DynamoApiKeyStore } from '../shared/adapters/dynamodb/api-key-store.ts';
-import { createDocumentClient } from '../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../shared/composition/dynamodb.ts';
 import { createKeyBody } from '../shared/http/schemas/keys.ts';
 import { validate } from '../shared/http/validate.ts';
 import { createApiKey, type KeyDeps, listApiKeys, revokeApiKey } from '../shared/use-cases/keys/manage-keys.ts';

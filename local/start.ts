@@ -1,5 +1,5 @@
 // `npm start`: the whole broker on one machine. See README "Configuration" for the variables read here.
-import { numberEnv, optionalEnv } from '../shared/config.ts';
+import { numberEnv, optionalEnv } from './env.ts';
 import { startLocalRuntime } from './runtime.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);

@@ -205,7 +205,7 @@ interface Breakdown {
 /** Times the steps of one Vast.ai refresh on their own, the provider's configured latency taken off. */
 async function refreshBreakdown(bench: BenchRuntime, latencyMs: number, ctx: SectionContext): Promise<Breakdown> {
   ctx.progress('timing the steps of a refresh one by one');
-  const { providerRegistry } = await import('../../shared/adapters/providers/registry.ts');
+  const { providerRegistry } = await import('../../shared/composition/providers.ts');
   const { cleanOffers } = await import('../../shared/use-cases/refresh-inventory.ts');
   const { encodeOffers, CHUNK_BYTES } = await import('../../shared/adapters/dynamodb/inventory-layout.ts');
   const sim = bench.runtime.sims.vastai!;

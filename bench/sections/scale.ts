@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitReport } from '../../local/sim/rate-limits.ts';
 import { parseScenario } from '../../local/sim/scenario.ts';
-import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { documentClient } from '../../shared/composition/dynamodb.ts';
 import { PACING_PK_PREFIX } from '../../shared/adapters/dynamodb/pacing-ledger.ts';
 import { TENSORDOCK_RULE, VAST_RULES } from '../../shared/adapters/providers/pacing-rules.ts';
 import { goal, type SectionOutput, type Table, usd } from '../report.ts';

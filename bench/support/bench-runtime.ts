@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { EnvironmentMode } from '../../local/lambda-host.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
 import type { Scenario } from '../../local/sim/scenario.ts';
-import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { documentClient } from '../../shared/composition/dynamodb.ts';
 import { schedules } from '../../shared/app-model.ts';
 import { CapacityCounter } from './dynamodb-capacity.ts';
 import { HttpWorker } from './http-worker.ts';

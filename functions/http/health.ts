@@ -1,12 +1,8 @@
 // GET /health (liveness: never touches a dependency) and GET /ready (every dependency answers).
-import { TableReadiness } from '../../shared/adapters/dynamodb/table-readiness.ts';
-import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
-import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
-import { appVersion, requireEnv } from '../../shared/config.ts';
+import { healthDeps } from '../../shared/composition/health.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
 import type { ReadinessCheck } from '../../shared/ports/readiness.ts';
 import { checkReadiness } from '../../shared/use-cases/check-readiness.ts';
-import { InventoryReadiness } from '../../shared/use-cases/inventory-readiness.ts';
 
 export interface HealthDeps {
   readinessChecks: ReadinessCheck[];
@@ -29,11 +25,4 @@ export function makeRoute(deps: HealthDeps): RouteHandler {
 
 export const makeHandler = (deps: HealthDeps) => httpHandler(makeRoute(deps));
 
-export const handler = makeHandler({
-  readinessChecks: [
-    new TableReadiness(documentClient(), requireEnv('TABLE_NAME')),
-    new InventoryReadiness(inventoryFromEnv().snapshots),
-  ],
-  version: appVersion(),
-  now: () => new Date(),
-});
+export const handler = makeHandler(healthDeps());

@@ -1,8 +1,5 @@
 // GET /api/v1/inventory and GET /api/v1/inventory/{id}: answered from stored snapshots only, never a provider.
-import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
-import { templatesFromEnv } from '../../shared/composition/templates.ts';
-import { numberEnv } from '../../shared/config.ts';
-import { benchmarkResults } from '../../shared/composition/benchmark-results.ts';
+import { inventoryApiDeps } from '../../shared/composition/inventory-api.ts';
 import { BenchmarkPredictor, rankByValue } from '../../shared/domain/benchmark.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import { DEFAULT_LIMIT, type InventoryQuery, queryOffers } from '../../shared/domain/inventory-query.ts';
@@ -117,9 +114,4 @@ export function makeRoute(deps: InventoryApiDeps): RouteHandler {
 
 export const makeHandler = (deps: InventoryApiDeps) => httpHandler(makeRoute(deps));
 
-export const handler = makeHandler({
-  inventory: inventoryFromEnv().service,
-  templates: templatesFromEnv().catalog,
-  defaultDiskGb: numberEnv('DEFAULT_DISK_GB', DEFAULT_PRICED_DISK_GB, { min: 8 }),
-  benchmarks: benchmarkResults(),
-});
+export const handler = makeHandler(inventoryApiDeps());

@@ -1,6 +1,6 @@
 // GET /api/v1/offer-health: which offers failed recently, which are suppressed, which GPU types are degraded, and
 // which marketplace hosts failed verification (for anyone) in the last day.
-import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
+import { inventoryFromEnv } from '../../shared/composition/inventory.ts';
 import { gpuKey } from '../../shared/domain/offer.ts';
 import { assessHealth, DEFAULT_HEALTH_RULES, type HealthRules } from '../../shared/domain/offer-health.ts';
 import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';

@@ -1,6 +1,6 @@
 // Template routes: the Vast.ai template catalog (as the last refresh stored it), one template, and the templates an
 // offer can run (its properties against each template's `extra_filters`). Never calls a provider.
-import { inventoryFromEnv } from '../../shared/adapters/dynamodb/inventory-from-env.ts';
+import { inventoryFromEnv } from '../../shared/composition/inventory.ts';
 import { templatesFromEnv } from '../../shared/composition/templates.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { type Template, templateImage, templatePorts } from '../../shared/domain/template.ts';

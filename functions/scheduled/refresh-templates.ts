@@ -1,7 +1,5 @@
 // Scheduled (TemplateRefresh): fetches the Vast.ai template catalog and stores it for the request paths.
-import { providerRegistry } from '../../shared/adapters/providers/registry.ts';
-import { templatesFromEnv } from '../../shared/composition/templates.ts';
-import { numberEnv } from '../../shared/config.ts';
+import { templateRefreshDeps } from '../../shared/composition/template-refresh.ts';
 import { logger } from '../../shared/observability/powertools.ts';
 import { scheduledHandler } from '../../shared/tasks/scheduled-handler.ts';
 import { type RefreshTemplatesDeps, refreshTemplates } from '../../shared/use-cases/templates/refresh-templates.ts';
@@ -15,9 +13,4 @@ export function makeHandler(deps: () => RefreshTemplatesDeps) {
   });
 }
 
-export const handler = makeHandler(() => ({
-  registry: providerRegistry(),
-  store: templatesFromEnv().store,
-  now: () => new Date(),
-  timeoutMs: numberEnv('TEMPLATE_PROVIDER_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
-}));
+export const handler = makeHandler(templateRefreshDeps);

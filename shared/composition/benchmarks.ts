@@ -1,15 +1,16 @@
 // Wiring of the benchmark routes, the benchmark-run tasks and the schedule check, once per process.
 import { randomUUID } from 'node:crypto';
 import { DynamoBenchmarkRunStore, DynamoBenchmarkScheduleStore } from '../adapters/dynamodb/benchmark-store.ts';
-import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { Ssh2CommandRunner } from '../adapters/ssh/command-runner.ts';
 import { createSfnClient, SfnBenchmarkWorkflow } from '../adapters/step-functions/sfn-workflows.ts';
-import { numberEnv, optionalEnv } from '../config.ts';
+import { config } from '../config.ts';
 import { logger } from '../observability/powertools.ts';
 import type { AdvanceDeps, RunBenchmarkDeps } from '../use-cases/benchmarks/benchmark-runs.ts';
 import type { FireDeps } from '../use-cases/benchmarks/benchmark-schedules.ts';
 import { createSession } from '../use-cases/sessions/create-session.ts';
 import { benchmarkResults } from './benchmark-results.ts';
+import { localEndpoint } from './endpoints.ts';
+import { secretCipherFromEnv } from './secret-cipher.ts';
 import { sessionsApiDeps } from './sessions-api.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
 
@@ -21,7 +22,10 @@ function createStores() {
     results: benchmarkResults(),
     runs: new DynamoBenchmarkRunStore(db, tableName),
     schedules: new DynamoBenchmarkScheduleStore(db, tableName),
-    workflow: new SfnBenchmarkWorkflow(createSfnClient(), optionalEnv('BENCHMARK_RUN_STATE_MACHINE_ARN')),
+    workflow: new SfnBenchmarkWorkflow(
+      createSfnClient(localEndpoint('SFN_ENDPOINT', 'us-east-1')),
+      config().get('BENCHMARK_RUN_STATE_MACHINE_ARN'),
+    ),
   };
 }
 
@@ -48,9 +52,9 @@ export function advanceItemDeps(): AdvanceDeps {
     // the same use case as POST /sessions, with the same wiring: provisioning machine, holds, refunds
     createSession: async (req) => (await createSession(sessionDeps, req)).session,
     defaultDiskGb: sessionDeps.defaultDiskGb,
-    pollSeconds: numberEnv('BENCHMARK_POLL_SECONDS', 20, { min: 1 }),
-    provisionDeadlineMs: numberEnv('BENCHMARK_PROVISION_DEADLINE_SECONDS', 1800, { min: 10 }) * 1000,
-    settleDeadlineMs: numberEnv('BENCHMARK_SETTLE_DEADLINE_SECONDS', 900, { min: 1 }) * 1000,
+    pollSeconds: config().get('BENCHMARK_POLL_SECONDS'),
+    provisionDeadlineMs: config().get('BENCHMARK_PROVISION_DEADLINE_SECONDS') * 1000,
+    settleDeadlineMs: config().get('BENCHMARK_SETTLE_DEADLINE_SECONDS') * 1000,
   };
 }
 
@@ -65,7 +69,7 @@ export function runBenchmarkDeps(): RunBenchmarkDeps {
     ssh: new Ssh2CommandRunner(),
     clock: systemClock,
     // within the task's own timeout (app model: 900 s), with room to record the outcome
-    timeoutMs: Math.min(840, numberEnv('BENCHMARK_COMMAND_TIMEOUT_SECONDS', 780, { min: 5 })) * 1000,
+    timeoutMs: Math.min(840, config().get('BENCHMARK_COMMAND_TIMEOUT_SECONDS')) * 1000,
     newId: randomUUID,
   };
 }

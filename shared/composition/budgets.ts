@@ -5,7 +5,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoBudgetStore } from '../adapters/dynamodb/budget-store.ts';
 import { FileBudgetAlerts } from '../adapters/local/file-budget-alerts.ts';
 import { SnsBudgetAlerts } from '../adapters/sns/sns-budget-alerts.ts';
-import { optionalEnv } from '../config.ts';
+import { config } from '../config.ts';
 import { logger } from '../observability/powertools.ts';
 import { traced } from '../observability/tracing.ts';
 import type { BudgetAlerts } from '../ports/budgets.ts';
@@ -25,9 +25,9 @@ export function sharedBudgets(): DynamoBudgetStore {
 }
 
 function alertsFromEnv(): BudgetAlerts {
-  const topicArn = optionalEnv('BUDGET_ALERT_TOPIC_ARN');
+  const topicArn = config().get('BUDGET_ALERT_TOPIC_ARN');
   if (topicArn) return new SnsBudgetAlerts(traced(new SNSClient({})), topicArn);
-  return new FileBudgetAlerts(optionalEnv('DATA_DIR') ?? './.data', (message, alert) => logger.warn(message, { alert }));
+  return new FileBudgetAlerts(config().get('DATA_DIR'), (message, alert) => logger.warn(message, { alert }));
 }
 
 let alerts: BudgetAlerts | undefined;

@@ -3,12 +3,13 @@
 // publishers (expiry warning, price watches) take sharedConsumerEventBus(); the session stores publish through
 // sharedEventPublisher(), which never fails its caller.
 import { createEventBridgeClient, EventBridgeConsumerBus } from '../adapters/events/eventbridge-consumer-bus.ts';
-import { optionalEnv } from '../config.ts';
+import { config } from '../config.ts';
 import { METRIC } from '../observability/metric-names.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import { logger } from '../observability/powertools.ts';
 import type { ConsumerEventBus } from '../ports/consumer-events.ts';
 import { type PublishEvents, safePublisher } from '../use-cases/events/publishing-session-store.ts';
+import { localEndpoint } from './endpoints.ts';
 
 const noBus: ConsumerEventBus = { publish: async () => undefined };
 
@@ -17,14 +18,14 @@ let wired: boolean | undefined;
 
 /** whether this process publishes consumer events at all */
 export function consumerEventsWired(): boolean {
-  wired ??= optionalEnv('EVENT_BUS_NAME') !== undefined;
+  wired ??= config().get('EVENT_BUS_NAME') !== undefined;
   return wired;
 }
 
 export function sharedConsumerEventBus(): ConsumerEventBus {
   if (!bus) {
-    const name = optionalEnv('EVENT_BUS_NAME');
-    const real = name ? new EventBridgeConsumerBus(createEventBridgeClient(), name) : noBus;
+    const name = config().get('EVENT_BUS_NAME');
+    const real = name ? new EventBridgeConsumerBus(createEventBridgeClient(localEndpoint('EVENTS_ENDPOINT', 'us-east-1')), name) : noBus;
     bus = {
       publish: async (events) => {
         await real.publish(events);

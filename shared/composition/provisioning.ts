@@ -1,36 +1,36 @@
 // Wiring of the provisioning tasks to real adapters, from the environment, once per process.
 import { sharedBudgetWatch } from './budgets.ts';
 import { DynamoVerificationHistory } from '../adapters/dynamodb/verification-history.ts';
-import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
-import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { FetchApiProber } from '../adapters/http/api-prober.ts';
-import { numberEnv } from '../config.ts';
+import { config } from '../config.ts';
 import type { SshProber } from '../ports/ssh-prober.ts';
-import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningDeps, type ProvisioningSettings } from '../use-cases/provisioning/deps.ts';
+import type { ProvisioningDeps, ProvisioningSettings } from '../use-cases/provisioning/deps.ts';
 import { instanceDeps } from './instance-deps.ts';
+import { inventoryFromEnv } from './inventory.ts';
+import { secretCipherFromEnv } from './secret-cipher.ts';
 import { realSleep, sharedStores } from './shared-clients.ts';
 
-/** Tunables, overridable for benchmarks and tests; the defaults are the product's. */
+/** Tunables, overridable for benchmarks and tests; the defaults (the schema's) are the product's. */
 export function provisioningSettingsFromEnv(): ProvisioningSettings {
-  const d = DEFAULT_PROVISIONING_SETTINGS;
+  const c = config();
   return {
-    probeIntervalMs: numberEnv('SSH_PROBE_INTERVAL_MS', d.probeIntervalMs, { min: 50 }),
-    probeTimeoutMs: numberEnv('SSH_PROBE_TIMEOUT_MS', d.probeTimeoutMs, { min: 100 }),
-    loginTimeoutMs: numberEnv('SSH_LOGIN_TIMEOUT_MS', d.loginTimeoutMs, { min: 500 }),
-    providerCheckIntervalMs: numberEnv('PROVIDER_CHECK_INTERVAL_MS', d.providerCheckIntervalMs, { min: 100 }),
-    verifyRoundMs: numberEnv('VERIFY_ROUND_SECONDS', d.verifyRoundMs / 1000, { min: 1 }) * 1000,
-    createListLagMs: numberEnv('CREATE_LIST_LAG_SECONDS', d.createListLagMs / 1000, { min: 0 }) * 1000,
-    defaultDiskGb: numberEnv('DEFAULT_DISK_GB', d.defaultDiskGb, { min: 8 }),
-    defaultSshDeadlineMs: numberEnv('SSH_DEADLINE_SECONDS', d.defaultSshDeadlineMs / 1000, { min: 1 }) * 1000,
-    authRejectionWindowMs: numberEnv('AUTH_REJECTION_WINDOW_SECONDS', d.authRejectionWindowMs / 1000, { min: 0 }) * 1000,
-    apiProbeIntervalMs: numberEnv('API_PROBE_INTERVAL_MS', d.apiProbeIntervalMs, { min: 50 }),
-    apiProbeTimeoutMs: numberEnv('API_PROBE_TIMEOUT_MS', d.apiProbeTimeoutMs, { min: 100 }),
-    defaultApiDeadlineMs: numberEnv('API_DEADLINE_SECONDS', d.defaultApiDeadlineMs / 1000, { min: 1 }) * 1000,
+    probeIntervalMs: c.get('SSH_PROBE_INTERVAL_MS'),
+    probeTimeoutMs: c.get('SSH_PROBE_TIMEOUT_MS'),
+    loginTimeoutMs: c.get('SSH_LOGIN_TIMEOUT_MS'),
+    providerCheckIntervalMs: c.get('PROVIDER_CHECK_INTERVAL_MS'),
+    verifyRoundMs: c.get('VERIFY_ROUND_SECONDS') * 1000,
+    createListLagMs: c.get('CREATE_LIST_LAG_SECONDS') * 1000,
+    defaultDiskGb: c.get('DEFAULT_DISK_GB'),
+    defaultSshDeadlineMs: c.get('SSH_DEADLINE_SECONDS') * 1000,
+    authRejectionWindowMs: c.get('AUTH_REJECTION_WINDOW_SECONDS') * 1000,
+    apiProbeIntervalMs: c.get('API_PROBE_INTERVAL_MS'),
+    apiProbeTimeoutMs: c.get('API_PROBE_TIMEOUT_MS'),
+    defaultApiDeadlineMs: c.get('API_DEADLINE_SECONDS') * 1000,
   };
 }
 
 /**
- * Only VerifySsh probes SSH, and it brings its own prober (functions/tasks/verify-ssh.ts): ssh2 stays out of every
+ * Only VerifySsh probes SSH, and it brings its own prober (verify-ssh.ts here): ssh2 stays out of every
  * other task's bundle.
  */
 const noSshProber: SshProber = {

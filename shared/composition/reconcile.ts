@@ -1,14 +1,14 @@
 // Wiring of the reconciler to real adapters, once per process.
 import { DynamoReconcilerMemory } from '../adapters/dynamodb/reconciler-memory.ts';
-import { numberEnv } from '../config.ts';
-import { DEFAULT_ORPHAN_GRACE_SECONDS, type ReconcileDeps, type ReconcileSettings } from '../use-cases/reconcile/deps.ts';
+import { config } from '../config.ts';
+import type { ReconcileDeps, ReconcileSettings } from '../use-cases/reconcile/deps.ts';
 import { instanceDeps } from './instance-deps.ts';
 import { sharedStores } from './shared-clients.ts';
 
 let deps: Promise<ReconcileDeps> | undefined;
 
 export function reconcileSettingsFromEnv(): ReconcileSettings {
-  return { orphanGraceMs: numberEnv('ORPHAN_GRACE_SECONDS', DEFAULT_ORPHAN_GRACE_SECONDS, { min: 0 }) * 1000 };
+  return { orphanGraceMs: config().get('ORPHAN_GRACE_SECONDS') * 1000 };
 }
 
 export function reconcileDeps(): Promise<ReconcileDeps> {

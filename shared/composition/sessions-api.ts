@@ -1,12 +1,12 @@
 // Wiring of the session API function: the only one that makes SSH keys (and so the only one bundling ssh2).
 import { randomUUID } from 'node:crypto';
 import { DynamoConsumerSettingsStore } from '../adapters/dynamodb/consumer-settings-store.ts';
-import { inventoryFromEnv } from '../adapters/dynamodb/inventory-from-env.ts';
-import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
 import { generateSshKeyPair } from '../adapters/ssh/keys.ts';
-import { numberEnv } from '../config.ts';
+import { config } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import { sharedBudgetWatch } from './budgets.ts';
+import { inventoryFromEnv } from './inventory.ts';
+import { secretCipherFromEnv } from './secret-cipher.ts';
 import { hardMaxHours, reservationHourMs } from './sessions.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
 import { templatesFromEnv } from './templates.ts';
@@ -27,7 +27,7 @@ export function sessionsApiDeps() {
     reservationHourMs: reservationHourMs(),
     watchBudget: sharedBudgetWatch({ stops: true }),
     templates: templatesFromEnv().catalog,
-    defaultDiskGb: numberEnv('DEFAULT_DISK_GB', 50, { min: 8 }),
+    defaultDiskGb: config().get('DEFAULT_DISK_GB'),
     consumerSettings: new DynamoConsumerSettingsStore(stores.db, stores.tableName),
   };
 }

@@ -1,18 +1,18 @@
 // Wiring of the cost API function and the session sweep, once per process.
 import { sharedBudgets, sharedBudgetWatch } from './budgets.ts';
 import { sharedConsumerEventBus } from './consumer-events.ts';
-import { isDeployed, numberEnv } from '../config.ts';
+import { config, isDeployed } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import type { SweepDeps } from '../use-cases/sessions/sweep-sessions.ts';
 import { sharedStores, sharedWorkflows, systemClock } from './shared-clients.ts';
 
-export const hardMaxHours = () => numberEnv('HARD_MAX_HOURS', 12, { min: 1 });
+export const hardMaxHours = () => config().get('HARD_MAX_HOURS');
 
 /**
  * How long a reserved hour lasts (expires_at, hard_max_at, extensions). Local-only: accelerated runs (`npm run chaos`)
  * shorten it with RESERVATION_HOUR_SECONDS so sessions expire within the run; a deployed function always uses 3600 s.
  */
-export const reservationHourMs = () => (isDeployed() ? 3_600_000 : numberEnv('RESERVATION_HOUR_SECONDS', 3600, { min: 1 }) * 1000);
+export const reservationHourMs = () => (isDeployed() ? 3_600_000 : config().get('RESERVATION_HOUR_SECONDS') * 1000);
 
 export function costsApiDeps() {
   const stores = sharedStores();

@@ -1,6 +1,6 @@
 // Wiring of the watch routes and the shared watch check, once per process.
 import { DynamoWatchStore } from '../adapters/dynamodb/watch-store.ts';
-import { numberEnv } from '../config.ts';
+import { config } from '../config.ts';
 import type { CheckWatchesDeps } from '../use-cases/watches/check-watches.ts';
 import { createSession } from '../use-cases/sessions/create-session.ts';
 import { sharedConsumerEventBus } from './consumer-events.ts';
@@ -24,7 +24,7 @@ export function checkWatchesDeps(): CheckWatchesDeps {
     inventory: sessions.inventory,
     bus: sharedConsumerEventBus(),
     clock: systemClock,
-    defaultDiskGb: numberEnv('DEFAULT_DISK_GB', 50, { min: 8 }),
+    defaultDiskGb: config().get('DEFAULT_DISK_GB'),
     createSession: async (req) => (await createSession(sessions, req)).session.id,
   };
 }

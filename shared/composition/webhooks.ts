@@ -4,17 +4,18 @@ import { DynamoDeliveryLog } from '../adapters/dynamodb/delivery-log.ts';
 import { DynamoWebhookStore } from '../adapters/dynamodb/webhook-store.ts';
 import { createSqsClient, SqsDeliveryQueue } from '../adapters/events/sqs-delivery-queue.ts';
 import { HttpWebhookSender } from '../adapters/http/webhook-sender.ts';
-import { secretCipherFromEnv } from '../adapters/secrets/secret-cipher-from-env.ts';
-import { isDeployed, numberEnv, optionalEnv, requireEnv } from '../config.ts';
+import { config, isDeployed } from '../config.ts';
 import { powertoolsMetricsSink } from '../observability/metrics-sink.ts';
 import { logger } from '../observability/powertools.ts';
 import type { DeliveryQueue } from '../ports/webhooks.ts';
 import type { DispatchDeps } from '../use-cases/webhooks/dispatch-event.ts';
 import type { WebhookDeps } from '../use-cases/webhooks/manage-webhooks.ts';
+import { localEndpoint } from './endpoints.ts';
+import { secretCipherFromEnv } from './secret-cipher.ts';
 import { sharedStores, systemClock } from './shared-clients.ts';
 
 /** Loopback receivers and http:// are for the local runtime only; a deployed function never allows them. */
-export const webhooksLocal = () => !isDeployed() && optionalEnv('WEBHOOK_ALLOW_LOOPBACK') !== 'false';
+export const webhooksLocal = () => !isDeployed() && config().get('WEBHOOK_ALLOW_LOOPBACK');
 
 function stores() {
   const { db, tableName } = sharedStores();
@@ -39,11 +40,11 @@ export function dispatcherDeps(): { deps: DispatchDeps; queue: DeliveryQueue } {
       metrics: powertoolsMetricsSink,
       clock: systemClock,
       // local-only, like RESERVATION_HOUR_SECONDS: a deployed dispatcher always backs off over the full day
-      backoffScale: isDeployed() ? 1 : numberEnv('WEBHOOK_BACKOFF_SCALE', 1, { min: 0.0001 }),
-      timeoutMs: numberEnv('WEBHOOK_TIMEOUT_MS', 10_000, { min: 100 }),
+      backoffScale: isDeployed() ? 1 : config().get('WEBHOOK_BACKOFF_SCALE'),
+      timeoutMs: config().get('WEBHOOK_TIMEOUT_MS'),
       log: (message, fields) => logger.info(message, fields),
     },
-    queue: new SqsDeliveryQueue(createSqsClient(), requireEnv('DELIVERY_QUEUE_URL')),
+    queue: new SqsDeliveryQueue(createSqsClient(localEndpoint('SQS_ENDPOINT', 'us-east-1')), config().require('DELIVERY_QUEUE_URL')),
   };
   return dispatch;
 }

@@ -1,19 +1,16 @@
 // Authorization rules the route handlers share. Authentication itself is the Lambda authorizer's job (API Gateway
 // runs it before any route marked auth); the check here is defence in depth for a route wired without it.
 import { routes } from '../app-model.ts';
-import { ConfigError, ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
-import { isDeployed, optionalEnv } from '../config.ts';
+import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
+import { config, isDeployed } from '../config.ts';
 import type { Caller } from './request.ts';
 
 export type AuthMode = 'api-key' | 'none';
 
 /** AUTH_MODE: `api-key` in a deployed stack unless set, `none` locally unless set. */
 export function authMode(): AuthMode {
-  const raw = optionalEnv('AUTH_MODE') ?? (isDeployed() ? 'api-key' : 'none');
-  if (raw !== 'api-key' && raw !== 'none') {
-    throw new ConfigError(`AUTH_MODE must be api-key or none, got "${raw.slice(0, 40)}"`, { variable: 'AUTH_MODE' });
-  }
-  return raw;
+  // the schema refuses anything else with a ConfigError naming AUTH_MODE
+  return config().get('AUTH_MODE') ?? (isDeployed() ? 'api-key' : 'none');
 }
 
 const PROTECTED = new Set(routes.filter((r) => r.auth).map((r) => `${r.method} ${r.path}`));

@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { chunkKey, encodeOffers, headKey, INVENTORY_PK } from '../../shared/adapters/dynamodb/inventory-layout.ts';
 import { DynamoInventoryReader } from '../../shared/adapters/dynamodb/inventory-store.ts';
 import { DynamoInventoryWriter } from '../../shared/adapters/dynamodb/inventory-writer.ts';

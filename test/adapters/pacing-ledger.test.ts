@@ -2,7 +2,7 @@
 // environments would hold them) share one queue per endpoint and never hand out two slots closer than the interval.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { DynamoSlotLedger, PACING_PK_PREFIX, PACING_SK } from '../../shared/adapters/dynamodb/pacing-ledger.ts';
 import { Pacer } from '../../shared/adapters/providers/pacer.ts';
 import { ProviderPacingError } from '../../shared/domain/provider-errors.ts';

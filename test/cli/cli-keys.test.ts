@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.ts';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { DynamoApiKeyStore } from '../../shared/adapters/dynamodb/api-key-store.ts';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { createApiKey } from '../../shared/use-cases/keys/manage-keys.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../local/free-port.ts';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { startLocalProcess } from '../support/local-process.ts';
 
 async function get(url: string) {

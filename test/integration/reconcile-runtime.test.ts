@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { DynamoSessionStore } from '../../shared/adapters/dynamodb/session-store/store.ts';
 import { formatLabel } from '../../shared/domain/instance.ts';
 import type { ProviderName } from '../../shared/domain/offer.ts';

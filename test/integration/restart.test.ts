@@ -10,7 +10,7 @@ import { freePort } from '../../local/free-port.ts';
 import { readRuntimeFile } from '../../local/runtime-file.ts';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import type { SimInstanceView } from '../../local/sim/market.ts';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { DynamoInventoryReader } from '../../shared/adapters/dynamodb/inventory-store.ts';
 import { DynamoOfferHealthStore } from '../../shared/adapters/dynamodb/offer-health-store.ts';
 import { DynamoSessionEventLog } from '../../shared/adapters/dynamodb/session-event-log.ts';

@@ -1,7 +1,7 @@
 // Which providers are configured, and where their credentials come from.
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it, vi } from 'vitest';
-import { providerRegistryFromEnv, type RegistryDependencies } from '../../shared/adapters/providers/registry.ts';
+import { providerRegistryFromEnv, type RegistryDependencies } from '../../shared/composition/providers.ts';
 import { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
 import { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 
@@ -91,7 +91,7 @@ describe('providerRegistryFromEnv', () => {
 
 describe('the pacing ledger the registry uses', () => {
   it('is the shared DynamoDB one by default, and in-process only when asked for', async () => {
-    const { slotLedgerFromEnv } = await import('../../shared/adapters/providers/pacing-from-env.ts');
+    const { slotLedgerFromEnv } = await import('../../shared/composition/providers.ts');
     const { DynamoSlotLedger } = await import('../../shared/adapters/dynamodb/pacing-ledger.ts');
     const { MemorySlotLedger } = await import('../../shared/adapters/providers/pacer.ts');
     expect(slotLedgerFromEnv({ TABLE_NAME: 'gpu-shopper' })).toBeInstanceOf(DynamoSlotLedger);

@@ -6,7 +6,7 @@ import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KmsSecretCipher, type KmsSender } from '../../shared/adapters/secrets/kms-secret-cipher.ts';
 import { LocalSecretCipher } from '../../shared/adapters/secrets/local-secret-cipher.ts';
-import { secretCipherFromEnv } from '../../shared/adapters/secrets/secret-cipher-from-env.ts';
+import { secretCipherFromEnv } from '../../shared/composition/secret-cipher.ts';
 import { SecretCipherError } from '../../shared/ports/secret-cipher.ts';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';

@@ -10,7 +10,7 @@ import { routes } from '../../shared/app-model.ts';
 import { mintApiKey } from '../../shared/domain/api-key.ts';
 import { MAX_BODY_BYTES } from '../../shared/http/http-handler.ts';
 import { DynamoApiKeyStore } from '../../shared/adapters/dynamodb/api-key-store.ts';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { createApiKey } from '../../shared/use-cases/keys/manage-keys.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';
 

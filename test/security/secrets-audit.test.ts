@@ -15,7 +15,7 @@ vi.hoisted(() => {
 
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { DynamoApiKeyStore } from '../../shared/adapters/dynamodb/api-key-store.ts';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { logger } from '../../shared/observability/powertools.ts';
 import { createApiKey } from '../../shared/use-cases/keys/manage-keys.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { startLocalRuntime } from '../../local/runtime.ts';
 import { parseScenario } from '../../local/sim/scenario.ts';
-import { providerRegistry, providerRegistryFromEnv } from '../../shared/adapters/providers/registry.ts';
+import { providerRegistry, providerRegistryFromEnv } from '../../shared/composition/providers.ts';
 import type { TensorDockClient } from '../../shared/adapters/providers/tensordock.ts';
 import type { VastAiClient } from '../../shared/adapters/providers/vastai/client.ts';
 

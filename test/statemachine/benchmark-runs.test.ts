@@ -3,7 +3,7 @@
 // with figures from the host's GPU, and the session is ended through the ordinary teardown — within the run's budget.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBenchmarkScheduleStore } from '../../shared/adapters/dynamodb/benchmark-store.ts';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/client.ts';
+import { createDocumentClient } from '../../shared/composition/dynamodb.ts';
 import { schedules } from '../../shared/app-model.ts';
 import type { ScenarioInput } from '../../local/sim/scenario.ts';
 import { type Harness, startHarness } from '../support/runtime-harness.ts';

@@ -1,22 +1,20 @@
-// The DynamoDB document client, created once per process. DYNAMODB_ENDPOINT points it at DynamoDB Local.
+// The DynamoDB document client. Given a local endpoint (DynamoDB Local) it uses placeholder credentials; the
+// composition root (shared/composition/dynamodb.ts) decides which, and keeps one client per process.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { optionalEnv } from '../../config.ts';
 import { traced } from '../../observability/tracing.ts';
 
-let shared: DynamoDBDocumentClient | undefined;
-
-export function documentClient(): DynamoDBDocumentClient {
-  shared ??= createDocumentClient(optionalEnv('DYNAMODB_ENDPOINT'));
-  return shared;
+export interface LocalEndpoint {
+  endpoint: string;
+  region: string;
 }
 
-export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
+export function dynamoDocumentClient(local?: LocalEndpoint): DynamoDBDocumentClient {
   const client = traced(new DynamoDBClient(
-    endpoint
+    local
       ? {
-          endpoint,
-          region: optionalEnv('AWS_REGION') ?? 'local',
+          endpoint: local.endpoint,
+          region: local.region,
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
           maxAttempts: 5,
         }

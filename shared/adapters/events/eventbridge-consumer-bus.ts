@@ -1,7 +1,6 @@
-// Consumer events onto the stack's EventBridge bus (EVENTS_ENDPOINT points it at the local bus). The event's own
+// Consumer events onto the stack's EventBridge bus (at a local endpoint: the local bus). The event's own
 // envelope is the detail, so a rule, the webhook dispatcher and any other consumer see the same id to dedupe on.
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { optionalEnv } from '../../config.ts';
 import { TransientError } from '../../domain/errors.ts';
 import {
   CONSUMER_EVENT_DETAIL_TYPES,
@@ -18,13 +17,8 @@ class ConsumerEventPublishError extends TransientError {
   readonly errorType = 'consumer_event_publish_failed';
 }
 
-export function createEventBridgeClient(): EventBridgeClient {
-  const endpoint = optionalEnv('EVENTS_ENDPOINT');
-  return new EventBridgeClient(
-    endpoint
-      ? { endpoint, region: optionalEnv('AWS_REGION') ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {},
-  );
+export function createEventBridgeClient(local?: { endpoint: string; region: string }): EventBridgeClient {
+  return new EventBridgeClient(local ? { ...local, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
 }
 
 export class EventBridgeConsumerBus implements ConsumerEventBus {

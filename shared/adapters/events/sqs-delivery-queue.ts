@@ -1,19 +1,13 @@
 // The webhook delivery queue as the dispatcher uses it: a message whose deliveries must wait comes back after the
-// backoff pause (its visibility timeout), instead of the queue's fixed one. SQS_ENDPOINT points it at the local queue.
+// backoff pause (its visibility timeout), instead of the queue's fixed one. At a local endpoint: the local queue.
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { optionalEnv } from '../../config.ts';
 import type { DeliveryQueue } from '../../ports/webhooks.ts';
 
 /** SQS's limit for a visibility timeout */
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 
-export function createSqsClient(): SQSClient {
-  const endpoint = optionalEnv('SQS_ENDPOINT');
-  return new SQSClient(
-    endpoint
-      ? { endpoint, region: optionalEnv('AWS_REGION') ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {},
-  );
+export function createSqsClient(local?: { endpoint: string; region: string }): SQSClient {
+  return new SQSClient(local ? { ...local, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
 }
 
 export class SqsDeliveryQueue implements DeliveryQueue {

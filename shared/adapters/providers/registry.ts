@@ -1,14 +1,12 @@
 // Which providers this deployment talks to, and with which credentials. A provider without a credential is
-// simply absent. Locally the credentials (or the simulated marketplaces' keys) come from the environment; in
-// AWS from one Secrets Manager secret, read once per process.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+// simply absent. Locally the credentials (or the simulated marketplaces' keys) come from the configuration; in
+// AWS from one Secrets Manager secret, read once per process. Wired in shared/composition/providers.ts.
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { ConfigError, NotFoundError } from '../../domain/errors.ts';
 import type { ProviderName } from '../../domain/offer.ts';
-import { traced } from '../../observability/tracing.ts';
 import type { ProviderClient, ProviderRegistry } from '../../ports/provider.ts';
-import { DEFAULT_PACING_MARGIN_MS, Pacer, type SlotLedger } from './pacer.ts';
-import { slotLedgerFromEnv } from './pacing-from-env.ts';
+import { Pacer, type SlotLedger } from './pacer.ts';
 import { TensorDockClient } from './tensordock.ts';
 import { VastAiClient } from './vastai/client.ts';
 
@@ -17,13 +15,7 @@ export interface ProviderCredentials {
   TENSORDOCK_API_TOKEN?: string;
 }
 
-type SecretsClient = Pick<SecretsManagerClient, 'send'>;
-
-let secretsClient: SecretsManagerClient | undefined;
-function defaultSecretsClient(): SecretsManagerClient {
-  secretsClient ??= traced(new SecretsManagerClient({}));
-  return secretsClient;
-}
+export type SecretsClient = Pick<SecretsManagerClient, 'send'>;
 
 const SecretShape = z.looseObject({
   VASTAI_API_KEY: z.string().optional(),
@@ -68,84 +60,55 @@ async function readSecret(client: SecretsClient, arn: string): Promise<ProviderC
   return shape.data;
 }
 
-function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be a number ≥ 0`, { variable: name });
-  return value;
-}
-
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ConfigError(`${name} must be a positive number`, { variable: name });
-  return value;
-}
-
 function clean(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
 }
 
-export interface RegistryDependencies {
-  env?: NodeJS.ProcessEnv;
-  secrets?: SecretsClient;
-  /** where the pacing keeps its slots (default: PROVIDER_PACING, i.e. the DynamoDB table) */
-  ledger?: SlotLedger;
+/**
+ * What the registry is built from, read on every use (the composition root reads it from the configuration). Each
+ * value is asked for only when needed, so a setting of a provider without credentials is never checked.
+ */
+export interface ProviderRegistrySource {
+  /** changes whenever any setting below does: a restarted local runtime points the process at new simulators */
+  version(): string;
+  /** the Secrets Manager secret holding both credentials; unset: environmentCredentials() */
+  secretArn(): string | undefined;
+  environmentCredentials(): ProviderCredentials;
+  baseUrl(provider: ProviderName): string | undefined;
+  /** below 1 only against simulated marketplaces that enforce the documented rules scaled alike */
+  pacingScale(provider: ProviderName): number;
+  pacingMarginMs(): number;
+  /** where the pacing keeps its slots, shared by every environment */
+  ledger(): SlotLedger;
 }
 
-const SETTINGS = [
-  'PROVIDER_SECRET_ARN',
-  'VASTAI_API_KEY',
-  'VASTAI_API_URL',
-  'VASTAI_PACING_SCALE',
-  'TENSORDOCK_API_TOKEN',
-  'TENSORDOCK_API_URL',
-  'TENSORDOCK_PACING_SCALE',
-  'PROVIDER_PACING',
-  'PROVIDER_PACING_MARGIN_MS',
-  'TABLE_NAME',
-] as const;
-
 /**
- * The registry for this process. Configuration is read on first use (so the local runtime can point the
- * environment at its simulated marketplaces before any handler asks), and the clients are kept while it does
- * not change: their rate limiters must be shared by every caller.
+ * The registry over `source`. Configuration is read on first use (so the local runtime can point the environment at
+ * its simulated marketplaces before any handler asks), and the clients are kept while it does not change: their
+ * rate limiters must be shared by every caller. `secrets` is asked for only when a secret is configured.
  */
-export function providerRegistryFromEnv(deps: RegistryDependencies = {}): ProviderRegistry {
-  const env = deps.env ?? process.env;
+export function providerRegistryOver(source: ProviderRegistrySource, secrets: () => SecretsClient): ProviderRegistry {
   let clients: Promise<Map<ProviderName, ProviderClient>> | undefined;
   let builtFor: string | undefined;
 
   const build = async (): Promise<Map<ProviderName, ProviderClient>> => {
-    const arn = clean(env['PROVIDER_SECRET_ARN']);
-    const credentials: ProviderCredentials = arn
-      ? await readSecretOnce(deps.secrets ?? defaultSecretsClient(), arn)
-      : { VASTAI_API_KEY: env['VASTAI_API_KEY'], TENSORDOCK_API_TOKEN: env['TENSORDOCK_API_TOKEN'] };
+    const arn = source.secretArn();
+    const credentials: ProviderCredentials = arn ? await readSecretOnce(secrets(), arn) : source.environmentCredentials();
     const map = new Map<ProviderName, ProviderClient>();
     const vastKey = clean(credentials.VASTAI_API_KEY);
     const tdToken = clean(credentials.TENSORDOCK_API_TOKEN);
     if (!vastKey && !tdToken) return map;
     // one limiter per (provider, endpoint, credential), shared by every environment through the ledger
-    const ledger = deps.ledger ?? slotLedgerFromEnv(env);
-    const marginMs = nonNegative(env, 'PROVIDER_PACING_MARGIN_MS', DEFAULT_PACING_MARGIN_MS);
+    const ledger = source.ledger();
+    const marginMs = source.pacingMarginMs();
     if (vastKey) {
       map.set(
         'vastai',
         new VastAiClient({
           apiKey: vastKey,
-          baseUrl: clean(env['VASTAI_API_URL']),
-          limiter: new Pacer({
-            provider: 'vastai',
-            credential: vastKey,
-            ledger,
-            marginMs,
-            // below 1 only against simulated marketplaces that enforce the documented rules scaled alike
-            scale: positive(env, 'VASTAI_PACING_SCALE', 1),
-          }),
+          baseUrl: source.baseUrl('vastai'),
+          limiter: new Pacer({ provider: 'vastai', credential: vastKey, ledger, marginMs, scale: source.pacingScale('vastai') }),
         }),
       );
     }
@@ -154,14 +117,8 @@ export function providerRegistryFromEnv(deps: RegistryDependencies = {}): Provid
         'tensordock',
         new TensorDockClient({
           apiToken: tdToken,
-          baseUrl: clean(env['TENSORDOCK_API_URL']),
-          limiter: new Pacer({
-            provider: 'tensordock',
-            credential: tdToken,
-            ledger,
-            marginMs,
-            scale: positive(env, 'TENSORDOCK_PACING_SCALE', 1),
-          }),
+          baseUrl: source.baseUrl('tensordock'),
+          limiter: new Pacer({ provider: 'tensordock', credential: tdToken, ledger, marginMs, scale: source.pacingScale('tensordock') }),
         }),
       );
     }
@@ -169,8 +126,7 @@ export function providerRegistryFromEnv(deps: RegistryDependencies = {}): Provid
   };
 
   const load = (): Promise<Map<ProviderName, ProviderClient>> => {
-    // a restarted local runtime points the same process at new simulated marketplaces
-    const settings = JSON.stringify(SETTINGS.map((name) => env[name] ?? null));
+    const settings = source.version();
     if (!clients || builtFor !== settings) {
       builtFor = settings;
       clients = build().catch((err: unknown) => {
@@ -191,15 +147,4 @@ export function providerRegistryFromEnv(deps: RegistryDependencies = {}): Provid
       return client;
     },
   };
-}
-
-let shared: ProviderRegistry | undefined;
-
-/**
- * The process-wide registry over process.env. Handlers should use this one: the clients (and their connections)
- * are kept across invocations; the pacing is shared across environments through the ledger anyway.
- */
-export function providerRegistry(): ProviderRegistry {
-  shared ??= providerRegistryFromEnv();
-  return shared;
 }

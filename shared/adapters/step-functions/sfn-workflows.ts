@@ -1,4 +1,4 @@
-// Starts and stops session executions through the Step Functions API (SFN_ENDPOINT points it at the local service).
+// Starts and stops session executions through the Step Functions API (at a local endpoint: the local service).
 // Executions are named by session id, so starting twice finds the first one instead of making a second.
 import {
   DescribeExecutionCommand,
@@ -8,16 +8,12 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { optionalEnv } from '../../config.ts';
 import { traced } from '../../observability/tracing.ts';
 import { type ExecutionInfo, type ExecutionStatus, teardownExecutionName, type Workflows } from '../../ports/workflows.ts';
 
-export function createSfnClient(): SFNClient {
-  const endpoint = optionalEnv('SFN_ENDPOINT');
+export function createSfnClient(local?: { endpoint: string; region: string }): SFNClient {
   return traced(new SFNClient(
-    endpoint
-      ? { endpoint, region: optionalEnv('AWS_REGION') ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {},
+    local ? { ...local, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
   ));
 }
 
