@@ -79,14 +79,8 @@ export function makeRoutes(deps: BenchmarkRunsApiDeps): Route[] {
       method: 'POST',
       path: '/api/v1/benchmark-schedules',
       handler: async (req) => {
-        const body = validate(createScheduleBody, req.body, 'body');
-        const created = await createSchedule(deps, {
-          consumer_id: requireConsumer(consumerForCaller(body.consumer_id, req.caller)),
-          name: body.name,
-          cron: body.cron,
-          spec: body.run_request,
-          enabled: body.enabled,
-        });
+        const { consumer_id, ...schedule } = validate(createScheduleBody, req.body, 'body');
+        const created = await createSchedule(deps, { ...schedule, consumer_id: requireConsumer(consumerForCaller(consumer_id, req.caller)) });
         return json(201, scheduleView(created, deps.clock()));
       },
     },

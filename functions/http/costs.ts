@@ -102,9 +102,9 @@ export function makeRoutes(deps: CostsApiDeps): Route[] {
       handler: async (req) => {
         requireAdmin(req.caller, 'change budgets');
         const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
-        const { monthly_limit_usd, on_exceeded } = validate(budgetBody, req.body, 'body');
+        const limit = validate(budgetBody, req.body, 'body');
         const now = deps.clock();
-        const budget = { consumer_id, monthly_limit_usd, on_exceeded, updated_at: now.toISOString() };
+        const budget = { consumer_id, ...limit, updated_at: now.toISOString() };
         await deps.budgets.put(budget);
         await deps.watchBudget?.(consumer_id, holdMonth(now));
         return json(200, budget);

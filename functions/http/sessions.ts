@@ -36,33 +36,15 @@ export function makeRoutes(deps: SessionsApiDeps): Route[] {
       method: 'POST',
       path: '/api/v1/sessions',
       handler: async (req) => {
-        const body = validate(createSessionBody, req.body, 'body');
+        const { consumer_id, ssh_public_key, ...request } = validate(createSessionBody, req.body, 'body');
         const rawKey = req.headers['idempotency-key'];
         const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeyHeader, rawKey, 'header');
-        const consumerId = consumerForCaller(body.consumer_id, req.caller);
+        const consumerId = consumerForCaller(consumer_id, req.caller);
         if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
         const created = await createSession(deps, {
+          ...request,
           consumer_id: consumerId,
-          offer_id: body.offer_id,
-          workload_type: body.workload_type,
-          reservation_hours: body.reservation_hours,
-          auto_retry: body.auto_retry,
-          max_retries: body.max_retries,
-          retry_scope: body.retry_scope,
-          ssh_public_key: body.ssh_public_key === undefined ? undefined : parsePublicKey(body.ssh_public_key),
-          ssh_timeout_minutes: body.ssh_timeout_minutes,
-          idle_stop_minutes: body.idle_stop_minutes,
-          workload: {
-            launch_mode: body.launch_mode,
-            docker_image: body.docker_image,
-            template_hash_id: body.template_hash_id,
-            model_id: body.model_id,
-            quantization: body.quantization,
-            exposed_ports: body.exposed_ports,
-            on_start_cmd: body.on_start_cmd,
-            disk_gb: body.disk_gb,
-            api_timeout_minutes: body.api_timeout_minutes,
-          },
+          ssh_public_key: ssh_public_key === undefined ? undefined : parsePublicKey(ssh_public_key),
           idempotency_key: idempotencyKey,
         });
         return json(created.replayed ? 200 : 201, {

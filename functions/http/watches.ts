@@ -21,39 +21,15 @@ export function makeRoutes(deps: WatchDeps): Route[] {
       method: 'POST',
       path: '/api/v1/watches',
       handler: async (req) => {
-        const body = validate(createWatchBody, req.body, 'body');
-        const consumerId = consumerForCaller(body.consumer_id, req.caller);
+        const { consumer_id, session, ...request } = validate(createWatchBody, req.body, 'body');
+        const consumerId = consumerForCaller(consumer_id, req.caller);
         if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
-        const s = body.session;
         const watch = await createWatch(deps, {
+          ...request,
           consumer_id: consumerId,
-          filters: body.filters,
-          max_price: body.max_price,
-          action: body.action,
-          expires_in_hours: body.expires_in_hours,
-          ...(body.action === 'create' && s
-            ? {
-                session: {
-                  workload_type: s.workload_type,
-                  reservation_hours: s.reservation_hours,
-                  auto_retry: s.auto_retry,
-                  max_retries: s.max_retries,
-                  retry_scope: s.retry_scope,
-                  ssh_public_key: parsePublicKey(s.ssh_public_key),
-                  ssh_timeout_minutes: s.ssh_timeout_minutes,
-                  workload: {
-                    launch_mode: s.launch_mode,
-                    docker_image: s.docker_image,
-                    template_hash_id: s.template_hash_id,
-                    model_id: s.model_id,
-                    quantization: s.quantization,
-                    exposed_ports: s.exposed_ports,
-                    on_start_cmd: s.on_start_cmd,
-                    disk_gb: s.disk_gb,
-                    api_timeout_minutes: s.api_timeout_minutes,
-                  },
-                },
-              }
+          // a session sent with a notify watch is not kept
+          ...(request.action === 'create' && session
+            ? { session: { ...session, ssh_public_key: parsePublicKey(session.ssh_public_key) } }
             : {}),
         });
         return json(201, watchView(watch));
