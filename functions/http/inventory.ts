@@ -11,6 +11,7 @@ import { templateCompatibility } from '../../shared/domain/template.ts';
 import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
 import { inventoryQuery, offerQuery } from '../../shared/http/schemas/inventory.ts';
+import type { Answer, offer as offerAnswer } from '../../shared/http/schemas/responses.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 import type { BenchmarkStore } from '../../shared/ports/benchmarks.ts';
@@ -58,7 +59,13 @@ export interface InventoryApiDeps {
  */
 function toApiOffer(offer: ServedOffer, diskGb: number) {
   const price = priceFor(offer, diskGb);
-  return { ...offer, price_per_hour: price.price_per_hour, priced_for_disk_gb: diskGb, price_breakdown: price, region: offer.location };
+  return {
+    ...offer,
+    price_per_hour: price.price_per_hour,
+    priced_for_disk_gb: diskGb,
+    price_breakdown: price,
+    region: offer.location,
+  } satisfies Answer<typeof offerAnswer>;
 }
 
 export function makeRoutes(deps: InventoryApiDeps): Route[] {

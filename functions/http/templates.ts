@@ -6,6 +6,7 @@ import { NotFoundError } from '../../shared/domain/errors.ts';
 import { type Template, templateImage, templatePorts } from '../../shared/domain/template.ts';
 import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
+import type { Answer, catalogInfo as catalogAnswer, templateSummary } from '../../shared/http/schemas/responses.ts';
 import { compatibleTemplatesQuery, templatesQuery } from '../../shared/http/schemas/templates.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
@@ -33,7 +34,7 @@ function summary(t: Template) {
     exposed_ports: templatePorts(t),
     extra_filters: t.extra_filters,
     ...(t.count_created !== undefined ? { count_created: t.count_created } : {}),
-  };
+  } satisfies Answer<typeof templateSummary>;
 }
 
 function detail(t: Template) {
@@ -56,7 +57,7 @@ function catalogInfo(view: TemplateCatalogView) {
     status: view.status,
     ...(view.fetched_at ? { fetched_at: view.fetched_at, age_seconds: view.age_seconds } : {}),
     ...(view.error ? { error: view.error } : {}),
-  };
+  } satisfies Answer<typeof catalogAnswer>;
 }
 
 export function makeRoutes(deps: TemplatesApiDeps): Route[] {
