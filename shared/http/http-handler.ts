@@ -142,7 +142,7 @@ const authentication = (mode: AuthMode): MiddlewareObj<Event, Result, Error, Con
 });
 
 /** The answer for a method or path the function does not serve: the same JSON 404 as the $default route. */
-export function routeNotFound(method: string, path: string): NotFoundError {
+function routeNotFound(method: string, path: string): NotFoundError {
   return new NotFoundError(`no route for ${sanitizeEcho(method, 16)} ${sanitizeEcho(path)}`);
 }
 
@@ -155,8 +155,9 @@ function toLambda(route: RouteHandler) {
 }
 
 /**
- * @middy/http-router picks the route by method and path (API Gateway v2: `requestContext.http`), so the function
- * answers what API Gateway would route to it; anything else is the $default route's 404, never a 500.
+ * @middy/http-router picks the route by method and path (API Gateway v2: `requestContext.http`; the API has only its
+ * $default stage and no base path mapping, so that path is the route's), so the function answers what API Gateway
+ * routes to it; anything else is the $default route's 404, never a 500.
  */
 function router(routes: readonly Route[]) {
   return httpRouterHandler<Event, Result>({
