@@ -2,9 +2,9 @@
 // enable/disable, delete). The runs themselves go on in the benchmark-run state machine.
 import { benchmarkRunsApiDeps } from '../../shared/composition/benchmarks.ts';
 import { ValidationError } from '../../shared/domain/errors.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
-import type { HttpRequest, HttpResponse } from '../../shared/http/request.ts';
+import type { HttpRequest, } from '../../shared/http/request.ts';
 import {
   createRunBody,
   createScheduleBody,
@@ -31,7 +31,7 @@ const requireConsumer = (consumerId: string | undefined): string => {
   return consumerId;
 };
 
-export function makeRoute(deps: BenchmarkRunsApiDeps): RouteHandler {
+export function makeRoutes(deps: BenchmarkRunsApiDeps): Route[] {
   const run = async (req: HttpRequest) => {
     const { id } = validate(runPath, req.pathParams, 'path');
     return runForCaller(deps.runs, id, (c) => callerMaySee(req.caller, c));
@@ -40,65 +40,91 @@ export function makeRoute(deps: BenchmarkRunsApiDeps): RouteHandler {
     const { id } = validate(schedulePath, req.pathParams, 'path');
     return scheduleForCaller(deps, id, (c) => callerMaySee(req.caller, c));
   };
-  const routes: Record<string, (req: HttpRequest) => Promise<HttpResponse>> = {
-    'POST /api/v1/benchmark-runs': async (req) => {
-      const { consumer_id, ...spec } = validate(createRunBody, req.body, 'body');
-      const { run: started } = await startRun(deps, requireConsumer(consumerForCaller(consumer_id, req.caller)), spec);
-      return json(201, runView(started, await deps.runs.items(started.id)));
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      path: '/api/v1/benchmark-runs',
+      handler: async (req) => {
+        const { consumer_id, ...spec } = validate(createRunBody, req.body, 'body');
+        const { run: started } = await startRun(deps, requireConsumer(consumerForCaller(consumer_id, req.caller)), spec);
+        return json(201, runView(started, await deps.runs.items(started.id)));
+      },
     },
-    'GET /api/v1/benchmark-runs': async (req) => {
-      const q = validate(listRunsQuery, presentParams(req.query), 'query');
-      const runs = await deps.runs.list(consumerForCaller(q.consumer_id, req.caller), q.limit);
-      return json(200, { runs: runs.map((r) => runView(r, []).run), count: runs.length });
+    {
+      method: 'GET',
+      path: '/api/v1/benchmark-runs',
+      handler: async (req) => {
+        const q = validate(listRunsQuery, presentParams(req.query), 'query');
+        const runs = await deps.runs.list(consumerForCaller(q.consumer_id, req.caller), q.limit);
+        return json(200, { runs: runs.map((r) => runView(r, []).run), count: runs.length });
+      },
     },
-    'GET /api/v1/benchmark-runs/{id}': async (req) => {
-      const r = await run(req);
-      return json(200, runView(r, await deps.runs.items(r.id)));
+    {
+      method: 'GET',
+      path: '/api/v1/benchmark-runs/{id}',
+      handler: async (req) => {
+        const r = await run(req);
+        return json(200, runView(r, await deps.runs.items(r.id)));
+      },
     },
-    'DELETE /api/v1/benchmark-runs/{id}': async (req) => {
-      const cancelled = await cancelRun(deps, await run(req));
-      return json(200, runView(cancelled, await deps.runs.items(cancelled.id)));
+    {
+      method: 'DELETE',
+      path: '/api/v1/benchmark-runs/{id}',
+      handler: async (req) => {
+        const cancelled = await cancelRun(deps, await run(req));
+        return json(200, runView(cancelled, await deps.runs.items(cancelled.id)));
+      },
     },
-    'POST /api/v1/benchmark-schedules': async (req) => {
-      const body = validate(createScheduleBody, req.body, 'body');
-      const created = await createSchedule(deps, {
-        consumer_id: requireConsumer(consumerForCaller(body.consumer_id, req.caller)),
-        name: body.name,
-        cron: body.cron,
-        spec: body.run_request,
-        enabled: body.enabled,
-      });
-      return json(201, scheduleView(created, deps.clock()));
+    {
+      method: 'POST',
+      path: '/api/v1/benchmark-schedules',
+      handler: async (req) => {
+        const { consumer_id, ...schedule } = validate(createScheduleBody, req.body, 'body');
+        const created = await createSchedule(deps, { ...schedule, consumer_id: requireConsumer(consumerForCaller(consumer_id, req.caller)) });
+        return json(201, scheduleView(created, deps.clock()));
+      },
     },
-    'GET /api/v1/benchmark-schedules': async (req) => {
-      const q = validate(listRunsQuery, presentParams(req.query), 'query');
-      const list = await deps.schedules.list(consumerForCaller(q.consumer_id, req.caller), q.limit);
-      return json(200, { schedules: list.map((s) => scheduleView(s, deps.clock())), count: list.length });
+    {
+      method: 'GET',
+      path: '/api/v1/benchmark-schedules',
+      handler: async (req) => {
+        const q = validate(listRunsQuery, presentParams(req.query), 'query');
+        const list = await deps.schedules.list(consumerForCaller(q.consumer_id, req.caller), q.limit);
+        return json(200, { schedules: list.map((s) => scheduleView(s, deps.clock())), count: list.length });
+      },
     },
-    'GET /api/v1/benchmark-schedules/{id}': async (req) => json(200, scheduleView(await schedule(req), deps.clock())),
-    'PUT /api/v1/benchmark-schedules/{id}': async (req) => {
-      const s = await schedule(req);
-      const { enabled } = validate(updateScheduleBody, req.body, 'body');
-      const now = deps.clock();
-      const { schedule: stored } = await deps.schedules.apply(s.id, (cur) =>
-        // re-enabling does not make up for the occurrences it was off for
-        cur.enabled === enabled ? undefined : { enabled, updated_at: now.toISOString(), ...(enabled ? { last_fired_for: now.toISOString() } : {}) },
-      );
-      return json(200, scheduleView(stored, now));
+    {
+      method: 'GET',
+      path: '/api/v1/benchmark-schedules/{id}',
+      handler: async (req) => json(200, scheduleView(await schedule(req), deps.clock())),
     },
-    'DELETE /api/v1/benchmark-schedules/{id}': async (req) => {
-      const s = await schedule(req);
-      await deps.schedules.delete(s.id);
-      return json(200, { id: s.id, deleted: true });
+    {
+      method: 'PUT',
+      path: '/api/v1/benchmark-schedules/{id}',
+      handler: async (req) => {
+        const s = await schedule(req);
+        const { enabled } = validate(updateScheduleBody, req.body, 'body');
+        const now = deps.clock();
+        const { schedule: stored } = await deps.schedules.apply(s.id, (cur) =>
+          // re-enabling does not make up for the occurrences it was off for
+          cur.enabled === enabled ? undefined : { enabled, updated_at: now.toISOString(), ...(enabled ? { last_fired_for: now.toISOString() } : {}) },
+        );
+        return json(200, scheduleView(stored, now));
+      },
     },
-  };
-  return async (req) => {
-    const route = routes[req.routeKey];
-    if (!route) throw new Error(`BenchmarkRunsApi has no route ${req.routeKey}`);
-    return route(req);
-  };
+    {
+      method: 'DELETE',
+      path: '/api/v1/benchmark-schedules/{id}',
+      handler: async (req) => {
+        const s = await schedule(req);
+        await deps.schedules.delete(s.id);
+        return json(200, { id: s.id, deleted: true });
+      },
+    },
+  ];
+  return routes;
 }
 
-export const makeHandler = (deps: BenchmarkRunsApiDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: BenchmarkRunsApiDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler(benchmarkRunsApiDeps());

@@ -1,8 +1,8 @@
 // Benchmark results: record, list, read, and the questions asked of them (best, cheapest, compare, recommendations).
 import { benchmarksApiDeps } from '../../shared/composition/benchmark-results.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
-import type { HttpRequest, HttpResponse } from '../../shared/http/request.ts';
+import type { HttpRequest, } from '../../shared/http/request.ts';
 import {
   benchmarkPath,
   cheapestQuery,
@@ -34,43 +34,67 @@ export interface BenchmarksApiDeps {
   newId?: () => string;
 }
 
-export function makeRoute(deps: BenchmarksApiDeps): RouteHandler {
+export function makeRoutes(deps: BenchmarksApiDeps): Route[] {
   const query = (req: HttpRequest) => presentParams(req.query);
-  const routes: Record<string, (req: HttpRequest) => Promise<HttpResponse>> = {
-    'POST /api/v1/benchmarks': async (req) => {
-      const { consumer_id, ...body } = validate(createBenchmarkBody, req.body, 'body');
-      const reporter = consumerForCaller(consumer_id, req.caller);
-      const result = await recordResult(deps, { ...body, ...(reporter ? { consumer_id: reporter } : {}) });
-      return json(201, withAnalysis(result));
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      path: '/api/v1/benchmarks',
+      handler: async (req) => {
+        const { consumer_id, ...body } = validate(createBenchmarkBody, req.body, 'body');
+        const reporter = consumerForCaller(consumer_id, req.caller);
+        const result = await recordResult(deps, { ...body, ...(reporter ? { consumer_id: reporter } : {}) });
+        return json(201, withAnalysis(result));
+      },
     },
-    'GET /api/v1/benchmarks': async (req) => {
-      const { gpu, gpu_type, ...q } = validate(listBenchmarksQuery, query(req), 'query');
-      const gpuType = gpu_type ?? gpu;
-      const { results, next_cursor } = await deps.results.list({ ...q, ...(gpuType ? { gpu_type: gpuType } : {}) });
-      return json(200, { benchmarks: results.map(resultView), count: results.length, ...(next_cursor ? { next_cursor } : {}) });
+    {
+      method: 'GET',
+      path: '/api/v1/benchmarks',
+      handler: async (req) => {
+        const { gpu, gpu_type, ...q } = validate(listBenchmarksQuery, query(req), 'query');
+        const gpuType = gpu_type ?? gpu;
+        const { results, next_cursor } = await deps.results.list({ ...q, ...(gpuType ? { gpu_type: gpuType } : {}) });
+        return json(200, { benchmarks: results.map(resultView), count: results.length, ...(next_cursor ? { next_cursor } : {}) });
+      },
     },
-    'GET /api/v1/benchmarks/best': async (req) =>
-      json(200, withAnalysis(await bestResult(deps, validate(modelQuery, query(req), 'query')))),
-    'GET /api/v1/benchmarks/cheapest': async (req) =>
-      json(200, withAnalysis(await cheapestResult(deps, validate(cheapestQuery, query(req), 'query')))),
-    'GET /api/v1/benchmarks/compare': async (req) => json(200, await compareResults(deps, validate(compareQuery, query(req), 'query'))),
-    'GET /api/v1/benchmarks/recommendations': async (req) => {
-      const q = validate(recommendationsQuery, query(req), 'query');
-      const recommendations = await recommend(deps, q);
-      return json(200, { model: q.model, recommendations, count: recommendations.length });
+    {
+      method: 'GET',
+      path: '/api/v1/benchmarks/best',
+      handler: async (req) =>
+        json(200, withAnalysis(await bestResult(deps, validate(modelQuery, query(req), 'query')))),
     },
-    'GET /api/v1/benchmarks/{id}': async (req) => {
-      const { id } = validate(benchmarkPath, req.pathParams, 'path');
-      return json(200, withAnalysis(await getResult(deps, id)));
+    {
+      method: 'GET',
+      path: '/api/v1/benchmarks/cheapest',
+      handler: async (req) =>
+        json(200, withAnalysis(await cheapestResult(deps, validate(cheapestQuery, query(req), 'query')))),
     },
-  };
-  return async (req) => {
-    const route = routes[req.routeKey];
-    if (!route) throw new Error(`BenchmarksApi has no route ${req.routeKey}`);
-    return route(req);
-  };
+    {
+      method: 'GET',
+      path: '/api/v1/benchmarks/compare',
+      handler: async (req) => json(200, await compareResults(deps, validate(compareQuery, query(req), 'query'))),
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/benchmarks/recommendations',
+      handler: async (req) => {
+        const q = validate(recommendationsQuery, query(req), 'query');
+        const recommendations = await recommend(deps, q);
+        return json(200, { model: q.model, recommendations, count: recommendations.length });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/benchmarks/{id}',
+      handler: async (req) => {
+        const { id } = validate(benchmarkPath, req.pathParams, 'path');
+        return json(200, withAnalysis(await getResult(deps, id)));
+      },
+    },
+  ];
+  return routes;
 }
 
-export const makeHandler = (deps: BenchmarksApiDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: BenchmarksApiDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler(benchmarksApiDeps());

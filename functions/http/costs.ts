@@ -2,8 +2,7 @@
 import { costsApiDeps } from '../../shared/composition/sessions.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import { requireAdmin } from '../../shared/http/auth.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
-import type { HttpRequest } from '../../shared/http/request.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { budgetBody, budgetPath, costSummaryQuery, costsQuery } from '../../shared/http/schemas/costs.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { holdMonth } from '../../shared/domain/budget-hold.ts';
@@ -39,76 +38,92 @@ function period(query: { start_date?: string; end_date?: string; period?: 'daily
   return { from: start, to };
 }
 
-export function makeRoute(deps: CostsApiDeps): RouteHandler {
-  const routes: Record<string, (req: HttpRequest) => Promise<ReturnType<typeof json>>> = {
-    'GET /api/v1/costs': async (req) => {
-      const query = validate(costsQuery, req.query, 'query');
-      const now = deps.clock();
-      if (query.session_id) {
-        const session = await sessionForCaller(deps.sessions, query.session_id, req.caller);
-        return json(200, { consumer_id: session.consumer_id, ...sessionCostReport(session.id, await deps.costs.forSession(session.id), now) });
-      }
-      const consumerId = consumerForCaller(query.consumer_id, req.caller);
-      const { from, to } = period(query, now);
-      return json(200, costSummary(consumerId, await deps.costs.forConsumer(consumerId, from, to), from, to, now));
+export function makeRoutes(deps: CostsApiDeps): Route[] {
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/api/v1/costs',
+      handler: async (req) => {
+        const query = validate(costsQuery, req.query, 'query');
+        const now = deps.clock();
+        if (query.session_id) {
+          const session = await sessionForCaller(deps.sessions, query.session_id, req.caller);
+          return json(200, { consumer_id: session.consumer_id, ...sessionCostReport(session.id, await deps.costs.forSession(session.id), now) });
+        }
+        const consumerId = consumerForCaller(query.consumer_id, req.caller);
+        const { from, to } = period(query, now);
+        return json(200, costSummary(consumerId, await deps.costs.forConsumer(consumerId, from, to), from, to, now));
+      },
     },
-    'GET /api/v1/costs/summary': async (req) => {
-      const query = validate(costSummaryQuery, req.query, 'query');
-      const consumerId = consumerForCaller(query.consumer_id, req.caller);
-      const now = deps.clock();
-      const { from, to } = monthBounds(now);
-      const summary = costSummary(consumerId, await deps.costs.forConsumer(consumerId, from, to), from, to, now);
-      if (!consumerId) return json(200, summary);
-      const [budget, month] = await Promise.all([deps.budgets.get(consumerId), deps.budgets.commitment(consumerId, holdMonth(now))]);
-      const spent = summary.total_cost;
-      return json(200, {
-        ...summary,
-        spent_usd: spent,
-        // what open sessions still hold beyond what they have spent (the ledger already counts their accrued time)
-        held_usd: round6(Math.max(0, month.committed_usd - spent)),
-        committed_usd: month.committed_usd,
-        overrun_usd: month.overrun_usd,
-        ...(budget
-          ? {
-              monthly_budget_usd: budget.monthly_limit_usd,
-              remaining_usd: round6(Math.max(0, budget.monthly_limit_usd - month.committed_usd)),
-              budget_remaining_usd: round6(Math.max(0, budget.monthly_limit_usd - spent)),
-              on_exceeded: budget.on_exceeded,
-            }
-          : {}),
-      });
+    {
+      method: 'GET',
+      path: '/api/v1/costs/summary',
+      handler: async (req) => {
+        const query = validate(costSummaryQuery, req.query, 'query');
+        const consumerId = consumerForCaller(query.consumer_id, req.caller);
+        const now = deps.clock();
+        const { from, to } = monthBounds(now);
+        const summary = costSummary(consumerId, await deps.costs.forConsumer(consumerId, from, to), from, to, now);
+        if (!consumerId) return json(200, summary);
+        const [budget, month] = await Promise.all([deps.budgets.get(consumerId), deps.budgets.commitment(consumerId, holdMonth(now))]);
+        const spent = summary.total_cost;
+        return json(200, {
+          ...summary,
+          spent_usd: spent,
+          // what open sessions still hold beyond what they have spent (the ledger already counts their accrued time)
+          held_usd: round6(Math.max(0, month.committed_usd - spent)),
+          committed_usd: month.committed_usd,
+          overrun_usd: month.overrun_usd,
+          ...(budget
+            ? {
+                monthly_budget_usd: budget.monthly_limit_usd,
+                remaining_usd: round6(Math.max(0, budget.monthly_limit_usd - month.committed_usd)),
+                budget_remaining_usd: round6(Math.max(0, budget.monthly_limit_usd - spent)),
+                on_exceeded: budget.on_exceeded,
+              }
+            : {}),
+        });
+      },
     },
-    'GET /api/v1/budgets/{consumer_id}': async (req) => {
-      const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
-      const consumerId = consumerForCaller(consumer_id, req.caller)!;
-      const budget = await deps.budgets.get(consumerId);
-      if (!budget) throw new NotFoundError(`no budget for ${consumerId}`, { consumer_id: consumerId });
-      return json(200, budget);
+    {
+      method: 'GET',
+      path: '/api/v1/budgets/{consumer_id}',
+      handler: async (req) => {
+        const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
+        const consumerId = consumerForCaller(consumer_id, req.caller)!;
+        const budget = await deps.budgets.get(consumerId);
+        if (!budget) throw new NotFoundError(`no budget for ${consumerId}`, { consumer_id: consumerId });
+        return json(200, budget);
+      },
     },
-    'PUT /api/v1/budgets/{consumer_id}': async (req) => {
-      requireAdmin(req.caller, 'change budgets');
-      const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
-      const { monthly_limit_usd, on_exceeded } = validate(budgetBody, req.body, 'body');
-      const now = deps.clock();
-      const budget = { consumer_id, monthly_limit_usd, on_exceeded, updated_at: now.toISOString() };
-      await deps.budgets.put(budget);
-      await deps.watchBudget?.(consumer_id, holdMonth(now));
-      return json(200, budget);
+    {
+      method: 'PUT',
+      path: '/api/v1/budgets/{consumer_id}',
+      handler: async (req) => {
+        requireAdmin(req.caller, 'change budgets');
+        const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
+        const limit = validate(budgetBody, req.body, 'body');
+        const now = deps.clock();
+        const budget = { consumer_id, ...limit, updated_at: now.toISOString() };
+        await deps.budgets.put(budget);
+        await deps.watchBudget?.(consumer_id, holdMonth(now));
+        return json(200, budget);
+      },
     },
-    'DELETE /api/v1/budgets/{consumer_id}': async (req) => {
-      requireAdmin(req.caller, 'change budgets');
-      const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
-      await deps.budgets.delete(consumer_id);
-      return json(200, { consumer_id, deleted: true });
+    {
+      method: 'DELETE',
+      path: '/api/v1/budgets/{consumer_id}',
+      handler: async (req) => {
+        requireAdmin(req.caller, 'change budgets');
+        const { consumer_id } = validate(budgetPath, req.pathParams, 'path');
+        await deps.budgets.delete(consumer_id);
+        return json(200, { consumer_id, deleted: true });
+      },
     },
-  };
-  return async (req) => {
-    const route = routes[req.routeKey];
-    if (!route) throw new Error(`CostsApi has no route ${req.routeKey}`);
-    return route(req);
-  };
+  ];
+  return routes;
 }
 
-export const makeHandler = (deps: CostsApiDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: CostsApiDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler(costsApiDeps());

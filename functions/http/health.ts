@@ -1,6 +1,6 @@
 // GET /health (liveness: never touches a dependency) and GET /ready (every dependency answers).
 import { healthDeps } from '../../shared/composition/health.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import type { ReadinessCheck } from '../../shared/ports/readiness.ts';
 import { checkReadiness } from '../../shared/use-cases/check-readiness.ts';
 
@@ -10,19 +10,23 @@ export interface HealthDeps {
   now: () => Date;
 }
 
-export function makeRoute(deps: HealthDeps): RouteHandler {
-  return async (req) => {
-    const timestamp = deps.now().toISOString();
-    if (req.path === '/health') {
-      return json(200, { status: 'ok', version: deps.version, timestamp });
-    }
-    const readiness = await checkReadiness(deps.readinessChecks);
-    return readiness.ready
-      ? json(200, { ready: true, timestamp, checks: readiness.checks })
-      : json(503, { ready: false, message: readiness.message, timestamp, checks: readiness.checks });
-  };
+export function makeRoutes(deps: HealthDeps): Route[] {
+  return [
+    { method: 'GET', path: '/health', handler: async () => json(200, { status: 'ok', version: deps.version, timestamp: deps.now().toISOString() }) },
+    {
+      method: 'GET',
+      path: '/ready',
+      handler: async () => {
+        const timestamp = deps.now().toISOString();
+        const readiness = await checkReadiness(deps.readinessChecks);
+        return readiness.ready
+          ? json(200, { ready: true, timestamp, checks: readiness.checks })
+          : json(503, { ready: false, message: readiness.message, timestamp, checks: readiness.checks });
+      },
+    },
+  ];
 }
 
-export const makeHandler = (deps: HealthDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: HealthDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler(healthDeps());

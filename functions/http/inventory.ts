@@ -5,9 +5,10 @@ import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import { DEFAULT_LIMIT, type InventoryQuery, queryOffers } from '../../shared/domain/inventory-query.ts';
 import { DEFAULT_PRICED_DISK_GB, priceFor, pricedOffers } from '../../shared/domain/offer-pricing.ts';
 import { templateCompatibility } from '../../shared/domain/template.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
 import { inventoryQuery, offerQuery } from '../../shared/http/schemas/inventory.ts';
+import type { Answer, offer as offerAnswer } from '../../shared/http/schemas/responses.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 import type { BenchmarkStore } from '../../shared/ports/benchmarks.ts';
@@ -55,63 +56,79 @@ export interface InventoryApiDeps {
  */
 function toApiOffer(offer: ServedOffer, diskGb: number) {
   const price = priceFor(offer, diskGb);
-  return { ...offer, price_per_hour: price.price_per_hour, priced_for_disk_gb: diskGb, price_breakdown: price, region: offer.location };
+  return {
+    ...offer,
+    price_per_hour: price.price_per_hour,
+    priced_for_disk_gb: diskGb,
+    price_breakdown: price,
+    region: offer.location,
+  } satisfies Answer<typeof offerAnswer>;
 }
 
-export function makeRoute(deps: InventoryApiDeps): RouteHandler {
-  return async (req) => {
-    const defaultDisk = deps.defaultDiskGb ?? DEFAULT_PRICED_DISK_GB;
-    const id = req.pathParams['id'];
-    if (id !== undefined) {
-      const { disk_gb } = validate(offerQuery, presentParams(req.query), 'query');
-      const offer = (await deps.inventory.view()).offers.find((o) => o.id === id);
-      if (!offer) {
-        const shown = sanitizeEcho(id);
-        throw new NotFoundError(`offer ${shown} is not in current inventory`, { offer_id: shown });
-      }
-      return json(200, toApiOffer(offer, disk_gb ?? defaultDisk));
-    }
-    const query = parseInventoryQuery(req.query);
-    const disk = query.disk_gb ?? defaultDisk;
-    const view = await deps.inventory.view();
-    // price filter and sort see the all-in price for this disk; hosts that cannot give the disk are left out
-    let candidates = pricedOffers(view.offers, disk);
-    if (query.template_hash_id) {
-      const template = await deps.templates?.find(query.template_hash_id);
-      if (!template) {
-        throw new NotFoundError(`template ${query.template_hash_id} is not in the template catalog`, {
-          template_hash_id: query.template_hash_id,
+export function makeRoutes(deps: InventoryApiDeps): Route[] {
+  const defaultDisk = deps.defaultDiskGb ?? DEFAULT_PRICED_DISK_GB;
+  return [
+    {
+      method: 'GET',
+      path: '/api/v1/inventory/{id}',
+      handler: async (req) => {
+        const id = req.pathParams['id'] ?? '';
+        const { disk_gb } = validate(offerQuery, presentParams(req.query), 'query');
+        const offer = (await deps.inventory.view()).offers.find((o) => o.id === id);
+        if (!offer) {
+          const shown = sanitizeEcho(id);
+          throw new NotFoundError(`offer ${shown} is not in current inventory`, { offer_id: shown });
+        }
+        return json(200, toApiOffer(offer, disk_gb ?? defaultDisk));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/inventory',
+      handler: async (req) => {
+        const query = parseInventoryQuery(req.query);
+        const disk = query.disk_gb ?? defaultDisk;
+        const view = await deps.inventory.view();
+        // price filter and sort see the all-in price for this disk; hosts that cannot give the disk are left out
+        let candidates = pricedOffers(view.offers, disk);
+        if (query.template_hash_id) {
+          const template = await deps.templates?.find(query.template_hash_id);
+          if (!template) {
+            throw new NotFoundError(`template ${query.template_hash_id} is not in the template catalog`, {
+              template_hash_id: query.template_hash_id,
+            });
+          }
+          // templates are Vast.ai's: the offers that meet the template's CUDA, VRAM and other host requirements
+          candidates = candidates.filter((o) => o.provider === 'vastai' && templateCompatibility(template, o).compatible);
+        }
+        const model = valueSort(req.query);
+        if (model !== undefined) {
+          // every match ranked by what its GPU type's results predict; offers nothing predicts follow, cheapest first
+          const { offers: matches, total } = queryOffers(candidates, { ...query, offset: 0, limit: Number.MAX_SAFE_INTEGER });
+          const predictor = new BenchmarkPredictor((await deps.benchmarks?.forModel(model)) ?? []);
+          const page = rankByValue(matches, predictor).slice(query.offset, query.offset + query.limit);
+          return json(200, {
+            offers: page.map(({ offer, prediction }) => ({ ...toApiOffer(offer, disk), ...(prediction ? { prediction } : {}) })),
+            count: page.length,
+            total,
+            priced_for_disk_gb: disk,
+            providers: view.providers,
+            sorted_by: predictor.empty ? 'price' : 'value',
+          });
+        }
+        const { offers, total } = queryOffers(candidates, query);
+        return json(200, {
+          offers: offers.map((o) => toApiOffer(o, disk)),
+          count: offers.length,
+          total,
+          priced_for_disk_gb: disk,
+          providers: view.providers,
         });
-      }
-      // templates are Vast.ai's: the offers that meet the template's CUDA, VRAM and other host requirements
-      candidates = candidates.filter((o) => o.provider === 'vastai' && templateCompatibility(template, o).compatible);
-    }
-    const model = valueSort(req.query);
-    if (model !== undefined) {
-      // every match ranked by what its GPU type's results predict; offers nothing predicts follow, cheapest first
-      const { offers: matches, total } = queryOffers(candidates, { ...query, offset: 0, limit: Number.MAX_SAFE_INTEGER });
-      const predictor = new BenchmarkPredictor((await deps.benchmarks?.forModel(model)) ?? []);
-      const page = rankByValue(matches, predictor).slice(query.offset, query.offset + query.limit);
-      return json(200, {
-        offers: page.map(({ offer, prediction }) => ({ ...toApiOffer(offer, disk), ...(prediction ? { prediction } : {}) })),
-        count: page.length,
-        total,
-        priced_for_disk_gb: disk,
-        providers: view.providers,
-        sorted_by: predictor.empty ? 'price' : 'value',
-      });
-    }
-    const { offers, total } = queryOffers(candidates, query);
-    return json(200, {
-      offers: offers.map((o) => toApiOffer(o, disk)),
-      count: offers.length,
-      total,
-      priced_for_disk_gb: disk,
-      providers: view.providers,
-    });
-  };
+      },
+    },
+  ];
 }
 
-export const makeHandler = (deps: InventoryApiDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: InventoryApiDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler(inventoryApiDeps());

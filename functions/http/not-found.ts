@@ -1,10 +1,5 @@
-// The $default route: a JSON 404 for any path or method no other route serves.
-import { NotFoundError } from '../../shared/domain/errors.ts';
-import { httpHandler, type RouteHandler } from '../../shared/http/http-handler.ts';
-import { sanitizeEcho } from '../../shared/observability/redact.ts';
+// The $default route: a JSON 404 for any path or method no other route serves. A router without routes, so its
+// answer is the one every HTTP function gives for a route it does not serve.
+import { httpHandler } from '../../shared/http/http-handler.ts';
 
-export const route: RouteHandler = async (req) => {
-  throw new NotFoundError(`no route for ${sanitizeEcho(req.method, 16)} ${sanitizeEcho(req.path)}`);
-};
-
-export const handler = httpHandler(route);
+export const handler = httpHandler([]);

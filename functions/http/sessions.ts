@@ -2,7 +2,7 @@
 import { parsePublicKey } from '../../shared/adapters/ssh/keys.ts';
 import { sessionsApiDeps } from '../../shared/composition/sessions-api.ts';
 import { ValidationError } from '../../shared/domain/errors.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import type { HttpRequest } from '../../shared/http/request.ts';
 import {
   consumerSettingsBody,
@@ -30,99 +30,121 @@ export interface SessionsApiDeps extends CreateSessionDeps {
   consumerSettings: ConsumerSettingsStore;
 }
 
-export function makeRoute(deps: SessionsApiDeps): RouteHandler {
-  const routes: Record<string, (req: HttpRequest) => Promise<ReturnType<typeof json>>> = {
-    'POST /api/v1/sessions': async (req) => {
-      const body = validate(createSessionBody, req.body, 'body');
-      const rawKey = req.headers['idempotency-key'];
-      const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeyHeader, rawKey, 'header');
-      const consumerId = consumerForCaller(body.consumer_id, req.caller);
-      if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
-      const created = await createSession(deps, {
-        consumer_id: consumerId,
-        offer_id: body.offer_id,
-        workload_type: body.workload_type,
-        reservation_hours: body.reservation_hours,
-        auto_retry: body.auto_retry,
-        max_retries: body.max_retries,
-        retry_scope: body.retry_scope,
-        ssh_public_key: body.ssh_public_key === undefined ? undefined : parsePublicKey(body.ssh_public_key),
-        ssh_timeout_minutes: body.ssh_timeout_minutes,
-        idle_stop_minutes: body.idle_stop_minutes,
-        workload: {
-          launch_mode: body.launch_mode,
-          docker_image: body.docker_image,
-          template_hash_id: body.template_hash_id,
-          model_id: body.model_id,
-          quantization: body.quantization,
-          exposed_ports: body.exposed_ports,
-          on_start_cmd: body.on_start_cmd,
-          disk_gb: body.disk_gb,
-          api_timeout_minutes: body.api_timeout_minutes,
-        },
-        idempotency_key: idempotencyKey,
-      });
-      return json(created.replayed ? 200 : 201, {
-        session: sessionView(created.session),
-        ssh_private_key: created.ssh_private_key,
-        ...(created.replayed ? { idempotent_replay: true } : {}),
-      });
+export function makeRoutes(deps: SessionsApiDeps): Route[] {
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      path: '/api/v1/sessions',
+      handler: async (req) => {
+        const { consumer_id, ssh_public_key, ...request } = validate(createSessionBody, req.body, 'body');
+        const rawKey = req.headers['idempotency-key'];
+        const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeyHeader, rawKey, 'header');
+        const consumerId = consumerForCaller(consumer_id, req.caller);
+        if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
+        const created = await createSession(deps, {
+          ...request,
+          consumer_id: consumerId,
+          ssh_public_key: ssh_public_key === undefined ? undefined : parsePublicKey(ssh_public_key),
+          idempotency_key: idempotencyKey,
+        });
+        return json(created.replayed ? 200 : 201, {
+          session: sessionView(created.session),
+          ssh_private_key: created.ssh_private_key,
+          ...(created.replayed ? { idempotent_replay: true } : {}),
+        });
+      },
     },
-    'GET /api/v1/sessions': async (req) => {
-      const query = validate(listSessionsQuery, req.query, 'query');
-      const { sessions, next_cursor } = await deps.sessions.list({
-        ...query,
-        consumer_id: consumerForCaller(query.consumer_id, req.caller),
-      });
-      return json(200, {
-        sessions: sessions.map(sessionView),
-        count: sessions.length,
-        ...(next_cursor ? { next_cursor } : {}),
-      });
+    {
+      method: 'GET',
+      path: '/api/v1/sessions',
+      handler: async (req) => {
+        const query = validate(listSessionsQuery, req.query, 'query');
+        const { sessions, next_cursor } = await deps.sessions.list({
+          ...query,
+          consumer_id: consumerForCaller(query.consumer_id, req.caller),
+        });
+        return json(200, {
+          sessions: sessions.map(sessionView),
+          count: sessions.length,
+          ...(next_cursor ? { next_cursor } : {}),
+        });
+      },
     },
-    'GET /api/v1/sessions/{id}': async (req) =>
-      json(200, sessionView(await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller))),
-    'GET /api/v1/sessions/{id}/events': async (req) => {
-      const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
-      const events = await deps.events.list(session.id);
-      return json(200, { session_id: session.id, status: session.status, events, count: events.length });
+    {
+      method: 'GET',
+      path: '/api/v1/sessions/{id}',
+      handler: async (req) =>
+        json(200, sessionView(await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller))),
     },
-    'GET /api/v1/sessions/{id}/diagnostics': async (req) => {
-      const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
-      return json(200, diagnostics(session, deps.clock()));
+    {
+      method: 'GET',
+      path: '/api/v1/sessions/{id}/events',
+      handler: async (req) => {
+        const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
+        const events = await deps.events.list(session.id);
+        return json(200, { session_id: session.id, status: session.status, events, count: events.length });
+      },
     },
-    'POST /api/v1/sessions/{id}/done': (req) => end(req, 'consumer_done'),
-    'DELETE /api/v1/sessions/{id}': (req) => end(req, 'deleted'),
-    'POST /api/v1/sessions/{id}/extend': async (req) => {
-      const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
-      const body = validate(extendSessionBody, req.body, 'body');
-      const extended = await extendSession(deps, session, body.additional_hours);
-      return json(200, {
-        ...sessionView(extended),
-        message: 'session extended',
-        session_id: extended.id,
-        new_expires_at: extended.expires_at,
-      });
+    {
+      method: 'GET',
+      path: '/api/v1/sessions/{id}/diagnostics',
+      handler: async (req) => {
+        const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
+        return json(200, diagnostics(session, deps.clock()));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/sessions/{id}/done',
+      handler: (req) => end(req, 'consumer_done'),
+    },
+    {
+      method: 'DELETE',
+      path: '/api/v1/sessions/{id}',
+      handler: (req) => end(req, 'deleted'),
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/sessions/{id}/extend',
+      handler: async (req) => {
+        const session = await sessionForCaller(deps.sessions, req.pathParams['id'] ?? '', req.caller);
+        const body = validate(extendSessionBody, req.body, 'body');
+        const extended = await extendSession(deps, session, body.additional_hours);
+        return json(200, {
+          ...sessionView(extended),
+          message: 'session extended',
+          session_id: extended.id,
+          new_expires_at: extended.expires_at,
+        });
+      },
     },
     // a consumer's own defaults for the sessions it creates (its key, or an admin for anyone)
-    'GET /api/v1/consumers/{consumer_id}/settings': async (req) => {
-      const { consumer_id } = validate(consumerSettingsPath, req.pathParams, 'path');
-      const consumerId = consumerForCaller(consumer_id, req.caller)!;
-      return json(200, (await deps.consumerSettings.get(consumerId)) ?? { consumer_id: consumerId });
+    {
+      method: 'GET',
+      path: '/api/v1/consumers/{consumer_id}/settings',
+      handler: async (req) => {
+        const { consumer_id } = validate(consumerSettingsPath, req.pathParams, 'path');
+        const consumerId = consumerForCaller(consumer_id, req.caller)!;
+        return json(200, (await deps.consumerSettings.get(consumerId)) ?? { consumer_id: consumerId });
+      },
     },
-    'PUT /api/v1/consumers/{consumer_id}/settings': async (req) => {
-      const { consumer_id } = validate(consumerSettingsPath, req.pathParams, 'path');
-      const consumerId = consumerForCaller(consumer_id, req.caller)!;
-      const body = validate(consumerSettingsBody, req.body, 'body');
-      const settings = {
-        consumer_id: consumerId,
-        ...(body.idle_stop_minutes === null ? {} : { idle_stop_minutes: body.idle_stop_minutes }),
-        updated_at: deps.clock().toISOString(),
-      };
-      await deps.consumerSettings.put(settings);
-      return json(200, settings);
+    {
+      method: 'PUT',
+      path: '/api/v1/consumers/{consumer_id}/settings',
+      handler: async (req) => {
+        const { consumer_id } = validate(consumerSettingsPath, req.pathParams, 'path');
+        const consumerId = consumerForCaller(consumer_id, req.caller)!;
+        const body = validate(consumerSettingsBody, req.body, 'body');
+        const settings = {
+          consumer_id: consumerId,
+          ...(body.idle_stop_minutes === null ? {} : { idle_stop_minutes: body.idle_stop_minutes }),
+          updated_at: deps.clock().toISOString(),
+        };
+        await deps.consumerSettings.put(settings);
+        return json(200, settings);
+      },
     },
-  };
+  ];
 
   /** DELETE and done: 202 when this request started the teardown, 200 when the session was already ending. */
   async function end(req: HttpRequest, reason: EndReason) {
@@ -135,13 +157,9 @@ export function makeRoute(deps: SessionsApiDeps): RouteHandler {
     });
   }
 
-  return async (req) => {
-    const route = routes[req.routeKey];
-    if (!route) throw new Error(`SessionsApi has no route ${req.routeKey}`);
-    return route(req);
-  };
+  return routes;
 }
 
-export const makeHandler = (deps: SessionsApiDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: SessionsApiDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler(sessionsApiDeps());

@@ -4,10 +4,10 @@ import { inventoryFromEnv } from '../../shared/composition/inventory.ts';
 import { templatesFromEnv } from '../../shared/composition/templates.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { type Template, templateImage, templatePorts } from '../../shared/domain/template.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
+import type { Answer, catalogInfo as catalogAnswer, templateSummary } from '../../shared/http/schemas/responses.ts';
 import { compatibleTemplatesQuery, templatesQuery } from '../../shared/http/schemas/templates.ts';
-import type { HttpRequest } from '../../shared/http/request.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sanitizeEcho } from '../../shared/observability/redact.ts';
 import type { InventoryService } from '../../shared/use-cases/inventory-service.ts';
@@ -34,7 +34,7 @@ function summary(t: Template) {
     exposed_ports: templatePorts(t),
     extra_filters: t.extra_filters,
     ...(t.count_created !== undefined ? { count_created: t.count_created } : {}),
-  };
+  } satisfies Answer<typeof templateSummary>;
 }
 
 function detail(t: Template) {
@@ -57,75 +57,83 @@ function catalogInfo(view: TemplateCatalogView) {
     status: view.status,
     ...(view.fetched_at ? { fetched_at: view.fetched_at, age_seconds: view.age_seconds } : {}),
     ...(view.error ? { error: view.error } : {}),
-  };
+  } satisfies Answer<typeof catalogAnswer>;
 }
 
-export function makeRoute(deps: TemplatesApiDeps): RouteHandler {
-  const routes: Record<string, (req: HttpRequest) => Promise<ReturnType<typeof json>>> = {
-    'GET /api/v1/templates': async (req) => {
-      const filter = validate(templatesQuery, presentParams(req.query), 'query');
-      const view = await deps.catalog.view();
-      const templates = filterTemplates(view.templates, filter).map(summary);
-      return json(200, { templates, count: templates.length, catalog: catalogInfo(view) });
+export function makeRoutes(deps: TemplatesApiDeps): Route[] {
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/api/v1/templates',
+      handler: async (req) => {
+        const filter = validate(templatesQuery, presentParams(req.query), 'query');
+        const view = await deps.catalog.view();
+        const templates = filterTemplates(view.templates, filter).map(summary);
+        return json(200, { templates, count: templates.length, catalog: catalogInfo(view) });
+      },
     },
-    'GET /api/v1/templates/{hash_id}': async (req) => {
-      const hashId = (req.pathParams['hash_id'] ?? '').trim().toLowerCase();
-      const view = await deps.catalog.view();
-      const template = view.templates.find((t) => t.hash_id.toLowerCase() === hashId);
-      if (!template) {
-        const shown = sanitizeEcho(hashId, 80);
-        throw new NotFoundError(`template ${shown} is not in the template catalog`, { template_hash_id: shown });
-      }
-      return json(200, { ...detail(template), catalog: catalogInfo(view) });
+    {
+      method: 'GET',
+      path: '/api/v1/templates/{hash_id}',
+      handler: async (req) => {
+        const hashId = (req.pathParams['hash_id'] ?? '').trim().toLowerCase();
+        const view = await deps.catalog.view();
+        const template = view.templates.find((t) => t.hash_id.toLowerCase() === hashId);
+        if (!template) {
+          const shown = sanitizeEcho(hashId, 80);
+          throw new NotFoundError(`template ${shown} is not in the template catalog`, { template_hash_id: shown });
+        }
+        return json(200, { ...detail(template), catalog: catalogInfo(view) });
+      },
     },
-    'GET /api/v1/inventory/{id}/compatible-templates': async (req) => {
-      const query = validate(compatibleTemplatesQuery, presentParams(req.query), 'query');
-      const id = req.pathParams['id'] ?? '';
-      const offer = (await deps.inventory.view()).offers.find((o) => o.id === id);
-      if (!offer) {
-        const shown = sanitizeEcho(id);
-        throw new NotFoundError(`offer ${shown} is not in current inventory`, { offer_id: shown });
-      }
-      if (offer.provider !== 'vastai') {
+    {
+      method: 'GET',
+      path: '/api/v1/inventory/{id}/compatible-templates',
+      handler: async (req) => {
+        const query = validate(compatibleTemplatesQuery, presentParams(req.query), 'query');
+        const id = req.pathParams['id'] ?? '';
+        const offer = (await deps.inventory.view()).offers.find((o) => o.id === id);
+        if (!offer) {
+          const shown = sanitizeEcho(id);
+          throw new NotFoundError(`offer ${shown} is not in current inventory`, { offer_id: shown });
+        }
+        if (offer.provider !== 'vastai') {
+          return json(200, {
+            offer_id: offer.id,
+            provider: offer.provider,
+            templates: [],
+            count: 0,
+            note: 'templates are a Vast.ai feature; this offer is not on Vast.ai',
+          });
+        }
+        const view = await deps.catalog.view();
+        const matches = matchTemplates(view.templates, offer);
+        const compatible = matches.filter((m) => m.compatible).map((m) => summary(m.template));
+        const incompatible = matches.filter((m) => !m.compatible);
         return json(200, {
           offer_id: offer.id,
           provider: offer.provider,
-          templates: [],
-          count: 0,
-          note: 'templates are a Vast.ai feature; this offer is not on Vast.ai',
+          templates: compatible,
+          count: compatible.length,
+          incompatible_count: incompatible.length,
+          ...(query.include_incompatible
+            ? {
+                incompatible: incompatible.map((m) => ({
+                  hash_id: m.template.hash_id,
+                  name: m.template.name,
+                  mismatches: m.mismatches,
+                })),
+              }
+            : {}),
+          catalog: catalogInfo(view),
         });
-      }
-      const view = await deps.catalog.view();
-      const matches = matchTemplates(view.templates, offer);
-      const compatible = matches.filter((m) => m.compatible).map((m) => summary(m.template));
-      const incompatible = matches.filter((m) => !m.compatible);
-      return json(200, {
-        offer_id: offer.id,
-        provider: offer.provider,
-        templates: compatible,
-        count: compatible.length,
-        incompatible_count: incompatible.length,
-        ...(query.include_incompatible
-          ? {
-              incompatible: incompatible.map((m) => ({
-                hash_id: m.template.hash_id,
-                name: m.template.name,
-                mismatches: m.mismatches,
-              })),
-            }
-          : {}),
-        catalog: catalogInfo(view),
-      });
+      },
     },
-  };
+  ];
 
-  return async (req) => {
-    const route = routes[req.routeKey];
-    if (!route) throw new Error(`TemplatesApi has no route ${req.routeKey}`);
-    return route(req);
-  };
+  return routes;
 }
 
-export const makeHandler = (deps: TemplatesApiDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: TemplatesApiDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler({ catalog: templatesFromEnv().catalog, inventory: inventoryFromEnv().service });

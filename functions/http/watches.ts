@@ -2,74 +2,62 @@
 import { parsePublicKey } from '../../shared/adapters/ssh/keys.ts';
 import { watchesApiDeps } from '../../shared/composition/watches.ts';
 import { ValidationError } from '../../shared/domain/errors.ts';
-import { httpHandler, json, type RouteHandler } from '../../shared/http/http-handler.ts';
+import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
 import { presentParams } from '../../shared/http/query.ts';
-import type { HttpRequest, HttpResponse } from '../../shared/http/request.ts';
+import type { HttpRequest, } from '../../shared/http/request.ts';
 import { createWatchBody, listWatchesQuery, watchPath } from '../../shared/http/schemas/watches.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { callerMaySee, consumerForCaller } from '../../shared/use-cases/sessions/read-sessions.ts';
 import { watchView } from '../../shared/use-cases/watches/check-watches.ts';
 import { cancelWatch, createWatch, type WatchDeps, watchForCaller } from '../../shared/use-cases/watches/manage-watches.ts';
 
-export function makeRoute(deps: WatchDeps): RouteHandler {
+export function makeRoutes(deps: WatchDeps): Route[] {
   const byId = async (req: HttpRequest) => {
     const { id } = validate(watchPath, req.pathParams, 'path');
     return watchForCaller(deps, id, (consumerId) => callerMaySee(req.caller, consumerId));
   };
-  const routes: Record<string, (req: HttpRequest) => Promise<HttpResponse>> = {
-    'POST /api/v1/watches': async (req) => {
-      const body = validate(createWatchBody, req.body, 'body');
-      const consumerId = consumerForCaller(body.consumer_id, req.caller);
-      if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
-      const s = body.session;
-      const watch = await createWatch(deps, {
-        consumer_id: consumerId,
-        filters: body.filters,
-        max_price: body.max_price,
-        action: body.action,
-        expires_in_hours: body.expires_in_hours,
-        ...(body.action === 'create' && s
-          ? {
-              session: {
-                workload_type: s.workload_type,
-                reservation_hours: s.reservation_hours,
-                auto_retry: s.auto_retry,
-                max_retries: s.max_retries,
-                retry_scope: s.retry_scope,
-                ssh_public_key: parsePublicKey(s.ssh_public_key),
-                ssh_timeout_minutes: s.ssh_timeout_minutes,
-                workload: {
-                  launch_mode: s.launch_mode,
-                  docker_image: s.docker_image,
-                  template_hash_id: s.template_hash_id,
-                  model_id: s.model_id,
-                  quantization: s.quantization,
-                  exposed_ports: s.exposed_ports,
-                  on_start_cmd: s.on_start_cmd,
-                  disk_gb: s.disk_gb,
-                  api_timeout_minutes: s.api_timeout_minutes,
-                },
-              },
-            }
-          : {}),
-      });
-      return json(201, watchView(watch));
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      path: '/api/v1/watches',
+      handler: async (req) => {
+        const { consumer_id, session, ...request } = validate(createWatchBody, req.body, 'body');
+        const consumerId = consumerForCaller(consumer_id, req.caller);
+        if (consumerId === undefined) throw new ValidationError('consumer_id: is required', { field: 'consumer_id' });
+        const watch = await createWatch(deps, {
+          ...request,
+          consumer_id: consumerId,
+          // a session sent with a notify watch is not kept
+          ...(request.action === 'create' && session
+            ? { session: { ...session, ssh_public_key: parsePublicKey(session.ssh_public_key) } }
+            : {}),
+        });
+        return json(201, watchView(watch));
+      },
     },
-    'GET /api/v1/watches': async (req) => {
-      const query = validate(listWatchesQuery, presentParams(req.query), 'query');
-      const watches = await deps.watches.list(consumerForCaller(query.consumer_id, req.caller), query.limit);
-      return json(200, { watches: watches.map(watchView), count: watches.length });
+    {
+      method: 'GET',
+      path: '/api/v1/watches',
+      handler: async (req) => {
+        const query = validate(listWatchesQuery, presentParams(req.query), 'query');
+        const watches = await deps.watches.list(consumerForCaller(query.consumer_id, req.caller), query.limit);
+        return json(200, { watches: watches.map(watchView), count: watches.length });
+      },
     },
-    'GET /api/v1/watches/{id}': async (req) => json(200, watchView(await byId(req))),
-    'DELETE /api/v1/watches/{id}': async (req) => json(200, watchView(await cancelWatch(deps, await byId(req)))),
-  };
-  return async (req) => {
-    const route = routes[req.routeKey];
-    if (!route) throw new Error(`WatchesApi has no route ${req.routeKey}`);
-    return route(req);
-  };
+    {
+      method: 'GET',
+      path: '/api/v1/watches/{id}',
+      handler: async (req) => json(200, watchView(await byId(req))),
+    },
+    {
+      method: 'DELETE',
+      path: '/api/v1/watches/{id}',
+      handler: async (req) => json(200, watchView(await cancelWatch(deps, await byId(req)))),
+    },
+  ];
+  return routes;
 }
 
-export const makeHandler = (deps: WatchDeps) => httpHandler(makeRoute(deps));
+export const makeHandler = (deps: WatchDeps) => httpHandler(makeRoutes(deps));
 
 export const handler = makeHandler(watchesApiDeps());

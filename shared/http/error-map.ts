@@ -1,20 +1,8 @@
-// The one table that turns errors into HTTP answers. Client errors keep their message; anything else becomes a
-// generic answer whose details stay in the logs.
-import { type AppError, isAppError } from '../domain/errors.ts';
+// Errors into HTTP answers. An error says its own status and whether it may be shown (`statusCode` and `expose`, the
+// shape of middy's HttpError, which our AppErrors share): a shown error keeps its message and details; anything else
+// becomes a generic answer whose details stay in the logs.
+import { isAppError } from '../domain/errors.ts';
 import { redactSecrets } from '../observability/redact.ts';
-
-const STATUS_BY_NAME: Record<string, number> = {
-  ValidationError: 400,
-  UnauthorizedError: 401,
-  BudgetExceededError: 402,
-  ForbiddenError: 403,
-  NotFoundError: 404,
-  ConflictError: 409,
-  PayloadTooLargeError: 413,
-  UnsupportedMediaTypeError: 415,
-  StaleInventoryError: 503,
-  NotReadyError: 503,
-};
 
 export interface ErrorAnswer {
   statusCode: number;
@@ -23,17 +11,37 @@ export interface ErrorAnswer {
   internal: boolean;
 }
 
+/** What errorAnswer reads: our AppErrors, and middy's HttpError (createError from @middy/util) */
+interface HttpErrorLike extends Error {
+  statusCode: number;
+  expose: boolean;
+}
+
+function isHttpError(err: unknown): err is HttpErrorLike {
+  if (!(err instanceof Error)) return false;
+  const { statusCode, expose } = err as Partial<HttpErrorLike>;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode <= 599 && typeof expose === 'boolean';
+}
+
+/** An HttpError has no error_type: its name without "Error", in snake case (NotFoundError → not_found). */
+function errorTypeOf(err: HttpErrorLike): string {
+  if (isAppError(err)) return err.errorType;
+  const words = err.name.replace(/Error$/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return /^[a-z0-9_]+$/.test(words) ? words : 'http_error';
+}
+
 /** `client_request_id` beside the server's own id, when the caller sent an X-Request-ID */
 export function errorAnswer(err: unknown, requestId: string, clientRequestId?: string): ErrorAnswer {
   const ids = { request_id: requestId, ...(clientRequestId ? { client_request_id: clientRequestId } : {}) };
-  if (isAppError(err) && err.family === 'client') {
+  if (isHttpError(err) && err.expose) {
     return {
-      statusCode: STATUS_BY_NAME[err.name] ?? 400,
-      body: { ...clientDetails(err), error: redactSecrets(err.message), error_type: err.errorType, ...ids },
+      statusCode: err.statusCode,
+      body: { ...shownDetails(err), error: redactSecrets(err.message), error_type: errorTypeOf(err), ...ids },
       internal: false,
     };
   }
-  if (isAppError(err) && err.family === 'transient') {
+  // transient errors (and any 503 not to be shown): worth a retry, nothing more to say
+  if (isHttpError(err) && err.statusCode === 503) {
     return {
       statusCode: 503,
       body: {
@@ -52,8 +60,9 @@ export function errorAnswer(err: unknown, requestId: string, clientRequestId?: s
   };
 }
 
-function clientDetails(err: AppError): Record<string, unknown> {
+function shownDetails(err: HttpErrorLike): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  if (!isAppError(err)) return out;
   // details are ours, but may carry text that came from outside (a provider's answer): redact like the message
   for (const [k, v] of Object.entries(err.details)) if (v !== undefined) out[k] = typeof v === 'string' ? redactSecrets(v) : v;
   return out;

@@ -1,6 +1,8 @@
 // The session as the API shows it: compatible with existing clients (ids as strings, exact status strings,
-// numbers never null) and richer for operators (phase, attempts, verification figures, execution id).
+// numbers never null) and richer for operators (phase, attempts, verification figures, execution id). It satisfies
+// the `session` response schema the OpenAPI document is generated from, so the two cannot drift apart.
 import type { Session } from '../domain/session.ts';
+import type { Answer, session as sessionAnswer } from './schemas/responses.ts';
 
 export function sessionView(s: Session) {
   const w = s.workload;
@@ -98,7 +100,7 @@ export function sessionView(s: Session) {
       : {}),
     ...(s.last_provider_status ? { last_provider_status: s.last_provider_status } : {}),
     ...(s.execution_arn ? { execution_arn: s.execution_arn } : {}),
-  };
+  } satisfies Answer<typeof sessionAnswer>;
 }
 
 export type SessionView = ReturnType<typeof sessionView>;

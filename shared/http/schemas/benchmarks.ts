@@ -125,17 +125,20 @@ export const createRunBody = withRunRules(runSpecShape.extend({ consumer_id: ide
 export const runPath = z.object({ id: identifier(64).meta({ description: 'benchmark run id' }) });
 export const listRunsQuery = z.object({ consumer_id: identifier(128).optional(), limit: queryInt(1, 200).default(50) });
 
-export const createScheduleBody = z.object({
-  name: text(100).optional(),
-  cron: z
-    .string()
-    .trim()
-    .max(100)
-    .meta({ description: 'five fields, UTC: minute hour day-of-month month day-of-week (e.g. "0 3 * * 1")' }),
-  run_request: runSpecBody,
-  enabled: z.boolean().default(true),
-  consumer_id: identifier(128).optional(),
-});
+/** Its output is the createSchedule use case's input (the run request as the schedule's `spec`) but for the consumer. */
+export const createScheduleBody = z
+  .object({
+    name: text(100).optional(),
+    cron: z
+      .string()
+      .trim()
+      .max(100)
+      .meta({ description: 'five fields, UTC: minute hour day-of-month month day-of-week (e.g. "0 3 * * 1")' }),
+    run_request: runSpecBody,
+    enabled: z.boolean().default(true),
+    consumer_id: identifier(128).optional(),
+  })
+  .transform(({ run_request, ...schedule }) => ({ ...schedule, spec: run_request }));
 export const schedulePath = z.object({ id: z.string().regex(/^[0-9a-f-]{36}$/, 'is not a schedule id') });
 export const updateScheduleBody = z.object({ enabled: z.boolean() });
 

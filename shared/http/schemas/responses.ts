@@ -4,6 +4,21 @@
 import * as z from 'zod';
 import { PROVIDERS } from '../../domain/offer.ts';
 import { RETRY_SCOPES, SESSION_STATUSES, WORKLOAD_TYPES } from '../../domain/session.ts';
+import { LAUNCH_MODES } from '../../domain/workload.ts';
+
+/**
+ * The fields a loose answer promises, other fields allowed. `any` rather than zod's `unknown` index signature: that
+ * is the one a plain interface (Session, Watch) is assignable to, as an answer with extra fields is.
+ */
+type Promised<T> = T extends readonly (infer E)[]
+  ? Promised<E>[]
+  : T extends object
+    ? // biome-ignore lint/suspicious/noExplicitAny: the index signature interfaces are assignable to
+      { [K in keyof T as string extends K ? never : K]: Promised<T[K]> } & { [key: string]: any }
+    : T;
+
+/** What a view must give to answer as `schema` says: `view(...) satisfies Answer<typeof schema>`. */
+export type Answer<S extends z.ZodType> = Promised<z.output<S>>;
 
 const time = z.iso.datetime();
 const money = z.number();
@@ -168,7 +183,7 @@ export const session = z
     workload_type: z.enum(WORKLOAD_TYPES),
     reservation_hours: z.number(),
     storage_policy: z.literal('destroy'),
-    launch_mode: z.literal('ssh'),
+    launch_mode: z.enum(LAUNCH_MODES).meta({ description: 'entrypoint: the image runs its own server (api_endpoint once it answers)' }),
     created_at: time,
     expires_at: time,
     hard_max_at: time,
@@ -353,7 +368,7 @@ export const createdKey = z.looseObject({
 
 export const keyList = z.looseObject({ keys: z.array(apiKey), count: z.number().int() });
 
-const templateSummary = z.looseObject({
+export const templateSummary = z.looseObject({
   hash_id: z.string(),
   name: z.string(),
   image: z.string().optional(),
@@ -362,7 +377,7 @@ const templateSummary = z.looseObject({
   exposed_ports: z.array(z.number().int()),
   extra_filters: z.unknown(),
 });
-const catalogInfo = z.looseObject({
+export const catalogInfo = z.looseObject({
   provider: z.literal('vastai'),
   status: z.string(),
   fetched_at: time.optional(),

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { QUANTIZATIONS } from '../../domain/disk-estimate.ts';
 import { PROVIDERS } from '../../domain/offer.ts';
 import { RETRY_SCOPES, SESSION_STATUSES, WORKLOAD_TYPES } from '../../domain/session.ts';
-import { LAUNCH_MODES } from '../../domain/workload.ts';
+import { LAUNCH_MODES, type WorkloadRequest } from '../../domain/workload.ts';
 import { identifier, queryInt } from './common.ts';
 
 /** A Docker image reference: [registry[:port]/]path[:tag][@digest] — no spaces or shell characters. */
@@ -25,7 +25,30 @@ const port = z.number().int().min(1).max(65_535).refine((p) => p !== 22, 'port 2
 
 const idleStopMinutes = z.number().int().min(10).max(720);
 
-export const createSessionBody = z.object({
+/** What a session runs (image, template, model, disk, whether the broker starts its server): flat in a request. */
+const workloadFields = {
+  launch_mode: z.enum(LAUNCH_MODES).default('ssh'),
+  docker_image: dockerImage.optional(),
+  template_hash_id: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{8,64}$/, 'must be a Vast.ai template hash id')
+    .optional(),
+  model_id: modelId.optional(),
+  quantization: z.string().trim().toLowerCase().pipe(z.enum(QUANTIZATIONS)).optional(),
+  exposed_ports: z
+    .array(port)
+    .min(1)
+    .max(8)
+    .refine((ports) => new Set(ports).size === ports.length, 'ports must be distinct')
+    .optional(),
+  on_start_cmd: z.string().min(1).max(4000).optional(),
+  disk_gb: z.number().int().min(8).max(4096).optional(),
+  api_timeout_minutes: z.number().int().min(1).max(60).optional(),
+};
+
+/** A session request as clients send it: the workload's fields beside the session's (watches reuse it). */
+export const sessionRequestFields = z.object({
   consumer_id: identifier(128)
     .optional()
     .meta({ description: "required without an API key or with an admin key; a consumer key's own consumer when omitted" }),
@@ -46,26 +69,32 @@ export const createSessionBody = z.object({
     }),
   // accepted for compatibility with existing clients; the broker always destroys instances at the end
   storage_policy: z.literal('destroy').optional(),
-  // the workload: image, template, model, disk, and whether the broker starts its server
-  launch_mode: z.enum(LAUNCH_MODES).default('ssh'),
-  docker_image: dockerImage.optional(),
-  template_hash_id: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9]{8,64}$/, 'must be a Vast.ai template hash id')
-    .optional(),
-  model_id: modelId.optional(),
-  quantization: z.string().trim().toLowerCase().pipe(z.enum(QUANTIZATIONS)).optional(),
-  exposed_ports: z
-    .array(port)
-    .min(1)
-    .max(8)
-    .refine((ports) => new Set(ports).size === ports.length, 'ports must be distinct')
-    .optional(),
-  on_start_cmd: z.string().min(1).max(4000).optional(),
-  disk_gb: z.number().int().min(8).max(4096).optional(),
-  api_timeout_minutes: z.number().int().min(1).max(60).optional(),
+  ...workloadFields,
 });
+
+/** The flat request's workload fields, nested as the use cases take them (CreateSessionRequest, WatchSessionRequest). */
+export function nestWorkload<T extends WorkloadRequest>(body: T) {
+  const { launch_mode, docker_image, template_hash_id, model_id, quantization, exposed_ports, on_start_cmd, disk_gb, api_timeout_minutes, ...rest } =
+    body;
+  const workload: WorkloadRequest = {
+    launch_mode,
+    docker_image,
+    template_hash_id,
+    model_id,
+    quantization,
+    exposed_ports,
+    on_start_cmd,
+    disk_gb,
+    api_timeout_minutes,
+  };
+  return { ...rest, workload };
+}
+
+/**
+ * POST /sessions. Its output is the create use case's input but for what the route adds: the consumer (from the key
+ * when omitted), the parsed public key and the Idempotency-Key header.
+ */
+export const createSessionBody = sessionRequestFields.transform(({ storage_policy: _alwaysDestroy, ...body }) => nestWorkload(body));
 
 export const listSessionsQuery = z.object({
   consumer_id: identifier(128).optional(),

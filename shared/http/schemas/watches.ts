@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { PROVIDERS } from '../../domain/offer.ts';
 import { MAX_WATCH_HOURS } from '../../domain/watch.ts';
-import { createSessionBody } from './sessions.ts';
+import { nestWorkload, sessionRequestFields } from './sessions.ts';
 import { identifier, queryInt } from './common.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -16,10 +16,14 @@ export const watchFilters = z.object({
   disk_gb: z.number().int().min(8).max(4096).optional(),
 });
 
-/** The session a `create` watch makes: a session request without its offer, with the consumer's own public key. */
-export const watchSessionBody = createSessionBody
+/**
+ * The session a `create` watch makes: a session request without its offer, with the consumer's own public key; its
+ * output is a WatchSessionRequest but for the parsed key. idle_stop_minutes is accepted and, as ever, not kept.
+ */
+export const watchSessionBody = sessionRequestFields
   .omit({ consumer_id: true, offer_id: true, storage_policy: true })
-  .extend({ ssh_public_key: z.string().max(16_384) });
+  .extend({ ssh_public_key: z.string().max(16_384) })
+  .transform(({ idle_stop_minutes: _notKept, ...session }) => nestWorkload(session));
 
 export const createWatchBody = z
   .object({

@@ -1,7 +1,9 @@
 // Benchmark results: recording one, and the questions users ask of them — the fastest, the cheapest per token at a
 // minimum speed, how others compare with a baseline, and which offers in inventory should give a model the most
 // tokens per dollar.
+import type { Answer } from '../../http/schemas/responses.ts';
 import { randomUUID } from 'node:crypto';
+import type { benchmarkAnswer, benchmarkWithAnalysis } from '../../http/schemas/benchmarks.ts';
 import {
   BenchmarkPredictor,
   type BenchmarkResult,
@@ -44,10 +46,11 @@ export function resultView(r: BenchmarkResult) {
     ...shared,
     usd_per_million_tokens: c.usd_per_million_tokens,
     tokens_per_second_per_dollar: c.tokens_per_second_per_dollar,
-  };
+  } satisfies Answer<typeof benchmarkAnswer>;
 }
 
-export const withAnalysis = (r: BenchmarkResult) => ({ benchmark: resultView(r), cost_analysis: costAnalysis(r) });
+export const withAnalysis = (r: BenchmarkResult) =>
+  ({ benchmark: resultView(r), cost_analysis: costAnalysis(r) }) satisfies Answer<typeof benchmarkWithAnalysis>;
 
 export async function getResult(deps: BenchmarkDeps, id: string): Promise<BenchmarkResult> {
   const r = await deps.results.get(id);

@@ -8,6 +8,8 @@
 // run's optimistic lock; an item whose reservation would take the run past max_budget_usd is skipped. Once the
 // session exists its own hold (the most it can cost) replaces the estimate, and once it has settled its billed cost
 // does. Sessions are created without auto-retry: a retry onto a dearer offer would grow a hold the run did not reserve.
+import type { runAnswer } from '../../http/schemas/benchmarks.ts';
+import type { Answer } from '../../http/schemas/responses.ts';
 import { randomUUID } from 'node:crypto';
 import { benchmarkCommand, type BenchmarkResult, parseBenchmarkOutput } from '../../domain/benchmark.ts';
 import {
@@ -102,7 +104,7 @@ export function runView(run: BenchmarkRun, items: BenchmarkRunItem[]): RunView {
       item_counts: counts,
     },
     items: items.map(({ version: _iv, ...i }) => i as BenchmarkRunItem),
-  };
+  } satisfies Answer<typeof runAnswer>;
 }
 
 export async function runForCaller(

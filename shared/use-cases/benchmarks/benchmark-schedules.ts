@@ -2,7 +2,9 @@
 // BenchmarkScheduleCheck schedule: EventBridge Scheduler in AWS, the local scheduler locally) starts the run each
 // due schedule owes. The run id is derived from the schedule and the occurrence, so two checks of the same minute
 // (Scheduler delivers at least once) start one run, and the occurrence is recorded on the schedule under its lock.
+import type { Answer } from '../../http/schemas/responses.ts';
 import { randomUUID } from 'node:crypto';
+import type { scheduleAnswer } from '../../http/schemas/benchmarks.ts';
 import { type BenchmarkRunSpec, type BenchmarkSchedule, scheduledRunId } from '../../domain/benchmark-run.ts';
 import { dueOccurrence, nextOccurrence, parseCron } from '../../domain/cron.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
@@ -47,10 +49,10 @@ export async function scheduleForCaller(
   return s;
 }
 
-export function scheduleView(s: BenchmarkSchedule, now: Date): Record<string, unknown> {
+export function scheduleView(s: BenchmarkSchedule, now: Date) {
   const { version: _v, spec, ...rest } = s;
   const next = s.enabled ? nextOccurrence(parseCron(s.cron), now) : undefined;
-  return { ...rest, run_request: spec, ...(next ? { next_run_at: next.toISOString() } : {}) };
+  return { ...rest, run_request: spec, ...(next ? { next_run_at: next.toISOString() } : {}) } satisfies Answer<typeof scheduleAnswer>;
 }
 
 export interface FireDeps extends ScheduleDeps, StartRunDeps {

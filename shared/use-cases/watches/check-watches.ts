@@ -3,6 +3,7 @@
 // `create` creates the session through the ordinary create (the budget hold applies: a refusal leaves the watch
 // active with the reason). Expired watches are closed.
 import { randomUUID } from 'node:crypto';
+import type { Answer, watch as watchAnswer } from '../../http/schemas/responses.ts';
 import { AppError, ConflictError } from '../../domain/errors.ts';
 import { isLive, matchingOffers, type Watch } from '../../domain/watch.ts';
 import type { ConsumerEventBus } from '../../ports/consumer-events.ts';
@@ -123,7 +124,7 @@ export function watchView(w: Watch) {
   return {
     ...rest,
     ...(session ? { session: { ...session, ssh_public_key: undefined, ssh_public_key_set: true } } : {}),
-  };
+  } satisfies Answer<typeof watchAnswer>;
 }
 
 export const newWatchId = () => randomUUID();

@@ -1,12 +1,13 @@
 // Registering, reading and removing a consumer's webhooks. The signing secret is made here, encrypted under the
 // webhook's id, and returned this once; the URL is checked as far as it can be without resolving it (the sender
 // resolves and checks every address at each delivery).
+import type { Answer } from '../../http/schemas/responses.ts';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { addressAllowed, classifyAddress } from '../../domain/address-class.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Caller } from '../../http/request.ts';
-import { WEBHOOK_ID } from '../../http/schemas/webhooks.ts';
+import { type deliveryAnswer, WEBHOOK_ID, type webhookAnswer } from '../../http/schemas/webhooks.ts';
 import { sanitizeEcho } from '../../observability/redact.ts';
 import { callerMaySee } from '../sessions/read-sessions.ts';
 import type { ConsumerEventType } from '../../ports/consumer-events.ts';
@@ -39,12 +40,12 @@ export function webhookView(w: Webhook) {
     events: w.events,
     ...(w.description ? { description: w.description } : {}),
     created_at: w.created_at,
-  };
+  } satisfies Answer<typeof webhookAnswer>;
 }
 
 export function deliveryView(d: Delivery) {
   const { webhook_id: _w, ...rest } = d;
-  return rest;
+  return rest satisfies Answer<typeof deliveryAnswer>;
 }
 
 /** The URL rules a registration can check: scheme, no credentials, no forbidden address literal or local name. */
