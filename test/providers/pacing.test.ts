@@ -65,13 +65,16 @@ describe('the documented rules', () => {
 });
 
 describe('Pacer', () => {
-  it('spreads the margin over a window rule, so 101 requests always span more than the minute', () => {
+  it('spreads a wider margin over a window rule, so 101 requests always span the minute', () => {
     const td = new Pacer({ provider: 'tensordock', credential: 't', ledger: new MemorySlotLedger(), marginMs: 250 });
     const spacing = td.intervalMs(TENSORDOCK_RULE);
-    expect(spacing).toBe(603);
-    // the first request 250 ms late, the 101st on time: still more than 60 s apart
-    expect(100 * spacing - 250).toBeGreaterThan(60_000);
+    // 3 % of the window (1.8 s), not the 250 ms of an interval rule: (60 s + 1.8 s) / 100
+    expect(spacing).toBe(618);
+    // the first request 1.8 s late, the 101st on time: still a minute apart
+    expect(100 * spacing - 1800).toBeGreaterThanOrEqual(60_000);
     expect(td.intervalMs(VAST_RULES['create']!)).toBe(4750);
+    // a margin wider than 3 % of the window is kept
+    expect(new Pacer({ provider: 'tensordock', credential: 't', ledger: new MemorySlotLedger(), marginMs: 3000 }).intervalMs(TENSORDOCK_RULE)).toBe(630);
   });
 
   it('spaces the callers of one endpoint by the interval plus the margin, other endpoints apart', async () => {
