@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitReport } from '../../local/sim/rate-limits.ts';
-import { parseScenario } from '../../local/sim/scenario.ts';
+import { parseScenario, type ScenarioInput } from '../../local/sim/scenario.ts';
 import { documentClient } from '../../shared/composition/dynamodb.ts';
 import { PACING_PK_PREFIX } from '../../shared/adapters/dynamodb/pacing-ledger.ts';
 import { TENSORDOCK_RULE, VAST_RULES } from '../../shared/adapters/providers/pacing-rules.ts';
@@ -14,6 +14,7 @@ import { goal, type SectionOutput, type Table, usd } from '../report.ts';
 import { PRICES } from '../support/aws-prices.ts';
 import { startBenchRuntime } from '../support/bench-runtime.ts';
 import { environmentFigures } from '../support/environments.ts';
+import { startExternalSims } from '../support/external-sims.ts';
 import { createSession, getSession, inParallel, type SessionBody } from '../support/sessions.ts';
 import { round, summarize } from '../support/stats.ts';
 import type { SectionContext } from './types.ts';
@@ -43,13 +44,13 @@ function scenario(vast: number, td: number) {
     location,
     boot_seconds: BOOT_SECONDS,
   });
-  return parseScenario({
+  return {
     seed: 16,
     vastai: { offers: Array.from({ length: vast }, (_, i) => offer(i, 'RTX 4090', 24, 'Texas, US')) },
     tensordock: {
       offers: Array.from({ length: td }, (_, i) => offer(i, 'NVIDIA GeForce RTX 4090 PCIe 24GB', 24, 'Chubbuck, Idaho, United States')),
     },
-  });
+  } satisfies ScenarioInput;
 }
 
 async function offerIds(bench: Awaited<ReturnType<typeof startBenchRuntime>>, provider: string): Promise<string[]> {
@@ -70,15 +71,22 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
   const mix = ctx.quick ? MIX.quick : MIX.full;
   const total = mix.vastai + mix.tensordock;
   const maxEnvironments = ctx.quick ? MAX_ENVIRONMENTS.quick : MAX_ENVIRONMENTS.full;
+  const input = scenario(mix.vastai, mix.tensordock);
+  // the marketplaces in a process of their own, as the real ones are: a stall of the runtime's process then cannot
+  // make two requests look closer together than they were sent
+  const sims = await startExternalSims(input);
   const bench = await startBenchRuntime({
     name: 'scale',
-    scenario: scenario(mix.vastai, mix.tensordock),
+    scenario: parseScenario(input),
     // the documented limits, enforced as documented, and the product's shared pacing in DynamoDB
     // every invocation in an execution environment of its own module state, as Lambda runs them; more per function
     // than this machine's default of 2, so a create sleeping for its pacing slot does not hold up another provider's
-    env: { SIM_RATE_LIMIT_SCALE: '1', PROVIDER_PACING: 'dynamodb', POWERTOOLS_LOG_LEVEL: 'ERROR', LOCAL_LAMBDA_MAX_ENVIRONMENTS: String(maxEnvironments) },
+    env: { ...sims.env, SIM_RATE_LIMIT_SCALE: '1', PROVIDER_PACING: 'dynamodb', POWERTOOLS_LOG_LEVEL: 'ERROR', LOCAL_LAMBDA_MAX_ENVIRONMENTS: String(maxEnvironments) },
     lambdaEnvironments: 'threads',
     progress: ctx.progress,
+  }).catch(async (err: unknown) => {
+    await sims.stop();
+    throw err;
   });
   try {
     await bench.fire('InventoryRefresh');
@@ -158,10 +166,7 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
       (s) => rateLimitedSessions.has(s.id) || s.error_type === 'provider_rate_limited' || s.error_type === 'provider_pacing',
     ).length;
 
-    const limits = {
-      vastai: bench.runtime.sims.vastai!.rateLimits.report(),
-      tensordock: bench.runtime.sims.tensordock!.rateLimits.report(),
-    };
+    const limits = await sims.rateLimits();
     // every page: a Scan reads 1 MB at a time, and the pacing items are a few among 300 sessions' items
     const Items: Record<string, unknown>[] = [];
     for (let start: Record<string, unknown> | undefined, first = true; first || start; first = false) {
@@ -193,6 +198,7 @@ export async function run(ctx: SectionContext): Promise<SectionOutput> {
     });
   } finally {
     await bench.stop();
+    await sims.stop();
   }
 }
 
@@ -346,7 +352,7 @@ function report(r: {
       },
     ],
     notes: [
-      `${r.total} sessions (${r.mix.vastai} Vast.ai, ${r.mix.tensordock} TensorDock, one offer each, SSH up ${BOOT_SECONDS} s after create) requested within ${round(r.requestedWithinS, 1)} s; the simulated marketplaces enforce the documented limits as documented (SIM_RATE_LIMIT_SCALE 1) and answer 429 exactly when a rule is broken; the adapters pace through the shared DynamoDB ledger (PROVIDER_PACING=dynamodb, as in AWS).`,
+      `${r.total} sessions (${r.mix.vastai} Vast.ai, ${r.mix.tensordock} TensorDock, one offer each, SSH up ${BOOT_SECONDS} s after create) requested within ${round(r.requestedWithinS, 1)} s; the simulated marketplaces, in a process of their own, enforce the documented limits as documented (SIM_RATE_LIMIT_SCALE 1) and answer 429 exactly when a rule is broken; the adapters pace through the shared DynamoDB ledger (PROVIDER_PACING=dynamodb, as in AWS).`,
       'Ideal: Vast.ai allows one create per 4.5 s per API key; TensorDock 100 requests a minute per organisation, and a session needs two of them at least (its create and a status read for its address), so one session per 1.2 s; the slowest provider sets the ideal. TensorDock creates take at most half the organisation\'s minute (our cap), so status reads always find room.',
       `DynamoDB: reservations, failed conditional writes (a busy limiter seen as idle or the reverse, and refusals beyond a caller's bound) and penalties are each one write request unit. Priced at the table's on-demand rate (${PRICES.dynamoWriteRequestUnit.per}) and at the $1.25 per million of the issue.`,
       ...(r.environments.note ? [`Environments and cold starts: null — ${r.environments.note}.`] : []),
