@@ -79,7 +79,7 @@ export function renderTable(table: Table): string {
   return out.join('\n');
 }
 
-export function goalsTable(goals: Goal[]): Table {
+function goalsTable(goals: Goal[]): Table {
   return {
     title: 'Goals',
     columns: ['goal', 'target', 'measured', 'met'],

@@ -82,7 +82,7 @@ export function overlapMs(windows: TimeWindow[], from: number, to: number): numb
 }
 
 /** The instance's end at the marketplace: destroyed, or disappeared by itself. */
-export function instanceEnd(i: SimInstance): number | undefined {
+function instanceEnd(i: SimInstance): number | undefined {
   const end = i.destroyed_at ?? i.vanished_at;
   return end ? ms(end) : undefined;
 }
@@ -333,7 +333,7 @@ export interface ServerError {
 }
 
 /** Clients depend on it (reference/client-contract.md): the create answer for an offer gone since inventory listed it. */
-export const isStaleInventoryAnswer = (e: Pick<ServerError, 'status' | 'error_type'>) => e.status === 503 && e.error_type === 'stale_inventory';
+const isStaleInventoryAnswer = (e: Pick<ServerError, 'status' | 'error_type'>) => e.status === 503 && e.error_type === 'stale_inventory';
 
 /**
  * 5. No 5xx from the API. Two 503s are counted apart: the contract's `stale_inventory` answer to a create on an offer

@@ -8,7 +8,7 @@ import type { SessionView } from './checks.ts';
 import { TERMINAL } from './checks.ts';
 import type { Observer } from './observer.ts';
 
-export const PLAN_KINDS = ['delete_at_once', 'burst_when_running', 'expire', 'extend_then_expire', 'burst_at_expiry', 'keep'] as const;
+const PLAN_KINDS = ['delete_at_once', 'burst_when_running', 'expire', 'extend_then_expire', 'burst_at_expiry', 'keep'] as const;
 export type PlanKind = (typeof PLAN_KINDS)[number];
 
 /** Share of sessions per plan. */

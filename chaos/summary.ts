@@ -51,7 +51,7 @@ const pairs = (o: Record<string, number>) =>
     .map(([k, v]) => `${k} ${v}`)
     .join(', ') || 'none';
 
-export function formatSummary(s: Summary): string {
+function formatSummary(s: Summary): string {
   const f = s.faults;
   const lines = [
     '',

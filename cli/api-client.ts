@@ -86,7 +86,7 @@ export class ApiClient {
   }
 }
 
-export function parseServerUrl(raw: string): URL {
+function parseServerUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);

@@ -16,7 +16,7 @@ export interface FunctionBundle {
 }
 
 /** NodejsFunction's bundling props as esbuild options (format ESM, platform node, one output file). */
-export function esbuildOptions(options: LambdaBundleOptions = LAMBDA_BUNDLE_OPTIONS): BuildOptions {
+function esbuildOptions(options: LambdaBundleOptions = LAMBDA_BUNDLE_OPTIONS): BuildOptions {
   return {
     bundle: true,
     platform: 'node',

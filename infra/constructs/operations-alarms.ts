@@ -252,7 +252,7 @@ export class OperationsAlarms extends Construct {
 }
 
 /** Failed provisioning executions whose error is not an ordinary session outcome. */
-export function unexpectedProvisioningFailurePattern(stateMachineArn: string): events.EventPattern {
+function unexpectedProvisioningFailurePattern(stateMachineArn: string): events.EventPattern {
   return {
     source: ['aws.states'],
     detailType: ['Step Functions Execution Status Change'],

@@ -38,7 +38,7 @@ export interface CostAnalysis {
 
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export function usdPerMillionTokens(pricePerHour: number, generationTps: number): number {
+function usdPerMillionTokens(pricePerHour: number, generationTps: number): number {
   return round((pricePerHour / (generationTps * 3600)) * 1_000_000);
 }
 
@@ -54,8 +54,6 @@ export function costAnalysis(r: Pick<BenchmarkResult, 'price_per_hour' | 'genera
 
 /** Model names compare without case: "Meta-Llama/Llama-3-8B" and "meta-llama/llama-3-8b" are one model. */
 export const modelKey = (model: string): string => model.trim().toLowerCase();
-
-export const sameModel = (a: string, b: string): boolean => modelKey(a) === modelKey(b);
 
 /** Fastest first (generation tokens/s), ties to the cheaper per token. */
 export function fastest(results: BenchmarkResult[]): BenchmarkResult | undefined {
@@ -119,7 +117,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-export function confidenceOf(n: number, exact: boolean): { confidence: number; confidence_level: ConfidenceLevel } {
+function confidenceOf(n: number, exact: boolean): { confidence: number; confidence_level: ConfidenceLevel } {
   const confidence = round((n / (n + 2)) * (exact ? 1 : 0.5), 3);
   return { confidence, confidence_level: confidence >= 0.7 ? 'high' : confidence >= 0.5 ? 'medium' : 'low' };
 }

@@ -10,7 +10,7 @@ export type OpenApiDocument = Record<string, unknown> & {
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, unknown> };
 };
 
-export const SECURITY_SCHEME = 'apiKey';
+const SECURITY_SCHEME = 'apiKey';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const uri = (id: string) => `#/components/schemas/${id}`;
 

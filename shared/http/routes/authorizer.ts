@@ -27,7 +27,7 @@ export interface AuthorizerDeps {
 }
 
 /** The one message API Gateway turns into a 401 (any other error is a 500). */
-export const UNAUTHORIZED = 'Unauthorized';
+const UNAUTHORIZED = 'Unauthorized';
 
 export function makeHandler(deps: AuthorizerDeps) {
   return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>({ timeoutEarlyInMillis: 0 })

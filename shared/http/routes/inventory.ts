@@ -14,7 +14,7 @@ import type { BenchmarkStore } from '../../ports/benchmarks.ts';
 import type { InventoryService, ServedOffer } from '../../use-cases/inventory-service.ts';
 import type { TemplateCatalog } from '../../use-cases/templates/template-catalog.ts';
 
-export function parseInventoryQuery(raw: Record<string, string | undefined>): InventoryQuery {
+function parseInventoryQuery(raw: Record<string, string | undefined>): InventoryQuery {
   const { gpu_count, min_gpu_count, limit, offset, sort, model: _model, ...rest } = validate(
     inventoryQuery,
     presentParams(raw),
