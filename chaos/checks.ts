@@ -2,7 +2,7 @@
 // routes say. Pure functions over collected data, so each check is unit-tested on its own.
 import { parseLabel } from '../shared/domain/instance.ts';
 
-export interface AttemptView {
+interface AttemptView {
   attempt: number;
   provider: string;
   outcome: string;
@@ -53,7 +53,7 @@ export interface TimeWindow {
   to: number;
 }
 
-export interface Violation {
+interface Violation {
   /** the session (or instance) at fault */
   id: string;
   detail: string;
@@ -214,7 +214,7 @@ export function checkRefunds(sessions: SessionView[], costs: Map<string, CostLin
   };
 }
 
-export interface CostCheckOptions {
+interface CostCheckOptions {
   /** allowed difference at each end of an instance's life, in ms */
   toleranceMs: number;
   /**
@@ -324,7 +324,7 @@ export function checkCosts(
   };
 }
 
-export interface ServerError {
+interface ServerError {
   method: string;
   path: string;
   status: number;

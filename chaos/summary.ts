@@ -144,7 +144,7 @@ export function sumInvocations(reports: Record<string, { invocations: number; er
   return out;
 }
 
-export interface EnvironmentSummary {
+interface EnvironmentSummary {
   started: number;
   peak_concurrent: number;
   throttles: number;

@@ -5,7 +5,7 @@ import { type BuildOptions, build } from 'esbuild';
 import { LAMBDA_BUNDLE_OPTIONS, type LambdaBundleOptions } from '../../infra/bundle-options.ts';
 import type { FunctionSpec } from '../../shared/app-model.ts';
 
-export interface FunctionBundle {
+interface FunctionBundle {
   functionId: string;
   /** the bundle's entry file (index.mjs) */
   file: string;

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { type FunctionSpec, stateMachines } from '../../shared/app-model.ts';
 
-export interface LoadTime {
+interface LoadTime {
   /** one figure per run, ms */
   runs: number[];
   error?: string;

@@ -25,7 +25,7 @@ import { METRIC, type MetricName } from '../../shared/observability/metric-names
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
 import { SSH_ALARM, sshFailureRateExpressions, sshWorstGroupQuery } from './ssh-alarm-math.ts';
 
-export interface OperationsAlarmsProps {
+interface OperationsAlarmsProps {
   /** the customer managed key the stack's own alarm topic is encrypted with */
   key: kms.IKey;
   stateMachines: Map<string, sfn.StateMachine>;

@@ -18,7 +18,7 @@ import { METRIC, type MetricName } from '../../shared/observability/metric-names
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
 import { serviceMetric } from './operations-alarms.ts';
 
-export interface OperationsDashboardProps {
+interface OperationsDashboardProps {
   api: apigw.HttpApi;
   stateMachines: Map<string, sfn.StateMachine>;
   functions: Map<string, { fn: lambda.IFunction; logGroup: logs.ILogGroup }>;

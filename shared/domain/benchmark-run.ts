@@ -23,7 +23,7 @@ export interface BenchmarkRunSpec {
   disk_gb?: number;
 }
 
-export type RunStatus = 'running' | 'completed' | 'cancelled';
+type RunStatus = 'running' | 'completed' | 'cancelled';
 
 export interface BenchmarkRun {
   id: string;
@@ -42,7 +42,7 @@ export interface BenchmarkRun {
   version: number;
 }
 
-export type ItemStatus =
+type ItemStatus =
   | 'pending'
   /** session created, waiting for it to run */
   | 'provisioning'

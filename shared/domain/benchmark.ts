@@ -27,7 +27,7 @@ export interface BenchmarkResult extends MeasuredFigures {
   created_at: string;
 }
 
-export interface CostAnalysis {
+interface CostAnalysis {
   /** price_per_hour / (generation tokens per hour) × 1,000,000 */
   usd_per_million_tokens: number;
   /** generation tokens/s for each dollar per hour */
@@ -96,7 +96,7 @@ export function compare(baseline: BenchmarkResult, others: BenchmarkResult[]): C
 
 // ── prediction for inventory ────────────────────────────────────────────────
 
-export type ConfidenceLevel = 'low' | 'medium' | 'high';
+type ConfidenceLevel = 'low' | 'medium' | 'high';
 
 export interface Prediction {
   /** median generation tokens/s of the results this prediction rests on */
@@ -198,7 +198,7 @@ export function benchmarkCommand(spec: { model: string; runtime: BenchmarkRuntim
   ].join(' ');
 }
 
-export interface MeasuredFigures {
+interface MeasuredFigures {
   /** prompt processing (prefill), tokens per second */
   prompt_tps: number;
   /** generation (decode), tokens per second, across the concurrent requests */

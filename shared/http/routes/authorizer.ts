@@ -12,14 +12,14 @@ import type { ApiKeyStore } from '../../ports/api-keys.ts';
 import type { MetricsSink } from '../../ports/metrics.ts';
 import { authenticate } from '../../use-cases/keys/authenticate.ts';
 
-export interface AuthorizerContext {
+interface AuthorizerContext {
   [key: string]: string | boolean;
   keyId: string;
   consumerId: string;
   admin: boolean;
 }
 
-export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
 export interface AuthorizerDeps {
   keys: ApiKeyStore;
