@@ -1,6 +1,6 @@
 // What a section reports, and the two ways of printing it: readable tables, or one JSON object with every figure.
 
-export type Cell = string | number | null | undefined;
+type Cell = string | number | null | undefined;
 
 export interface Table {
   title?: string;
@@ -8,7 +8,7 @@ export interface Table {
   rows: Cell[][];
 }
 
-export interface Goal {
+interface Goal {
   name: string;
   /** e.g. "< 1.5" or "≤ 2 s" */
   target: string;
@@ -79,7 +79,7 @@ export function renderTable(table: Table): string {
   return out.join('\n');
 }
 
-export function goalsTable(goals: Goal[]): Table {
+function goalsTable(goals: Goal[]): Table {
   return {
     title: 'Goals',
     columns: ['goal', 'target', 'measured', 'met'],

@@ -3,7 +3,7 @@
 // whole hours or never ends); a machine that is merely busy does not fail the run.
 import type { ChaosSettings } from './scenario.ts';
 
-export interface Allowances {
+interface Allowances {
   /** how long after its deadline a session's end may be asked */
   deadlineMs: number;
   /** how long an instance may outlive its session */

@@ -2,12 +2,12 @@
 // (an idempotent request caught by the stop itself is sent again once the runtime is back, as a client would).
 export type Json = Record<string, unknown>;
 
-export interface Answer<T = Json> {
+interface Answer<T = Json> {
   status: number;
   body: T;
 }
 
-export interface ServerErrorRecord {
+interface ServerErrorRecord {
   at: string;
   method: string;
   path: string;

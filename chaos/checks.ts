@@ -2,7 +2,7 @@
 // routes say. Pure functions over collected data, so each check is unit-tested on its own.
 import { parseLabel } from '../shared/domain/instance.ts';
 
-export interface AttemptView {
+interface AttemptView {
   attempt: number;
   provider: string;
   outcome: string;
@@ -53,7 +53,7 @@ export interface TimeWindow {
   to: number;
 }
 
-export interface Violation {
+interface Violation {
   /** the session (or instance) at fault */
   id: string;
   detail: string;
@@ -82,7 +82,7 @@ export function overlapMs(windows: TimeWindow[], from: number, to: number): numb
 }
 
 /** The instance's end at the marketplace: destroyed, or disappeared by itself. */
-export function instanceEnd(i: SimInstance): number | undefined {
+function instanceEnd(i: SimInstance): number | undefined {
   const end = i.destroyed_at ?? i.vanished_at;
   return end ? ms(end) : undefined;
 }
@@ -214,7 +214,7 @@ export function checkRefunds(sessions: SessionView[], costs: Map<string, CostLin
   };
 }
 
-export interface CostCheckOptions {
+interface CostCheckOptions {
   /** allowed difference at each end of an instance's life, in ms */
   toleranceMs: number;
   /**
@@ -324,7 +324,7 @@ export function checkCosts(
   };
 }
 
-export interface ServerError {
+interface ServerError {
   method: string;
   path: string;
   status: number;
@@ -333,7 +333,7 @@ export interface ServerError {
 }
 
 /** Clients depend on it (reference/client-contract.md): the create answer for an offer gone since inventory listed it. */
-export const isStaleInventoryAnswer = (e: Pick<ServerError, 'status' | 'error_type'>) => e.status === 503 && e.error_type === 'stale_inventory';
+const isStaleInventoryAnswer = (e: Pick<ServerError, 'status' | 'error_type'>) => e.status === 503 && e.error_type === 'stale_inventory';
 
 /**
  * 5. No 5xx from the API. Two 503s are counted apart: the contract's `stale_inventory` answer to a create on an offer

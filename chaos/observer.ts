@@ -5,7 +5,7 @@ import type { ChaosApi, Json } from './api-client.ts';
 import { type BudgetSample, type Lingering, overlapMs, type SessionView, type SimInstance, TERMINAL, type TimeWindow } from './checks.ts';
 import { parseLabel } from '../shared/domain/instance.ts';
 
-export interface ObserverOptions {
+interface ObserverOptions {
   api: ChaosApi;
   /** the marketplaces' inspection origins, by provider */
   sims: () => Record<string, string>;

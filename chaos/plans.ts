@@ -8,8 +8,8 @@ import type { SessionView } from './checks.ts';
 import { TERMINAL } from './checks.ts';
 import type { Observer } from './observer.ts';
 
-export const PLAN_KINDS = ['delete_at_once', 'burst_when_running', 'expire', 'extend_then_expire', 'burst_at_expiry', 'keep'] as const;
-export type PlanKind = (typeof PLAN_KINDS)[number];
+const PLAN_KINDS = ['delete_at_once', 'burst_when_running', 'expire', 'extend_then_expire', 'burst_at_expiry', 'keep'] as const;
+type PlanKind = (typeof PLAN_KINDS)[number];
 
 /** Share of sessions per plan. */
 const WEIGHTS: Record<PlanKind, number> = {
@@ -43,7 +43,7 @@ export interface OfferRef {
 }
 
 /** What the consumer side saw: answers per action and status, and answers the contract does not allow. */
-export interface ActorLog {
+interface ActorLog {
   answers: Record<string, number>;
   unexpected: { session?: string; action: string; status: number; error_type?: string }[];
   created: string[];
@@ -93,7 +93,7 @@ const ALLOWED: Record<string, number[]> = {
 /** What the budgeted consumer may also be answered: 402 past its budget, 409 for a second session on one offer. */
 const ALLOWED_BUDGETED: Record<string, number[]> = { create: [402, 409], extend: [402] };
 
-export interface ActorContext {
+interface ActorContext {
   api: ChaosApi;
   observer: Observer;
   random: () => number;

@@ -8,7 +8,7 @@ import type { CrashReport, EnvironmentReport } from './summary.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface RuntimeProcessOptions {
+interface RuntimeProcessOptions {
   env: Record<string, string>;
   logFile: string;
   readyTimeoutMs: number;

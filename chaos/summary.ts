@@ -51,7 +51,7 @@ const pairs = (o: Record<string, number>) =>
     .map(([k, v]) => `${k} ${v}`)
     .join(', ') || 'none';
 
-export function formatSummary(s: Summary): string {
+function formatSummary(s: Summary): string {
   const f = s.faults;
   const lines = [
     '',
@@ -144,7 +144,7 @@ export function sumInvocations(reports: Record<string, { invocations: number; er
   return out;
 }
 
-export interface EnvironmentSummary {
+interface EnvironmentSummary {
   started: number;
   peak_concurrent: number;
   throttles: number;

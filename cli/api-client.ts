@@ -26,7 +26,7 @@ export class ApiError extends CliError {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
-export interface ApiClientOptions {
+interface ApiClientOptions {
   baseUrl: string;
   apiKey?: string;
   userAgent: string;
@@ -86,7 +86,7 @@ export class ApiClient {
   }
 }
 
-export function parseServerUrl(raw: string): URL {
+function parseServerUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);

@@ -11,7 +11,7 @@ export const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-export interface GlobalOptions {
+interface GlobalOptions {
   server?: string;
   apiKey?: string;
   output: Format;

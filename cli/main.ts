@@ -17,7 +17,7 @@ import * as webhooks from './commands/webhooks.ts';
 import { contextFactory, DEFAULT_SERVER, VERSION } from './context.ts';
 import { type CliIo, FORMATS, oneLine } from './output.ts';
 
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const program = new Command('gpu-shopper')
     .description('Rent SSH-verified GPUs from Vast.ai and TensorDock through a GPU Shopper broker')
     .version(VERSION, '-V, --version')
@@ -54,7 +54,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-export function errorLine(err: unknown): string {
+function errorLine(err: unknown): string {
   if (err instanceof ApiError) {
     return `error: ${err.errorType}: ${oneLine(err.message)}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
   }

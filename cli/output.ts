@@ -1,7 +1,7 @@
 // Where the CLI writes: results to stdout (a table, or JSON with -o json), progress and hints to stderr, so a script
 // can pipe the result and still show a human what is going on.
 
-export interface Stream {
+interface Stream {
   write(text: string): unknown;
 }
 
@@ -16,7 +16,7 @@ export interface CliIo {
 export const FORMATS = ['table', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export interface Column {
+interface Column {
   header: string;
   align?: 'left' | 'right';
 }

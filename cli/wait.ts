@@ -7,9 +7,9 @@ import { ApiError, CliError } from './api-client.ts';
 import { type Context, segment } from './context.ts';
 import { duration, oneLine, type Output, usd } from './output.ts';
 
-export type WaitGoal = 'running' | 'ended';
+type WaitGoal = 'running' | 'ended';
 
-export interface WaitOptions {
+interface WaitOptions {
   timeoutSeconds: number;
   pollMs: number;
   /** when the wait began (ms since the epoch), for the elapsed time on each line */

@@ -5,7 +5,7 @@ import type { SessionEvent } from '../shared/ports/session-events.ts';
 import type { Context } from './context.ts';
 import { segment } from './context.ts';
 
-export interface WatchedEvent {
+interface WatchedEvent {
   type: string;
   at: string;
   session_id: string;

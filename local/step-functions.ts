@@ -17,7 +17,7 @@ import {
 } from 'aws-local-stepfunctions';
 import { functionIdFromResource, type StateMachineSpec } from '../shared/app-model.ts';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 interface HistoryEvent {
   id: number;

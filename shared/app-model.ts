@@ -4,7 +4,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What a function needs wired in: each flag becomes an env var plus the least IAM grant in CDK. */
-export interface FunctionAccess {
+interface FunctionAccess {
   /** lookup: GetItem only (the authorizer); read: reads and queries; write: reads and writes */
   table?: 'lookup' | 'read' | 'write';
   /** state machines it may start, describe or stop */
@@ -52,7 +52,7 @@ export interface ScheduleSpec {
   runAtLocalStart?: boolean;
 }
 
-export type StateMachineId = 'Provisioning' | 'Teardown' | 'BenchmarkRun';
+type StateMachineId = 'Provisioning' | 'Teardown' | 'BenchmarkRun';
 
 export interface StateMachineSpec {
   id: StateMachineId;
@@ -63,7 +63,7 @@ export interface StateMachineSpec {
   timeoutSeconds: number;
 }
 
-export interface TableSpec {
+interface TableSpec {
   partitionKey: string;
   sortKey: string;
   ttlAttribute: string;

@@ -75,7 +75,7 @@ const oneOf = <const T extends string>(values: readonly T[]) =>
 
 const DEPLOYMENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,23}$/;
 
-export const ENVIRONMENT = z.object({
+const ENVIRONMENT = z.object({
   // identity and wiring: set by the stack (infra/stack.ts) or the local runtime (local/runtime.ts)
   DEPLOYMENT_ID: checked((id) =>
     DEPLOYMENT_ID_PATTERN.test(id) ? id : { problem: `"${id}" must match ${DEPLOYMENT_ID_PATTERN} (it is written into provider labels)` },

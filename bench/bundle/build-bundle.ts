@@ -5,7 +5,7 @@ import { type BuildOptions, build } from 'esbuild';
 import { LAMBDA_BUNDLE_OPTIONS, type LambdaBundleOptions } from '../../infra/bundle-options.ts';
 import type { FunctionSpec } from '../../shared/app-model.ts';
 
-export interface FunctionBundle {
+interface FunctionBundle {
   functionId: string;
   /** the bundle's entry file (index.mjs) */
   file: string;
@@ -16,7 +16,7 @@ export interface FunctionBundle {
 }
 
 /** NodejsFunction's bundling props as esbuild options (format ESM, platform node, one output file). */
-export function esbuildOptions(options: LambdaBundleOptions = LAMBDA_BUNDLE_OPTIONS): BuildOptions {
+function esbuildOptions(options: LambdaBundleOptions = LAMBDA_BUNDLE_OPTIONS): BuildOptions {
   return {
     bundle: true,
     platform: 'node',

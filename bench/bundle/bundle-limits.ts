@@ -8,9 +8,9 @@ export const BUNDLE_LIMITS = {
   maxLoadMs: 300,
 } as const;
 
-export type BundleLimits = { maxBytes: number; maxLoadMs: number };
+type BundleLimits = { maxBytes: number; maxLoadMs: number };
 
-export interface BundleFigures {
+interface BundleFigures {
   functionId: string;
   bytes: number;
   /** undefined when the bundle could not be loaded */

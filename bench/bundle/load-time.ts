@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { type FunctionSpec, stateMachines } from '../../shared/app-model.ts';
 
-export interface LoadTime {
+interface LoadTime {
   /** one figure per run, ms */
   runs: number[];
   error?: string;
@@ -14,7 +14,7 @@ const SCRIPT =
   'const t=performance.now();await import(process.argv[1]);process.stdout.write(String(performance.now()-t));process.exit(0)';
 
 /** The variables CDK gives the function (infra/stack.ts environmentFor), with placeholder values. */
-export function deployedEnvironment(spec: FunctionSpec): Record<string, string> {
+function deployedEnvironment(spec: FunctionSpec): Record<string, string> {
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',

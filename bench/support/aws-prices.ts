@@ -3,7 +3,7 @@
 // secondary sources quoting them in 2025–2026 (the AWS pages themselves were not reachable from this machine).
 // Re-check before relying on a figure: a change here changes every cost the bench reports.
 
-export interface Price {
+interface Price {
   usd: number;
   per: string;
   source: string;

@@ -17,7 +17,7 @@ export interface Usage {
 
 export const emptyUsage = (): Usage => ({ reads: 0, writes: 0, rru: 0, wru: 0 });
 
-export function addUsage(a: Usage, b: Usage): Usage {
+function addUsage(a: Usage, b: Usage): Usage {
   return { reads: a.reads + b.reads, writes: a.writes + b.writes, rru: a.rru + b.rru, wru: a.wru + b.wru };
 }
 

@@ -2,7 +2,7 @@
 // runtime in process mode (LOCAL_LAMBDA_ENVIRONMENTS=process) has no pools: the figures are then null.
 import type { LambdaHost } from '../../local/lambda-host.ts';
 
-export interface EnvironmentFigures {
+interface EnvironmentFigures {
   /** environments started, per function id; null when the host ran the functions in process */
   started_per_function: Record<string, number> | null;
   /** over functions: the median of their cold-start p50s and the worst p95 (the host keeps percentiles, not samples) */

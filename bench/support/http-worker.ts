@@ -9,7 +9,7 @@ export interface Response<T = unknown> {
 }
 
 /** One request of a load run: when it started (epoch ms), how long it took, its status (0: network error). */
-export interface Sample {
+interface Sample {
   at: number;
   ms: number;
   status: number;

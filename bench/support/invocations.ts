@@ -3,7 +3,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { InvokeOptions, LambdaHost } from '../../local/lambda-host.ts';
 
-export interface InvocationRecord {
+interface InvocationRecord {
   functionId: string;
   /** when it started (epoch ms) */
   at: number;

@@ -3,7 +3,7 @@
 // emitted. Anything on stderr that is not a JSON log line (a crash, a warning) still reaches the real stderr.
 import { currentFunction } from './invocations.ts';
 
-export interface CaptureCounts {
+interface CaptureCounts {
   /** log bytes per function id (`runtime` for lines outside any invocation) */
   bytes: Record<string, number>;
   lines: Record<string, number>;

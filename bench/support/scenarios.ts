@@ -28,7 +28,7 @@ export function bootScenario(bootSeconds: number[]): Scenario {
   });
 }
 
-export const priceOfBootOffer = (i: number) => Math.round((0.1 + i / 1000) * 1000) / 1000;
+const priceOfBootOffer = (i: number) => Math.round((0.1 + i / 1000) * 1000) / 1000;
 
 /** `n` values spread evenly over [from, to]. */
 export function spread(n: number, from: number, to: number): number[] {

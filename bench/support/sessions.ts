@@ -37,7 +37,7 @@ export async function getSession(http: HttpWorker, id: string): Promise<Response
   return http.request<SessionBody>('GET', `/api/v1/sessions/${id}`);
 }
 
-export interface SessionEvent {
+interface SessionEvent {
   type: string;
   at: string;
   class?: string;

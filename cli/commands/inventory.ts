@@ -85,7 +85,7 @@ export function register(program: Command, contextOf: ContextOf): void {
     });
 }
 
-export function printOffers(out: Output, offers: OfferView[]): void {
+function printOffers(out: Output, offers: OfferView[]): void {
   out.table(
     [
       { header: 'OFFER' },

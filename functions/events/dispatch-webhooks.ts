@@ -14,7 +14,7 @@ import type { DeliveryQueue } from '../../shared/ports/webhooks.ts';
 import { type DispatchDeps, dispatchEvent } from '../../shared/use-cases/webhooks/dispatch-event.ts';
 
 /** The rule delivers the whole EventBridge event; its detail is the consumer event. */
-export function consumerEventOf(body: string): ConsumerEvent | undefined {
+function consumerEventOf(body: string): ConsumerEvent | undefined {
   try {
     const envelope = JSON.parse(body) as { detail?: Partial<ConsumerEvent> };
     const e = envelope.detail;

@@ -1,65 +1,6 @@
-// Admin routes for API keys: create (the key is in this answer and nowhere else, ever), list, revoke.
+// Lambda entry point: shared/http/routes/keys.ts wired for production (the app model names this file).
 import { apiKeyStore } from '../../shared/composition/keys.ts';
 import { systemClock } from '../../shared/composition/shared-clients.ts';
-import { API_KEY_ID } from '../../shared/domain/api-key.ts';
-import { NotFoundError } from '../../shared/domain/errors.ts';
-import { requireAdmin } from '../../shared/http/auth.ts';
-import { httpHandler, json, type Route } from '../../shared/http/http-handler.ts';
-import { presentParams } from '../../shared/http/query.ts';
-import { createKeyBody, listKeysQuery } from '../../shared/http/schemas/keys.ts';
-import { validate } from '../../shared/http/validate.ts';
-import { sanitizeEcho } from '../../shared/observability/redact.ts';
-import { createApiKey, type KeyDeps, listApiKeys, revokeApiKey } from '../../shared/use-cases/keys/manage-keys.ts';
-
-export function makeRoutes(deps: KeyDeps): Route[] {
-  const routes: Route[] = [
-    {
-      method: 'POST',
-      path: '/api/v1/keys',
-      handler: async (req) => {
-        const body = validate(createKeyBody, req.body, 'body');
-        const created = await createApiKey(deps, body);
-        return json(201, {
-          ...created,
-          message: 'Store api_key now: it is shown only in this answer. Send it as "Authorization: Bearer <api_key>".',
-        });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/v1/keys',
-      handler: async (req) => {
-        const query = validate(listKeysQuery, presentParams(req.query), 'query');
-        const keys = await listApiKeys(deps, {
-          consumer_id: query.consumer_id,
-          include_revoked: query.include_revoked !== 'false',
-        });
-        return json(200, { keys, count: keys.length });
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/api/v1/keys/{id}',
-      handler: async (req) => {
-        const id = req.pathParams['id'] ?? '';
-        if (!API_KEY_ID.test(id)) {
-          const shown = sanitizeEcho(id, 64);
-          throw new NotFoundError(`no API key ${shown}`, { key_id: shown });
-        }
-        return json(200, await revokeApiKey(deps, id));
-      },
-    },
-  ];
-  // every key route is an operator's, checked before anything about the request
-  return routes.map((route) => ({
-    ...route,
-    handler: (req) => {
-      requireAdmin(req.caller, 'manage API keys');
-      return route.handler(req);
-    },
-  }));
-}
-
-export const makeHandler = (deps: KeyDeps) => httpHandler(makeRoutes(deps));
+import { makeHandler } from '../../shared/http/routes/keys.ts';
 
 export const handler = makeHandler({ keys: apiKeyStore(), clock: systemClock });

@@ -1,5 +1,4 @@
-// The $default route: a JSON 404 for any path or method no other route serves. A router without routes, so its
-// answer is the one every HTTP function gives for a route it does not serve.
-import { httpHandler } from '../../shared/http/http-handler.ts';
+// Lambda entry point: shared/http/routes/not-found.ts wired for production (the app model names this file).
+import { makeHandler } from '../../shared/http/routes/not-found.ts';
 
-export const handler = httpHandler([]);
+export const handler = makeHandler();

@@ -21,7 +21,7 @@ export interface RefreshHandlerDeps {
   metrics?: MetricsSink;
 }
 
-export interface RefreshSummary {
+interface RefreshSummary {
   providers: Pick<ProviderRefresh, 'provider' | 'outcome' | 'status' | 'offer_count' | 'write_requests' | 'error'>[];
 }
 

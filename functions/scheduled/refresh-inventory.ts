@@ -3,6 +3,4 @@
 import { inventoryRefreshDeps } from '../../shared/composition/inventory-refresh.ts';
 import { makeHandler } from './refresh-inventory-handler.ts';
 
-export { makeHandler };
-
 export const handler = makeHandler(inventoryRefreshDeps());

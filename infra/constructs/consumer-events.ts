@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { consumerEvents } from '../../shared/app-model.ts';
 
-export interface ConsumerEventsProps {
+interface ConsumerEventsProps {
   dispatcher: lambda.Function;
   dispatcherTimeoutSeconds: number;
   /** every function that publishes consumer events */

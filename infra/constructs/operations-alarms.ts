@@ -25,7 +25,7 @@ import { METRIC, type MetricName } from '../../shared/observability/metric-names
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
 import { SSH_ALARM, sshFailureRateExpressions, sshWorstGroupQuery } from './ssh-alarm-math.ts';
 
-export interface OperationsAlarmsProps {
+interface OperationsAlarmsProps {
   /** the customer managed key the stack's own alarm topic is encrypted with */
   key: kms.IKey;
   stateMachines: Map<string, sfn.StateMachine>;
@@ -252,7 +252,7 @@ export class OperationsAlarms extends Construct {
 }
 
 /** Failed provisioning executions whose error is not an ordinary session outcome. */
-export function unexpectedProvisioningFailurePattern(stateMachineArn: string): events.EventPattern {
+function unexpectedProvisioningFailurePattern(stateMachineArn: string): events.EventPattern {
   return {
     source: ['aws.states'],
     detailType: ['Step Functions Execution Status Change'],

@@ -18,7 +18,7 @@ import { METRIC, type MetricName } from '../../shared/observability/metric-names
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
 import { serviceMetric } from './operations-alarms.ts';
 
-export interface OperationsDashboardProps {
+interface OperationsDashboardProps {
   api: apigw.HttpApi;
   stateMachines: Map<string, sfn.StateMachine>;
   functions: Map<string, { fn: lambda.IFunction; logGroup: logs.ILogGroup }>;
@@ -37,7 +37,7 @@ type CodeMetricName = MetricName | (typeof INVENTORY_METRICS)[keyof typeof INVEN
  * Every series of a metric the code emits with exactly these dimensions (besides `service`), one line per
  * combination of their values: new providers, GPU types and failure classes appear without a deploy.
  */
-export function searchMetric(name: CodeMetricName, dimensions: string[], statistic: string, label = ''): cloudwatch.SearchExpression {
+function searchMetric(name: CodeMetricName, dimensions: string[], statistic: string, label = ''): cloudwatch.SearchExpression {
   const schema = [METRICS_NAMESPACE, 'service', ...dimensions].join(',');
   return new cloudwatch.SearchExpression({
     expression: `SEARCH('{${schema}} service="${SERVICE_NAME}" MetricName="${name}"', '${statistic}', ${PERIOD.toSeconds()})`,

@@ -14,7 +14,7 @@ import { acknowledge, acknowledgeWildcard, arnRef } from '../nag.ts';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 
-export interface ServiceFunctionProps {
+interface ServiceFunctionProps {
   spec: FunctionSpec;
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;

@@ -3,7 +3,7 @@
 // percent of variation fixed by the scenario seed, so a seed reproduces the same market and the same benchmarks.
 import { stableInt } from './random.ts';
 
-export interface BenchMachine {
+interface BenchMachine {
   gpuName: string;
   gpuCount: number;
   vramMiB: number;
@@ -35,7 +35,7 @@ const GPUS: [RegExp, number, number][] = [
 
 const BYTES_PER_PARAM: Record<string, number> = { fp32: 4, fp16: 2, bf16: 2, fp8: 1, int8: 1, awq: 0.5625, gptq: 0.5625, int4: 0.5, gguf: 0.5 };
 
-export interface BenchOutput {
+interface BenchOutput {
   stdout: string;
   stderr: string;
   code: number;

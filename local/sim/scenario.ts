@@ -166,7 +166,7 @@ type TensorDockScenarioConfig = Scenario['tensordock'];
 type ProviderScenario = VastAiScenarioConfig | TensorDockScenarioConfig;
 type TemplateConfig = ProviderScenario['offers'][number];
 
-export interface Behaviour {
+interface Behaviour {
   boot_seconds: [number, number];
   ssh: SshMode;
   api: ApiMode;

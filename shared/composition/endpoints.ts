@@ -2,7 +2,7 @@
 // (DYNAMODB_ENDPOINT, SFN_ENDPOINT, SQS_ENDPOINT, EVENTS_ENDPOINT) with AWS_REGION or the client's own default.
 import { config, type Variable } from '../config.ts';
 
-export interface LocalEndpoint {
+interface LocalEndpoint {
   endpoint: string;
   region: string;
 }

@@ -4,7 +4,7 @@ import { config } from '../config.ts';
 import { TemplateCatalog } from '../use-cases/templates/template-catalog.ts';
 import { documentClient } from './dynamodb.ts';
 
-export const templateRefreshSeconds = () => config().get('TEMPLATE_REFRESH_SECONDS');
+const templateRefreshSeconds = () => config().get('TEMPLATE_REFRESH_SECONDS');
 
 let shared: { store: DynamoTemplateCatalogStore; catalog: TemplateCatalog } | undefined;
 

@@ -15,7 +15,7 @@ import { secretCipherFromEnv } from './secret-cipher.ts';
 import { sharedStores, systemClock } from './shared-clients.ts';
 
 /** Loopback receivers and http:// are for the local runtime only; a deployed function never allows them. */
-export const webhooksLocal = () => !isDeployed() && config().get('WEBHOOK_ALLOW_LOOPBACK');
+const webhooksLocal = () => !isDeployed() && config().get('WEBHOOK_ALLOW_LOOPBACK');
 
 function stores() {
   const { db, tableName } = sharedStores();

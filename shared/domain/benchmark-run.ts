@@ -23,7 +23,7 @@ export interface BenchmarkRunSpec {
   disk_gb?: number;
 }
 
-export type RunStatus = 'running' | 'completed' | 'cancelled';
+type RunStatus = 'running' | 'completed' | 'cancelled';
 
 export interface BenchmarkRun {
   id: string;
@@ -42,7 +42,7 @@ export interface BenchmarkRun {
   version: number;
 }
 
-export type ItemStatus =
+type ItemStatus =
   | 'pending'
   /** session created, waiting for it to run */
   | 'provisioning'
@@ -55,7 +55,7 @@ export type ItemStatus =
   | 'skipped'
   | 'cancelled';
 
-export const FINAL_ITEM_STATUSES: readonly ItemStatus[] = ['completed', 'failed', 'skipped', 'cancelled'];
+const FINAL_ITEM_STATUSES: readonly ItemStatus[] = ['completed', 'failed', 'skipped', 'cancelled'];
 export const isFinalItem = (s: ItemStatus): boolean => FINAL_ITEM_STATUSES.includes(s);
 
 export interface BenchmarkRunItem {
@@ -79,8 +79,8 @@ export interface BenchmarkRunItem {
   version: number;
 }
 
-export const reservedUsd = (run: BenchmarkRun): number => sum(Object.values(run.reservations));
-export const spentUsd = (run: BenchmarkRun): number => sum(Object.values(run.spent));
+const reservedUsd = (run: BenchmarkRun): number => sum(Object.values(run.reservations));
+const spentUsd = (run: BenchmarkRun): number => sum(Object.values(run.spent));
 /** What the run has committed: held for live items plus billed by ended ones; never above max_budget_usd. */
 export const committedUsd = (run: BenchmarkRun): number => round6(reservedUsd(run) + spentUsd(run));
 

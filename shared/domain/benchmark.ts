@@ -27,7 +27,7 @@ export interface BenchmarkResult extends MeasuredFigures {
   created_at: string;
 }
 
-export interface CostAnalysis {
+interface CostAnalysis {
   /** price_per_hour / (generation tokens per hour) × 1,000,000 */
   usd_per_million_tokens: number;
   /** generation tokens/s for each dollar per hour */
@@ -38,7 +38,7 @@ export interface CostAnalysis {
 
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export function usdPerMillionTokens(pricePerHour: number, generationTps: number): number {
+function usdPerMillionTokens(pricePerHour: number, generationTps: number): number {
   return round((pricePerHour / (generationTps * 3600)) * 1_000_000);
 }
 
@@ -54,8 +54,6 @@ export function costAnalysis(r: Pick<BenchmarkResult, 'price_per_hour' | 'genera
 
 /** Model names compare without case: "Meta-Llama/Llama-3-8B" and "meta-llama/llama-3-8b" are one model. */
 export const modelKey = (model: string): string => model.trim().toLowerCase();
-
-export const sameModel = (a: string, b: string): boolean => modelKey(a) === modelKey(b);
 
 /** Fastest first (generation tokens/s), ties to the cheaper per token. */
 export function fastest(results: BenchmarkResult[]): BenchmarkResult | undefined {
@@ -98,7 +96,7 @@ export function compare(baseline: BenchmarkResult, others: BenchmarkResult[]): C
 
 // ── prediction for inventory ────────────────────────────────────────────────
 
-export type ConfidenceLevel = 'low' | 'medium' | 'high';
+type ConfidenceLevel = 'low' | 'medium' | 'high';
 
 export interface Prediction {
   /** median generation tokens/s of the results this prediction rests on */
@@ -119,7 +117,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-export function confidenceOf(n: number, exact: boolean): { confidence: number; confidence_level: ConfidenceLevel } {
+function confidenceOf(n: number, exact: boolean): { confidence: number; confidence_level: ConfidenceLevel } {
   const confidence = round((n / (n + 2)) * (exact ? 1 : 0.5), 3);
   return { confidence, confidence_level: confidence >= 0.7 ? 'high' : confidence >= 0.5 ? 'medium' : 'low' };
 }
@@ -200,7 +198,7 @@ export function benchmarkCommand(spec: { model: string; runtime: BenchmarkRuntim
   ].join(' ');
 }
 
-export interface MeasuredFigures {
+interface MeasuredFigures {
   /** prompt processing (prefill), tokens per second */
   prompt_tps: number;
   /** generation (decode), tokens per second, across the concurrent requests */

@@ -16,7 +16,7 @@ const FIELDS: Field[] = [
   { min: 0, max: 7 },
 ];
 
-export interface Cron {
+interface Cron {
   minutes: Set<number>;
   hours: Set<number>;
   days: Set<number>;

@@ -6,7 +6,7 @@ const DELIVERY_WINDOW_SECONDS = 24 * 60 * 60;
 /** pause after the n-th failed attempt (1-based), in seconds; the last one repeats */
 export const BACKOFF_SECONDS = [30, 120, 600, 1800, 3600, 7200, 14_400, 28_800] as const;
 
-export interface BackoffOptions {
+interface BackoffOptions {
   /** local runs shrink every pause (and the window) by this factor so tests see retries in seconds */
   scale?: number;
 }

@@ -77,7 +77,7 @@ interface QueryResult<T> {
 /** Sorted copies of an offer list, kept while the list itself is reused (readers reuse it until storage changes). */
 const sortedCopies = new WeakMap<object, Map<InventoryQuery['sort'], unknown[]>>();
 
-export function sortedOffers<T extends Sortable>(offers: T[], sort: InventoryQuery['sort']): T[] {
+function sortedOffers<T extends Sortable>(offers: T[], sort: InventoryQuery['sort']): T[] {
   let bySort = sortedCopies.get(offers);
   if (!bySort) {
     bySort = new Map();

@@ -62,7 +62,7 @@ export interface GpuTypeHealth {
   confidence_multiplier: number;
 }
 
-export interface OfferRef {
+interface OfferRef {
   id: string;
   provider: ProviderName;
   gpu_type: string;

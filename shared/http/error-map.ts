@@ -4,7 +4,7 @@
 import { isAppError } from '../domain/errors.ts';
 import { redactSecrets } from '../observability/redact.ts';
 
-export interface ErrorAnswer {
+interface ErrorAnswer {
   statusCode: number;
   body: Record<string, unknown>;
   /** whether the error is ours (log at error level) rather than the caller's */

@@ -22,7 +22,7 @@ import { countUnhandled } from '../observability/unhandled-errors.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type RouteHandler = (req: HttpRequest) => Promise<HttpResponse>;
+type RouteHandler = (req: HttpRequest) => Promise<HttpResponse>;
 
 /** One route of a function, as the app model names it (`GET /api/v1/sessions/{id}`). */
 export interface Route {

@@ -5,12 +5,12 @@ import { apiAuthorizer, type RouteSpec, routes } from '../app-model.ts';
 import { apiDocs, ERROR_DESCRIPTIONS, namedSchemas, type RouteDoc } from './api-spec.ts';
 
 type JsonSchema = Record<string, unknown>;
-export type OpenApiDocument = Record<string, unknown> & {
+type OpenApiDocument = Record<string, unknown> & {
   paths: Record<string, Record<string, Record<string, unknown>>>;
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, unknown> };
 };
 
-export const SECURITY_SCHEME = 'apiKey';
+const SECURITY_SCHEME = 'apiKey';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const uri = (id: string) => `#/components/schemas/${id}`;
 

@@ -2,7 +2,7 @@
 // come from the configuration (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, defaults below); Powertools
 // reads its other variables (POWERTOOLS_LOG_LEVEL…) itself, as named in shared/config.ts.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { config } from '../config.ts';
 import { redactSecrets } from './redact.ts';
 
@@ -19,5 +19,3 @@ export const metrics = new Metrics({
   namespace: config().get('POWERTOOLS_METRICS_NAMESPACE'),
   serviceName: config().get('POWERTOOLS_SERVICE_NAME'),
 });
-
-export { MetricUnit };

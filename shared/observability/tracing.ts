@@ -9,7 +9,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import { config } from '../config.ts';
 
-export const tracer = new Tracer({ serviceName: config().get('POWERTOOLS_SERVICE_NAME') });
+const tracer = new Tracer({ serviceName: config().get('POWERTOOLS_SERVICE_NAME') });
 
 /**
  * The handler's segment, without its response as metadata: answers carry session private keys (POST /sessions)

@@ -1,6 +1,6 @@
 import type { ReadinessCheck } from '../ports/readiness.ts';
 
-export interface Readiness {
+interface Readiness {
   ready: boolean;
   message?: string;
   checks: Record<string, 'ok' | string>;

@@ -1,8 +1,8 @@
 // The benchmark and benchmark-run routes through the real middy stack and DynamoDB Local: validation (a JSON 400,
 // never a 500), derived figures, best/cheapest/compare/recommendations, paging, and run/schedule ownership.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as makeRunsHandler } from '../../functions/http/benchmark-runs.ts';
-import { makeHandler } from '../../functions/http/benchmarks.ts';
+import { makeHandler as makeRunsHandler } from '../../shared/http/routes/benchmark-runs.ts';
+import { makeHandler } from '../../shared/http/routes/benchmarks.ts';
 import {
   DynamoBenchmarkRunStore,
   DynamoBenchmarkScheduleStore,

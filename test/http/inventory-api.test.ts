@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as inventoryHandler } from '../../functions/http/inventory.ts';
-import { makeHandler as healthHandler } from '../../functions/http/offer-health.ts';
+import { makeHandler as inventoryHandler } from '../../shared/http/routes/inventory.ts';
+import { makeHandler as healthHandler } from '../../shared/http/routes/offer-health.ts';
 import { DynamoInventoryReader } from '../../shared/adapters/dynamodb/inventory-store.ts';
 import { DynamoInventoryWriter } from '../../shared/adapters/dynamodb/inventory-writer.ts';
 import { DynamoOfferHealthStore } from '../../shared/adapters/dynamodb/offer-health-store.ts';

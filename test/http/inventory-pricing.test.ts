@@ -1,7 +1,7 @@
 // GET /api/v1/inventory prices every offer all in for the disk the caller will use (disk_gb), through the real
 // refresh, snapshot store and handler.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as inventoryHandler } from '../../functions/http/inventory.ts';
+import { makeHandler as inventoryHandler } from '../../shared/http/routes/inventory.ts';
 import { DynamoInventoryReader } from '../../shared/adapters/dynamodb/inventory-store.ts';
 import { DynamoInventoryWriter } from '../../shared/adapters/dynamodb/inventory-writer.ts';
 import { DynamoOfferHealthStore } from '../../shared/adapters/dynamodb/offer-health-store.ts';

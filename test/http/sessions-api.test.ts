@@ -1,8 +1,8 @@
 // The session and cost routes through the real middy stack, against DynamoDB Local and fakes of the outside world:
 // validation, error answers, idempotency, ownership, and the shapes the existing Python client parses.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as makeCosts } from '../../functions/http/costs.ts';
-import { makeHandler as makeSessions } from '../../functions/http/sessions.ts';
+import { makeHandler as makeCosts } from '../../shared/http/routes/costs.ts';
+import { makeHandler as makeSessions } from '../../shared/http/routes/sessions.ts';
 import { DynamoBudgetStore } from '../../shared/adapters/dynamodb/budget-store.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import { callHandler, type Call } from '../support/http.ts';

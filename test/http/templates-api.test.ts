@@ -1,8 +1,8 @@
 // The template routes and the inventory template filter through the real middy stack, over an in-memory catalog
 // store and a fixed inventory view.
 import { describe, expect, it } from 'vitest';
-import { makeHandler as inventoryHandler } from '../../functions/http/inventory.ts';
-import { makeHandler as templatesHandler } from '../../functions/http/templates.ts';
+import { makeHandler as inventoryHandler } from '../../shared/http/routes/inventory.ts';
+import { makeHandler as templatesHandler } from '../../shared/http/routes/templates.ts';
 import type { Offer } from '../../shared/domain/offer.ts';
 import type { Template } from '../../shared/domain/template.ts';
 import type { StoredTemplateCatalog } from '../../shared/ports/templates.ts';

@@ -1,6 +1,6 @@
 // The watch routes through the real middy stack and DynamoDB Local: validation, ownership, cancel.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler } from '../../functions/http/watches.ts';
+import { makeHandler } from '../../shared/http/routes/watches.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { callHandler } from '../support/http.ts';
 import { freshTable } from '../support/table.ts';

@@ -1,7 +1,7 @@
 // The webhook routes against DynamoDB Local: register (secret shown once, stored encrypted), list, read, delete,
 // deliveries; a consumer key acts only on its own; every invalid request is a JSON 400 with error_type, never a 500.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeHandler } from '../../functions/http/webhooks.ts';
+import { makeHandler } from '../../shared/http/routes/webhooks.ts';
 import { DynamoDeliveryLog } from '../../shared/adapters/dynamodb/delivery-log.ts';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store.ts';
 import type { WebhookDeps } from '../../shared/use-cases/webhooks/manage-webhooks.ts';

@@ -2,7 +2,7 @@
 // existing entrypoint client sends is accepted and shown back; bad input and too small a disk are refused with
 // clear JSON before anything is written.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as makeSessions } from '../../functions/http/sessions.ts';
+import { makeHandler as makeSessions } from '../../shared/http/routes/sessions.ts';
 import { offer } from '../fakes/fake-inventory.ts';
 import { callHandler } from '../support/http.ts';
 import { provisioningHarness } from '../support/provisioning-harness.ts';

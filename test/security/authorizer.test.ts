@@ -3,7 +3,7 @@
 // (identity source check, answer cache).
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeHandler } from '../../functions/http/authorizer.ts';
+import { makeHandler } from '../../shared/http/routes/authorizer.ts';
 import { apiGatewayEvent } from '../../local/api-gateway-event.ts';
 import { LocalLambdaAuthorizer } from '../../local/lambda-authorizer.ts';
 import { DynamoApiKeyStore } from '../../shared/adapters/dynamodb/api-key-store.ts';

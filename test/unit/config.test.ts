@@ -266,10 +266,13 @@ describe('who reads the environment', () => {
   it('handlers build no adapters: they import their wiring from shared/composition', () => {
     // parsePublicKey is a pure parser of the request's key, not an adapter to wire
     const pure = new Set(['shared/adapters/ssh/keys.ts']);
-    const wiring = sources('functions').flatMap((f) =>
-      [...readFileSync(path.join(ROOT, f), 'utf8').matchAll(/from '(?:\.\.\/)+(shared\/adapters\/[^']+)'/g)]
-        .map((m) => m[1]!)
-        .filter((imported) => !pure.has(imported))
+    // the entry points, and the routes they wire (shared/http/routes, which tests build with fakes)
+    const handlers = [...sources('functions'), ...sources(path.join('shared', 'http', 'routes'))];
+    expect(handlers.filter((f) => f.startsWith(path.join('shared', 'http', 'routes'))).length).toBeGreaterThan(0);
+    const wiring = handlers.flatMap((f) =>
+      [...readFileSync(path.join(ROOT, f), 'utf8').matchAll(/from '(\.\.?\/[^']+)'/g)]
+        .map((m) => path.relative(ROOT, path.resolve(ROOT, path.dirname(f), m[1]!)).split(path.sep).join('/'))
+        .filter((imported) => imported.startsWith('shared/adapters/') && !pure.has(imported))
         .map((imported) => `${f} → ${imported}`),
     );
     expect(wiring).toEqual([]);

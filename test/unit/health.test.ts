@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeHandler } from '../../functions/http/health.ts';
+import { makeHandler } from '../../shared/http/routes/health.ts';
 import { callHandler } from '../support/http.ts';
 
 const now = () => new Date('2026-11-28T12:00:00Z');

@@ -6,18 +6,27 @@ import { functions, routes } from '../../shared/app-model.ts';
 import type { Route } from '../../shared/http/http-handler.ts';
 import { callHandler } from '../support/http.ts';
 
-/** the functions that serve routes, by id: entry file and the routes the app model gives them */
+/**
+ * the functions that serve routes, by id: the module of their routes (functions/http/<name>.ts, the entry the app
+ * model names, wires shared/http/routes/<name>.ts for production) and the routes the app model gives them
+ */
 const httpFunctions = functions
   .filter((f) => routes.some((r) => r.functionId === f.id))
-  .map((f) => ({ id: f.id, entry: f.entry, served: routes.filter((r) => r.functionId === f.id) }));
+  .map((f) => ({ id: f.id, module: routesModule(f.entry), served: routes.filter((r) => r.functionId === f.id) }));
 
+function routesModule(entry: string): string {
+  if (!/^functions\/http\/[a-z-]+\.ts$/.test(entry)) throw new Error(`${entry}: an HTTP function's entry is functions/http/<name>.ts`);
+  return entry.replace(/^functions\/http\//, 'shared/http/routes/');
+}
+
+// Built without deps: answering a route no function serves must not touch them.
 // biome-ignore lint/suspicious/noExplicitAny: any middy-wrapped handler
-const load = async (entry: string): Promise<(event: any, context: any) => Promise<any>> =>
-  ((await import(/* @vite-ignore */ `../../${entry}`)) as { handler: never }).handler;
+const load = async (module: string): Promise<(event: any, context: any) => Promise<any>> =>
+  ((await import(/* @vite-ignore */ `../../${module}`)) as { makeHandler: (deps: never) => never }).makeHandler({} as never);
 
-describe.each(httpFunctions)('$id', ({ entry, served }) => {
+describe.each(httpFunctions)('$id', ({ module, served }) => {
   it('answers an unknown path with a JSON 404 and an error_type', async () => {
-    const handler = await load(entry);
+    const handler = await load(module);
     const res = await callHandler(handler, { path: `${served[0]!.path.replace(/\{\w+\}/g, 'x')}/no/such/route` });
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toBe('application/json');
@@ -26,7 +35,7 @@ describe.each(httpFunctions)('$id', ({ entry, served }) => {
   });
 
   it('answers a method it does not serve on its own path with the same 404', async () => {
-    const handler = await load(entry);
+    const handler = await load(module);
     const path = served[0]!.path.replace(/\{\w+\}/g, 'x');
     const res = await callHandler(handler, { method: 'PATCH', path, routePath: served[0]!.path });
     expect(res.status).toBe(404);
@@ -36,7 +45,8 @@ describe.each(httpFunctions)('$id', ({ entry, served }) => {
 
 describe('the $default route (NotFoundApi)', () => {
   it('answers any method and path with the JSON 404 every function gives', async () => {
-    const { handler } = await import('../../functions/http/not-found.ts');
+    const { makeHandler } = await import('../../shared/http/routes/not-found.ts');
+    const handler = makeHandler();
     const res = await callHandler(handler, { method: 'DELETE', path: '/api/v2/nothing', routePath: '$default' });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ error: 'no route for DELETE /api/v2/nothing', error_type: 'not_found' });
@@ -44,8 +54,8 @@ describe('the $default route (NotFoundApi)', () => {
 });
 
 describe('each function declares exactly the routes the app model gives it', () => {
-  it.each(httpFunctions)('$id', async ({ entry, served }) => {
-    const mod = (await import(/* @vite-ignore */ `../../${entry}`)) as Record<string, unknown>;
+  it.each(httpFunctions)('$id', async ({ module, served }) => {
+    const mod = (await import(/* @vite-ignore */ `../../${module}`)) as Record<string, unknown>;
     const makeRoutes = mod['makeRoutes'] as ((deps: never) => Route[]) | undefined;
     // ApiDocs takes the document, the others their deps: neither is called by declaring routes
     const declared = makeRoutes?.({} as never).map((r) => `${r.method} ${r.path}`);

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../../observability/tracing.ts';
 
-export interface LocalEndpoint {
+interface LocalEndpoint {
   endpoint: string;
   region: string;
 }

@@ -22,7 +22,7 @@ import {
   sleep,
 } from './rate-limiter.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface ProviderRequest {
   method: HttpMethod;

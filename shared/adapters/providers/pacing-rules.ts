@@ -39,7 +39,7 @@ export interface PacingRule {
 const seconds = (s: number) => Math.round(s * 1000);
 
 /** how far ahead a create may hold its place: 30 min of Vast creates is 380 sessions on one key */
-export const CREATE_QUEUE_HORIZON_MS = 30 * 60_000;
+const CREATE_QUEUE_HORIZON_MS = 30 * 60_000;
 
 /** Vast.ai endpoints by the adapter's operation names (vastai.ts `operation:`). */
 export const VAST_RULES: Record<string, PacingRule> = {

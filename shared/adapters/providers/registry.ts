@@ -10,7 +10,7 @@ import { Pacer, type SlotLedger } from './pacer.ts';
 import { TensorDockClient } from './tensordock.ts';
 import { VastAiClient } from './vastai/client.ts';
 
-export interface ProviderCredentials {
+interface ProviderCredentials {
   VASTAI_API_KEY?: string;
   TENSORDOCK_API_TOKEN?: string;
 }
@@ -69,7 +69,7 @@ function clean(value: string | undefined): string | undefined {
  * What the registry is built from, read on every use (the composition root reads it from the configuration). Each
  * value is asked for only when needed, so a setting of a provider without credentials is never checked.
  */
-export interface ProviderRegistrySource {
+interface ProviderRegistrySource {
   /** changes whenever any setting below does: a restarted local runtime points the process at new simulators */
   version(): string;
   /** the Secrets Manager secret holding both credentials; unset: environmentCredentials() */

@@ -104,7 +104,7 @@ export function tensorDockStatus(status: string | null | undefined): InstanceSta
   return 'unknown';
 }
 
-export function toInstance(raw: TdInstance): Instance {
+function toInstance(raw: TdInstance): Instance {
   const ip = raw.ipAddress?.trim();
   const forwards = raw.portForwards ?? [];
   const ssh = forwards.find((f) => f.internal_port === 22)?.external_port ?? 22;

@@ -43,7 +43,7 @@ export const createBenchmarkBody = z
   })
   .refine((b) => b.ttft_ms_p95 >= b.ttft_ms_p50, { message: 'must be at least ttft_ms_p50', path: ['ttft_ms_p95'] });
 
-export const BENCHMARK_ID = /^[A-Za-z0-9-]{1,64}$/;
+const BENCHMARK_ID = /^[A-Za-z0-9-]{1,64}$/;
 export const benchmarkPath = z.object({
   id: z.string().regex(BENCHMARK_ID, 'is not a benchmark id').meta({ description: 'benchmark result id' }),
 });
@@ -118,7 +118,7 @@ const withRunRules = <T extends z.ZodType<RunSpecInput>>(schema: T) =>
       path: ['docker_image'],
     });
 
-export const runSpecBody = withRunRules(runSpecShape);
+const runSpecBody = withRunRules(runSpecShape);
 
 export const createRunBody = withRunRules(runSpecShape.extend({ consumer_id: identifier(128).optional() }));
 
@@ -146,7 +146,7 @@ export const updateScheduleBody = z.object({ enabled: z.boolean() });
 
 const money = z.number();
 
-export const costAnalysisAnswer = z.looseObject({
+const costAnalysisAnswer = z.looseObject({
   usd_per_million_tokens: money,
   tokens_per_second_per_dollar: z.number(),
   tokens_per_hour: z.number(),
@@ -192,7 +192,7 @@ export const comparisonAnswer = z.looseObject({
   ),
 });
 
-export const predictionAnswer = z.looseObject({
+const predictionAnswer = z.looseObject({
   predicted_tps: z.number(),
   predicted_usd_per_million_tokens: money,
   result_count: z.number().int(),
@@ -207,7 +207,7 @@ export const recommendationsAnswer = z.looseObject({
   count: z.number().int(),
 });
 
-export const runItemAnswer = z.looseObject({
+const runItemAnswer = z.looseObject({
   run_id: z.string(),
   item_id: z.string(),
   model: z.string(),

@@ -6,7 +6,7 @@ import { identifier, queryInt } from './common.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const watchFilters = z.object({
+const watchFilters = z.object({
   provider: z.enum(PROVIDERS).optional(),
   gpu_type: text(100).optional(),
   min_vram: z.number().min(0).max(10_000).optional(),
@@ -20,7 +20,7 @@ export const watchFilters = z.object({
  * The session a `create` watch makes: a session request without its offer, with the consumer's own public key; its
  * output is a WatchSessionRequest but for the parsed key. idle_stop_minutes is accepted and, as ever, not kept.
  */
-export const watchSessionBody = sessionRequestFields
+const watchSessionBody = sessionRequestFields
   .omit({ consumer_id: true, offer_id: true, storage_policy: true })
   .extend({ ssh_public_key: z.string().max(16_384) })
   .transform(({ idle_stop_minutes: _notKept, ...session }) => nestWorkload(session));

@@ -26,7 +26,7 @@ export interface BenchmarkDeps {
   newId?: () => string;
 }
 
-export type NewResult = Omit<BenchmarkResult, 'id' | 'created_at' | 'measured_at'> & { measured_at?: string };
+type NewResult = Omit<BenchmarkResult, 'id' | 'created_at' | 'measured_at'> & { measured_at?: string };
 
 export async function recordResult(deps: BenchmarkDeps, input: NewResult): Promise<BenchmarkResult> {
   const now = deps.clock().toISOString();
@@ -58,7 +58,7 @@ export async function getResult(deps: BenchmarkDeps, id: string): Promise<Benchm
   return r;
 }
 
-export interface ModelFilter {
+interface ModelFilter {
   model: string;
   gpu_type?: string;
   provider?: string;
@@ -116,7 +116,7 @@ export async function compareResults(
   };
 }
 
-export interface Recommendation {
+interface Recommendation {
   offer: RankedOffer;
   prediction: Prediction;
 }

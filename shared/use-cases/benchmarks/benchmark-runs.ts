@@ -86,7 +86,7 @@ class BenchmarkRunUnavailableError extends TransientError {
   }
 }
 
-export interface RunView {
+interface RunView {
   run: Record<string, unknown>;
   items: BenchmarkRunItem[];
 }
@@ -136,7 +136,7 @@ async function endItemSession(deps: RequestTeardownDeps, sessionId: string, reas
 
 // ── workflow tasks ───────────────────────────────────────────────────────────
 
-export interface ItemRef {
+interface ItemRef {
   run_id: string;
   item_id: string;
 }
@@ -161,9 +161,9 @@ export interface AdvanceDeps extends RequestTeardownDeps {
   settleDeadlineMs: number;
 }
 
-export type NextStep = 'wait' | 'benchmark' | 'done';
+type NextStep = 'wait' | 'benchmark' | 'done';
 
-export interface AdvanceOutput extends ItemRef {
+interface AdvanceOutput extends ItemRef {
   next: NextStep;
   wait_seconds: number;
 }

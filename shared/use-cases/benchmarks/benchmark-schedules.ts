@@ -59,7 +59,7 @@ export interface FireDeps extends ScheduleDeps, StartRunDeps {
   onError?: (scheduleId: string, err: unknown) => void;
 }
 
-export interface FireReport {
+interface FireReport {
   checked: number;
   started: number;
   failed: number;

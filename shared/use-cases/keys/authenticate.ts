@@ -3,7 +3,7 @@
 import { bearerToken, hashApiKey, parseApiKey, sameHash } from '../../domain/api-key.ts';
 import type { ApiKeyStore } from '../../ports/api-keys.ts';
 
-export interface Principal {
+interface Principal {
   keyId: string;
   /** empty for admin keys, which act for no consumer in particular */
   consumerId: string;

@@ -28,7 +28,7 @@ import { failedAttemptError } from './failure.ts';
 type CreateInstanceDeps = Pick<ProvisioningDeps, 'sessions' | 'events' | 'providers' | 'costs' | 'history' | 'clock' | 'deploymentId' | 'settings'>;
 
 /** `create_wait_until`: the create holds a place in the provider's queue; the state machine waits and calls again. */
-export type CreateInstanceResult = TaskState & { create_wait_until?: string };
+type CreateInstanceResult = TaskState & { create_wait_until?: string };
 
 export async function createInstance(deps: CreateInstanceDeps, input: TaskState): Promise<CreateInstanceResult> {
   const session = requireProvisioning(await deps.sessions.get(input.session_id), input.session_id);
