@@ -95,6 +95,31 @@ describe('benchmark runs', () => {
     if (unpredicted >= 0) expect(inv.body.offers.slice(unpredicted).every((o) => !o['prediction'])).toBe(true);
   }, 150_000);
 
+  it('entrypoint mode: the image starts its own server, the session is verified by its API too, and the run measures it', async () => {
+    const start = await h.api<Run>('POST', '/api/v1/benchmark-runs', {
+      consumer_id: 'entry-team',
+      models: [MODEL],
+      gpu_types: ['RTX 4090'],
+      max_budget_usd: 5,
+      launch_mode: 'entrypoint',
+      docker_image: 'vllm/vllm-openai:latest',
+    });
+    expect(start.status, JSON.stringify(start.body)).toBe(201);
+    const done = await waitForRun(String(start.body.run['id']));
+    expect(done.items.map((i) => [i['gpu_type'], i['status'], i['reason'] ?? null])).toEqual([['RTX 4090', 'completed', null]]);
+    const sessionId = String(done.items[0]!['session_id']);
+    const session = await h.api<Record<string, unknown>>('GET', `/api/v1/sessions/${sessionId}`);
+    expect(session.body).toMatchObject({ status: 'stopped', workload_type: 'benchmark', launch_mode: 'entrypoint' });
+    // it went through the API phase: the server answered before the benchmark ran
+    const events = await h.api<{ events: { type: string }[] }>('GET', `/api/v1/sessions/${sessionId}/events`);
+    const types = events.body.events.map((e) => e.type);
+    expect(types.indexOf('api_ready')).toBeGreaterThan(-1);
+    expect(types.indexOf('api_ready')).toBeLessThan(types.indexOf('running'));
+    const results = await h.api<{ benchmarks: Record<string, unknown>[] }>('GET', `/api/v1/benchmarks?run_id=${done.run['id']}`);
+    expect(results.body.benchmarks).toHaveLength(1);
+    expect(Number(results.body.benchmarks[0]!['generation_tps'])).toBeGreaterThan(0);
+  }, 120_000);
+
   it('skips an item whose hold would pass max_budget_usd, creating nothing for it', async () => {
     const start = await h.api<Run>('POST', '/api/v1/benchmark-runs', {
       consumer_id: 'tight-team',
