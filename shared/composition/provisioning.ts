@@ -2,7 +2,7 @@
 import { sharedBudgetWatch } from './budgets.ts';
 import { DynamoVerificationHistory } from '../adapters/dynamodb/verification-history.ts';
 import { FetchApiProber } from '../adapters/http/api-prober.ts';
-import { config } from '../config.ts';
+import { type Config, config } from '../config.ts';
 import type { SshProber } from '../ports/ssh-prober.ts';
 import type { ProvisioningDeps, ProvisioningSettings } from '../use-cases/provisioning/deps.ts';
 import { instanceDeps } from './instance-deps.ts';
@@ -11,8 +11,7 @@ import { secretCipherFromEnv } from './secret-cipher.ts';
 import { realSleep, sharedStores } from './shared-clients.ts';
 
 /** Tunables, overridable for benchmarks and tests; the defaults (the schema's) are the product's. */
-export function provisioningSettingsFromEnv(): ProvisioningSettings {
-  const c = config();
+export function provisioningSettingsFromEnv(c: Config = config()): ProvisioningSettings {
   return {
     probeIntervalMs: c.get('SSH_PROBE_INTERVAL_MS'),
     probeTimeoutMs: c.get('SSH_PROBE_TIMEOUT_MS'),

@@ -18,6 +18,7 @@ import {
 import { ConfigError } from '../../shared/domain/errors.ts';
 import { DEFAULT_PRICED_DISK_GB } from '../../shared/domain/offer-pricing.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/powertools.ts';
+import { provisioningSettingsFromEnv } from '../../shared/composition/provisioning.ts';
 import { DEFAULT_PROVISIONING_SETTINGS } from '../../shared/use-cases/provisioning/deps.ts';
 import { DEFAULT_ORPHAN_GRACE_SECONDS } from '../../shared/use-cases/reconcile/deps.ts';
 
@@ -117,20 +118,7 @@ describe('the configuration schema', () => {
   it('has the product’s own defaults where the code keeps them as constants', () => {
     const c = parseConfig({});
     const d = DEFAULT_PROVISIONING_SETTINGS;
-    expect({
-      probeIntervalMs: c.get('SSH_PROBE_INTERVAL_MS'),
-      probeTimeoutMs: c.get('SSH_PROBE_TIMEOUT_MS'),
-      loginTimeoutMs: c.get('SSH_LOGIN_TIMEOUT_MS'),
-      providerCheckIntervalMs: c.get('PROVIDER_CHECK_INTERVAL_MS'),
-      verifyRoundMs: c.get('VERIFY_ROUND_SECONDS') * 1000,
-      createListLagMs: c.get('CREATE_LIST_LAG_SECONDS') * 1000,
-      defaultDiskGb: c.get('DEFAULT_DISK_GB'),
-      defaultSshDeadlineMs: c.get('SSH_DEADLINE_SECONDS') * 1000,
-      authRejectionWindowMs: c.get('AUTH_REJECTION_WINDOW_SECONDS') * 1000,
-      apiProbeIntervalMs: c.get('API_PROBE_INTERVAL_MS'),
-      apiProbeTimeoutMs: c.get('API_PROBE_TIMEOUT_MS'),
-      defaultApiDeadlineMs: c.get('API_DEADLINE_SECONDS') * 1000,
-    }).toEqual(d);
+    expect(provisioningSettingsFromEnv(c)).toEqual(d);
     expect(c.get('ORPHAN_GRACE_SECONDS')).toBe(DEFAULT_ORPHAN_GRACE_SECONDS);
     expect(c.get('PROVIDER_PACING_MARGIN_MS')).toBe(DEFAULT_PACING_MARGIN_MS);
     expect(c.get('DEFAULT_DISK_GB')).toBe(DEFAULT_PRICED_DISK_GB);
