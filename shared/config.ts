@@ -40,33 +40,23 @@ const checked = <T>(parse: (raw: string) => T | { problem: string }) =>
 const orElse = <S extends z.ZodMiniType, T>(schema: S, fallback: T) =>
   z.pipe(schema, z.transform((v: z.output<S>) => (v ?? fallback) as NonNullable<z.output<S>> | T));
 
-/** A number ≥ min, `fallback` when unset. */
-const number = (fallback: number, min: number) =>
+/** A number that passes `ok`, `fallback` when unset; `problem` words the refusal (given the text as set). */
+const numberWhere = (fallback: number, ok: (value: number) => boolean, problem: (raw: string) => string) =>
   orElse(
     checked((raw) => {
       const value = Number(raw);
-      return Number.isFinite(value) && value >= min ? value : { problem: `must be a number ≥ ${min}, got "${raw}"` };
+      return Number.isFinite(value) && ok(value) ? value : { problem: problem(raw) };
     }),
     fallback,
   );
 
+/** A number ≥ min, `fallback` when unset. */
+const number = (fallback: number, min: number) =>
+  numberWhere(fallback, (v) => v >= min, (raw) => `must be a number ≥ ${min}, got "${raw}"`);
+
 /** The provider pacing's own wording (its messages never echoed the value). */
-const positive = (fallback: number) =>
-  orElse(
-    checked((raw) => {
-      const value = Number(raw);
-      return Number.isFinite(value) && value > 0 ? value : { problem: 'must be a positive number' };
-    }),
-    fallback,
-  );
-const nonNegative = (fallback: number) =>
-  orElse(
-    checked((raw) => {
-      const value = Number(raw);
-      return Number.isFinite(value) && value >= 0 ? value : { problem: 'must be a number ≥ 0' };
-    }),
-    fallback,
-  );
+const positive = (fallback: number) => numberWhere(fallback, (v) => v > 0, () => 'must be a positive number');
+const nonNegative = (fallback: number) => numberWhere(fallback, (v) => v >= 0, () => 'must be a number ≥ 0');
 
 const oneOf = <const T extends string>(values: readonly T[]) =>
   checked((raw): T | { problem: string } =>
